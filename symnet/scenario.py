@@ -254,6 +254,7 @@ class Demand(_Strict):
     profile: list[float]
     min_temperature_c: float | None = None
     price: float = Field(default=0.0, description="price of the conventional source, per canonical unit")
+    gate_fee: float = Field(default=0.0, description="paid per unit received through symbiosis (negative = the receiver pays for it)")
     co2e_kg_per_unit: float | None = Field(default=None, description="emissions of the conventional source; catalogue default if None")
     operations: list[str] = Field(default_factory=list)
     max_km: float | None = None
@@ -973,7 +974,7 @@ def _load_demands(folder: Path, config: ScenarioConfig, catalogue: Catalogue, ac
     table = _load_optional_table(folder, name, probs, required=True)
     if table is None or not _check_columns(
         table, ["id", "actor", "resource", "quantity", "unit"],
-        ["profile", "min_temperature_c", "price", "co2e_kg_per_unit", "operations", "max_km", "confidential"], probs):
+        ["profile", "min_temperature_c", "price", "gate_fee", "co2e_kg_per_unit", "operations", "max_km", "confidential"], probs):
         return []
     out: list[Demand] = []
     seen: dict[str, int] = {}
@@ -990,6 +991,7 @@ def _load_demands(folder: Path, config: ScenarioConfig, catalogue: Catalogue, ac
         profile = _resolve_profile(cell, config)
         tmin = cell.number("min_temperature_c")
         price = cell.number("price")
+        gate_fee = cell.number("gate_fee")
         co2 = cell.number("co2e_kg_per_unit", minimum=0)
         max_km = cell.number("max_km", strictly_positive=True)
         ops = _check_ops(cell, "operations")
@@ -998,10 +1000,10 @@ def _load_demands(folder: Path, config: ScenarioConfig, catalogue: Catalogue, ac
             canonical, unit, entered_q, entered_u = qty
             out.append(Demand(
                 id=did, actor=actor, resource=res, quantity=canonical, unit=unit, profile=profile,
-                min_temperature_c=tmin, price=price or 0.0, co2e_kg_per_unit=co2, operations=ops, max_km=max_km,
+                min_temperature_c=tmin, price=price or 0.0, gate_fee=gate_fee or 0.0, co2e_kg_per_unit=co2, operations=ops, max_km=max_km,
                 confidential=conf, entered_quantity=entered_q, entered_unit=entered_u,
             ))
-            _record_row_sources(table, cell, did, ["quantity", "min_temperature_c", "price", "co2e_kg_per_unit", "max_km"], sources)
+            _record_row_sources(table, cell, did, ["quantity", "min_temperature_c", "price", "gate_fee", "co2e_kg_per_unit", "max_km"], sources)
     return out
 
 
@@ -1155,9 +1157,9 @@ def write_scenario(scenario: Scenario, folder: str | Path) -> Path:
                   _fmt(s.temperature_c), s.ewc or "", s.hazard_assessment or "", s.current_fate, _fmt(s.fate_cost),
                   str(s.confidential).lower(), src("supplies.csv", s.id)] for s in scenario.supplies])
     _write_rows(folder / "demands.csv", ["id", "actor", "resource", "quantity", "unit", "profile", "min_temperature_c", "price",
-                                         "co2e_kg_per_unit", "operations", "max_km", "confidential", "source"],
+                                         "gate_fee", "co2e_kg_per_unit", "operations", "max_km", "confidential", "source"],
                 [[d.id, d.actor, d.resource, _fmt(d.quantity), d.unit, "|".join(repr(float(v)) for v in d.profile),
-                  _fmt(d.min_temperature_c), _fmt(d.price), _fmt(d.co2e_kg_per_unit), "|".join(d.operations), _fmt(d.max_km),
+                  _fmt(d.min_temperature_c), _fmt(d.price), _fmt(d.gate_fee), _fmt(d.co2e_kg_per_unit), "|".join(d.operations), _fmt(d.max_km),
                   str(d.confidential).lower(), src("demands.csv", d.id)] for d in scenario.demands])
     if scenario.sites:
         _write_rows(folder / "sites.csv", ["id", "name", "municipality", "lon", "lat", "facility", "fixed_cost", "capacity", "source"],
