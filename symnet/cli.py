@@ -16,7 +16,7 @@ from rich.console import Console
 from rich.table import Table
 
 from symnet import __version__
-from symnet.errors import InputError, SymnetError
+from symnet.errors import InputError, Problem, SymnetError
 
 app = typer.Typer(
     name="symnet",
@@ -74,8 +74,8 @@ def _version_callback(value: bool) -> None:
 
 @app.callback()
 def _main(
-    version: Annotated[Optional[bool], typer.Option("--version", callback=_version_callback, is_eager=True,
-                                                    help="Show the version and exit.")] = None,
+    version: Annotated[bool, typer.Option("--version", callback=_version_callback, is_eager=True,
+                                          help="Show the version and exit.")] = False,
 ) -> None:
     """symnet: regional industrial symbiosis network analyser."""
 
@@ -119,6 +119,218 @@ def resources() -> None:
         modes = ", ".join(f"{m} ({spec.max_km:g})" for m, spec in r.modes.items()) or "-"
         table.add_row(rid, r.unit, ", ".join(r.classes), modes, r.default_fate)
     out.print(table)
+
+
+
+OutOpt = Annotated[Path, typer.Option("--out", "-o", help="Output directory (replaced only with --force).")]
+ForceOpt = Annotated[bool, typer.Option("--force", help="Replace an existing output directory.")]
+OsmOpt = Annotated[Optional[Path], typer.Option("--osm", help="OSM extract (.osm, .osm.bz2, .osm.pbf) for road distances.")]
+OnlineOpt = Annotated[bool, typer.Option("--online", help="Download the region's roads through osmnx (needs internet; cached under gis/).")]
+WorkersOpt = Annotated[Optional[int], typer.Option("--workers", help="Dask workers on this machine (default: one per core).")]
+SchedulerOpt = Annotated[Optional[str], typer.Option("--scheduler", help="Address of an existing Dask scheduler, tcp://HOST:PORT.")]
+
+
+def _fmt_money(value: Any, currency: str) -> str:
+    return "-" if value is None else f"{value:,.0f} {currency}"
+
+
+def _print_run(run: Any) -> None:
+    r = run.result
+    k = r.kpis
+    cur = r.currency
+    out.print(f"[bold]{run.scenario.name}[/bold]: {r.status} ({r.solver}"
+              + (f", gap {r.gap:.2%}" if r.gap is not None else "") + ")")
+    if r.message:
+        out.print(f"  {r.message}", markup=False)
+    out.print(f"  distances: {run.distances.description}", markup=False)
+    if not r.ok:
+        return
+    rests = k.get("assumption_kpis") or {}
+    table = Table("KPI", "value", "rests on assumptions", box=None, pad_edge=False)
+    rows = [
+        ("total cost / yr", _fmt_money(k.get("total_cost"), cur), "total_cost"),
+        ("baseline cost / yr", _fmt_money(k.get("baseline_cost"), cur), "baseline_cost"),
+        ("savings / yr", _fmt_money(k.get("savings"), cur), "savings"),
+        ("landfill diverted", f"{k.get('landfill_diverted_t', 0):,.1f} t/yr", "landfill_diverted_t"),
+        ("incineration diverted", f"{k.get('incineration_diverted_t', 0):,.1f} t/yr", "incineration_diverted_t"),
+        ("CO2e avoided", f"{k.get('co2e_avoided_t', 0):,.1f} t/yr", "co2e_avoided_t"),
+        ("heat recovered", f"{k.get('heat_recovered_mwh', 0):,.0f} MWh/yr", "heat_recovered_mwh"),
+        ("tonne-km", f"{k.get('tonne_km', 0):,.0f} t-km/yr", "tonne_km"),
+        ("active links", str(k.get("active_links", 0)), "active_links"),
+        ("opened sites", ", ".join(k.get("opened_sites") or []) or "none", "opened_sites"),
+    ]
+    for label, value, key in rows:
+        dep = rests.get(key) or []
+        table.add_row(label, value, f"yes ({len(dep)})" if dep else "no")
+    out.print(table)
+    assumptions = run.scenario.assumptions()
+    if assumptions:
+        out.print(f"  These results rest on {len(assumptions)} assumed numbers, e.g.:")
+        for key, src in list(assumptions.items())[:8]:
+            out.print(f"    {key}: {src}", markup=False, soft_wrap=True)
+        out.print("  (all of them are listed in summary.json and report.html)")
+
+
+@app.command()
+@report_errors
+def run(
+    scenario_dir: ScenarioArg,
+    out_dir: OutOpt = Path("out"),
+    osm: OsmOpt = None,
+    online: OnlineOpt = False,
+    solver: Annotated[Optional[str], typer.Option("--solver", help="highs (default) or cbc.")] = None,
+    time_limit: Annotated[Optional[float], typer.Option("--time-limit", help="Solver time limit, seconds.")] = None,
+    gap: Annotated[Optional[float], typer.Option("--gap", help="Relative MIP gap, e.g. 0.01.")] = None,
+    public: Annotated[bool, typer.Option("--public", help="Aggregate confidential actors and streams in every output.")] = False,
+    force: ForceOpt = False,
+) -> None:
+    """Optimise a scenario and write summary.json, flows.csv, disposal.csv, network.gpkg, map and report."""
+    from symnet.pipeline import check_output_dir, run_scenario, write_run
+    from symnet.scenario import load_scenario
+
+    if solver is not None and solver not in ("highs", "cbc"):
+        raise InputError([Problem("--solver", None, None, f"'{solver}' is not a solver; expected highs or cbc")])
+    scenario = load_scenario(scenario_dir)
+    print_warnings(scenario.warnings)
+    check_output_dir(out_dir, [scenario_dir] + ([osm] if osm else []), force)
+    run_out = run_scenario(scenario, osm=osm, online=online, solver=solver, time_limit_s=time_limit, gap=gap)
+    for w in run_out.warnings:
+        err.print(f"warning: {w}", markup=False, soft_wrap=True)
+    writers = _output_writers(public)
+    write_run(run_out, out_dir, force=force, public=public, extra_writers=writers)
+    _print_run(run_out)
+    out.print(f"  outputs written to {out_dir}/", markup=False)
+    if not run_out.result.ok:
+        raise typer.Exit(EXIT_INPUT)
+
+
+def _output_writers(public: bool) -> list[Callable[..., None]]:
+    try:
+        from symnet.export import write_outputs
+    except ImportError:  # GIS/report outputs not installed in this build
+        return []
+    return [lambda result, scenario, folder: write_outputs(result, scenario, folder, public=public)]
+
+
+@app.command()
+@report_errors
+def distances(
+    points: Annotated[Path, typer.Option("--points", help="CSV with id,lon,lat.")],
+    out_file: Annotated[Path, typer.Option("--out", "-o", help="Output CSV: origin,destination,distance_m,duration_s,method.")],
+    osm: OsmOpt = None,
+    metric: Annotated[str, typer.Option("--metric", help="length or time: what the shortest path minimises.")] = "length",
+    online: OnlineOpt = False,
+) -> None:
+    """Road distance and travel-time matrix between points (all ordered pairs)."""
+    from symnet.routing.cli import distances_command
+
+    if metric not in ("length", "time"):
+        raise InputError([Problem("--metric", None, None, f"'{metric}' is not a metric; expected length or time")])
+    code = distances_command(osm=osm, points=points, out=out_file, metric=metric, online=online)
+    out.print(f"distances written to {out_file}", markup=False)
+    if code:
+        raise typer.Exit(code)
+
+
+@app.command()
+@report_errors
+def export(
+    result_dir: Annotated[Path, typer.Argument(help="A result directory written by `symnet run`.")],
+    fmt: Annotated[str, typer.Option("--format", "-f", help="gpkg, geojson, shp, fgb, csv or postgis.")] = "gpkg",
+    out_path: Annotated[Optional[Path], typer.Option("--out", "-o", help="Output file or folder.")] = None,
+    to: Annotated[Optional[str], typer.Option("--to", help="postgresql://USER@HOST:PORT/DB for --format postgis.")] = None,
+    schema: Annotated[str, typer.Option("--schema", help="PostGIS schema.")] = "symnet",
+    public: Annotated[bool, typer.Option("--public", help="Aggregate confidential actors and streams.")] = False,
+    force: ForceOpt = False,
+) -> None:
+    """Export a result's network to GIS formats or PostGIS."""
+    from symnet.export import export_command
+
+    export_command(result_dir, fmt, out_path, to=to, schema=schema, public=public, force=force)
+    out.print(f"exported {result_dir} as {fmt}" + (f" to {out_path}" if out_path else ""), markup=False)
+
+
+@app.command()
+@report_errors
+def compare(
+    scenario_dir: ScenarioArg,
+    out_dir: OutOpt = Path("out/compare"),
+    sites: Annotated[Optional[str], typer.Option("--sites", help="Comma-separated site ids (default: all).")] = None,
+    choose: Annotated[Optional[int], typer.Option("--choose", help="Also let the optimiser choose the best N sites.")] = None,
+    workers: WorkersOpt = None,
+    scheduler: SchedulerOpt = None,
+    force: ForceOpt = False,
+) -> None:
+    """Compare candidate co-location sites: each forced open in turn, ranked by net benefit."""
+    from symnet.planning import compare_command
+
+    compare_command(scenario_dir, out_dir, sites=sites.split(",") if sites else None, choose=choose,
+                    workers=workers, scheduler=scheduler, force=force)
+    out.print(f"site comparison written to {out_dir}/sites.csv", markup=False)
+
+
+@app.command()
+@report_errors
+def sweep(
+    scenario_dir: ScenarioArg,
+    param: Annotated[list[str], typer.Option("--param", help="name=v1,v2,... (repeat for a grid), e.g. landfill_tax=400,800,1200.")],
+    out_dir: OutOpt = Path("out/sweep"),
+    workers: WorkersOpt = None,
+    scheduler: SchedulerOpt = None,
+    force: ForceOpt = False,
+) -> None:
+    """Sensitivity sweep over scenario parameters, with break-even values."""
+    from symnet.planning import sweep_command
+
+    sweep_command(scenario_dir, param, out_dir, workers=workers, scheduler=scheduler, force=force)
+    out.print(f"sweep written to {out_dir}/sweep.csv", markup=False)
+
+
+@app.command()
+@report_errors
+def pareto(
+    scenario_dir: ScenarioArg,
+    points: Annotated[int, typer.Option("--points", help="Number of points on the front.")] = 7,
+    out_dir: OutOpt = Path("out/pareto"),
+    workers: WorkersOpt = None,
+    scheduler: SchedulerOpt = None,
+    force: ForceOpt = False,
+) -> None:
+    """Cost-CO2e Pareto front (epsilon-constraint)."""
+    from symnet.planning import pareto_command
+
+    pareto_command(scenario_dir, points, out_dir, workers=workers, scheduler=scheduler, force=force)
+    out.print(f"Pareto front written to {out_dir}/pareto.csv", markup=False)
+
+
+@app.command()
+@report_errors
+def resilience(
+    scenario_dir: ScenarioArg,
+    out_dir: OutOpt = Path("out/resilience"),
+    workers: WorkersOpt = None,
+    scheduler: SchedulerOpt = None,
+    force: ForceOpt = False,
+) -> None:
+    """Remove each actor in turn: benefit lost, orphaned streams, keystone actors."""
+    from symnet.planning import resilience_command
+
+    resilience_command(scenario_dir, out_dir, workers=workers, scheduler=scheduler, force=force)
+    out.print(f"resilience written to {out_dir}/resilience.csv", markup=False)
+
+
+@app.command()
+@report_errors
+def explain(
+    scenario_dir: ScenarioArg,
+    out_dir: OutOpt = Path("out/explain"),
+    force: ForceOpt = False,
+) -> None:
+    """Why not this link? Break-even values and binding reasons for every candidate link."""
+    from symnet.planning import explain_command
+
+    explain_command(scenario_dir, out_dir, force=force)
+    out.print(f"explanations written to {out_dir}/explain.csv", markup=False)
 
 
 def main() -> None:

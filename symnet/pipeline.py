@@ -1,0 +1,236 @@
+"""`symnet run` end to end: load -> route -> network -> model -> KPIs -> outputs.
+
+Each stage takes typed objects and returns typed objects; this module only wires
+them together and writes the result directory atomically.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import shutil
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+import pandas as pd
+
+from symnet.errors import InputError, Problem
+from symnet.result import Result
+from symnet.scenario import Scenario
+
+SUMMARY_KEYS = (
+    "status", "solver", "objective", "total_cost", "baseline_cost", "savings",
+    "landfill_diverted_t", "incineration_diverted_t", "co2e_avoided_t", "tonne_km",
+    "heat_recovered_mwh", "active_links", "opened_sites", "distance_methods",
+)
+
+
+@dataclass
+class DistanceSource:
+    """How a run obtains its distances, for the summary and the report."""
+
+    kind: str  # 'routed' (OSM extract) or 'estimated'
+    description: str
+    circuity: float
+    router: Any = None  # symnet.routing.Router when routed
+
+
+@dataclass
+class RunOutput:
+    """Everything one run produced."""
+
+    scenario: Scenario
+    network: Any  # symnet.network.SymbiosisNetwork
+    result: Result
+    distances: DistanceSource
+    timings: dict[str, float] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+
+
+def distance_source(scenario: Scenario, osm: Path | None = None, online: bool = False,
+                    cache_dir: Path | None = None) -> DistanceSource:
+    """Choose where distances come from: ``osm`` (command line) wins over the scenario's
+    ``network.osm``; ``online`` downloads the region through osmnx (explicit opt-in);
+    otherwise great-circle x the scenario's circuity factor, clearly labelled.
+
+    Raises
+    ------
+    InputError
+        When an OSM path is given but missing.
+    """
+    from symnet import routing
+
+    path = osm if osm is not None else scenario.osm_path()
+    circuity = scenario.config.network.circuity
+    if online and path is None:
+        lons = [a.lon for a in scenario.actors] + [s.lon for s in scenario.sites]
+        lats = [a.lat for a in scenario.actors] + [s.lat for s in scenario.sites]
+        gis_dir = (scenario.folder.parent.parent / "gis") if scenario.folder else Path("gis")
+        path = routing.download_road_graph((min(lons), min(lats), max(lons), max(lats)), buffer_m=10_000, out_dir=gis_dir)
+    if path is None:
+        return DistanceSource("estimated", f"estimated: great-circle x circuity {circuity:g} (no road extract given)", circuity)
+    path = Path(path)
+    if not path.is_file():
+        raise InputError([Problem(str(path), None, None, "road extract not found; expected an .osm, .osm.bz2 or .osm.pbf file "
+                                  "(or leave network.osm unset to estimate distances)")])
+    graph = routing.load_road_graph(path, crs=scenario.config.crs, cache_dir=cache_dir)
+    router = routing.Router(graph, snap_warn_m=scenario.config.network.snap_warn_m)
+    return DistanceSource("routed", f"routed on {path.name} (estimates, x{router.circuity:.2f}, where routing cannot answer)",
+                          router.circuity, router)
+
+
+def _provider(source: DistanceSource) -> Callable[[pd.DataFrame, pd.DataFrame], pd.DataFrame]:
+    from symnet import network
+
+    if source.router is None:
+        return network.estimated_distances(source.circuity)
+
+    def routed(origins: pd.DataFrame, destinations: pd.DataFrame) -> pd.DataFrame:
+        return source.router.matrix(origins, destinations).to_frame()
+
+    return routed
+
+
+def run_scenario(scenario: Scenario, *, osm: Path | None = None, online: bool = False,
+                 solver: str | None = None, time_limit_s: float | None = None, gap: float | None = None,
+                 cache_dir: Path | None = None) -> RunOutput:
+    """Run the whole pipeline on a loaded scenario and return its outputs (nothing written)."""
+    import warnings
+
+    from symnet.kpi import compute_kpis
+    from symnet.network import build_network
+    from symnet.optimise import AllocationModel
+
+    timings: dict[str, float] = {}
+    caught: list[str] = []
+    with warnings.catch_warnings(record=True) as wlist:
+        warnings.simplefilter("always")
+        t0 = time.perf_counter()
+        source = distance_source(scenario, osm=osm, online=online, cache_dir=cache_dir)
+        timings["road_graph_s"] = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        net = build_network(scenario, distances=_provider(source))
+        timings["network_s"] = time.perf_counter() - t0
+        model = AllocationModel(net, scenario)
+        result = model.solve(solver=solver or scenario.config.solver.name, time_limit_s=time_limit_s, gap=gap)
+        timings["build_model_s"] = result.build_seconds
+        timings["solve_s"] = result.solve_seconds
+        if result.ok:
+            t0 = time.perf_counter()
+            result.kpis = compute_kpis(result, scenario)
+            if source.router is not None:
+                result.geometries = _route_geometries(source, result)
+            timings["kpis_and_routes_s"] = time.perf_counter() - t0
+        caught = [str(w.message) for w in wlist]
+    return RunOutput(scenario, net, result, source, timings, caught)
+
+
+def _route_geometries(source: DistanceSource, result: Result) -> dict[str, Any]:
+    """Road-route LineStrings (WGS84) for the used routed road links."""
+    links = result.links
+    if links.empty:
+        return {}
+    used = links[links["used"] & (links["mode"] == "road") & (links["method"] == "routed")]
+    if used.empty:
+        return {}
+    nodes = result.nodes.set_index("node")
+    pairs = [
+        (row.link, (row.source_node, nodes.at[row.source_node, "lon"], nodes.at[row.source_node, "lat"]),
+         (row.target_node, nodes.at[row.target_node, "lon"], nodes.at[row.target_node, "lat"]))
+        for row in used.itertuples()
+    ]
+    return source.router.routes(pairs)
+
+
+def summary(run: RunOutput) -> dict[str, Any]:
+    """The run's summary.json content: status, costs, KPIs, distances, assumptions."""
+    r = run.result
+    k = r.kpis
+    data: dict[str, Any] = {
+        "scenario": run.scenario.name,
+        "status": r.status,
+        "solver": r.solver,
+        "objective": r.objective,
+        "bound": r.bound,
+        "gap": r.gap,
+        "message": r.message,
+        "currency": r.currency,
+        "distances": run.distances.description,
+        "circuity": run.distances.circuity,
+    }
+    for key in SUMMARY_KEYS:
+        if key not in data:
+            data[key] = k.get(key)
+    for key, value in k.items():
+        data.setdefault(key, value)
+    data["assumptions"] = run.scenario.assumptions()
+    data["timings_s"] = run.timings
+    data["warnings"] = run.warnings
+    return _json_safe(data)
+
+
+def _json_safe(node: Any) -> Any:
+    if isinstance(node, dict):
+        return {str(k): _json_safe(v) for k, v in node.items()}
+    if isinstance(node, (list, tuple, set)):
+        return [_json_safe(v) for v in node]
+    if isinstance(node, float) and not math.isfinite(node):
+        return None
+    if hasattr(node, "item") and callable(node.item):  # numpy scalars
+        return _json_safe(node.item())
+    return node
+
+
+def check_output_dir(out_dir: Path, inputs: list[Path], force: bool) -> None:
+    """Refuse to write over inputs, or over an existing directory without ``force``."""
+    out_abs = out_dir.resolve()
+    for p in inputs:
+        p_abs = p.resolve()
+        if out_abs == p_abs or p_abs.is_relative_to(out_abs) or (p_abs.is_dir() and out_abs.is_relative_to(p_abs)):
+            raise InputError([Problem(str(out_dir), None, None,
+                                      f"the output directory would overwrite or sit inside the input {p}; choose another --out")])
+    if out_dir.exists() and not force:
+        raise InputError([Problem(str(out_dir), None, None, "output directory exists; use --force to replace it")])
+
+
+def write_run(run: RunOutput, out_dir: Path, *, force: bool = False, public: bool = False,
+              extra_writers: list[Callable[[Result, Scenario, Path], None]] | None = None) -> Path:
+    """Write summary.json, flows.csv, disposal.csv (+ GIS, map and report when available)
+    into ``out_dir`` atomically: everything goes to a temporary sibling directory that
+    replaces ``out_dir`` only when complete."""
+    out_dir = Path(out_dir)
+    inputs = [run.scenario.folder] if run.scenario.folder else []
+    check_output_dir(out_dir, inputs, force)
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.tmp-", dir=out_dir.parent))
+    try:
+        r = run.result
+        (tmp / "summary.json").write_text(json.dumps(summary(run), indent=2, ensure_ascii=False), "utf-8")
+        flows = r.flows if not r.flows.empty else pd.DataFrame(columns=[
+            "supplier", "receiver", "resource", "period", "quantity", "unit", "distance_m", "method", "cost"])
+        flows.to_csv(tmp / "flows.csv", index=False)
+        r.disposal.to_csv(tmp / "disposal.csv", index=False)
+        r.links.to_csv(tmp / "links.csv", index=False)
+        if not r.excluded.empty:
+            r.excluded.to_csv(tmp / "excluded.csv", index=False)
+        for writer in extra_writers or []:
+            writer(r, run.scenario, tmp)
+        _replace_dir(tmp, out_dir)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return out_dir
+
+
+def _replace_dir(tmp: Path, out_dir: Path) -> None:
+    if out_dir.exists():
+        old = out_dir.with_name(f".{out_dir.name}.old-{os.getpid()}")
+        os.replace(out_dir, old)
+        os.replace(tmp, out_dir)
+        shutil.rmtree(old, ignore_errors=True)
+    else:
+        os.replace(tmp, out_dir)
