@@ -140,7 +140,7 @@ def _print_run(run: Any) -> None:
     cur = r.currency
     out.print(f"[bold]{run.scenario.name}[/bold]: {r.status} ({r.solver}"
               + (f", gap {r.gap:.2%}" if r.gap is not None else "") + ")")
-    if r.message:
+    if r.message and r.message != r.status:
         out.print(f"  {r.message}", markup=False)
     out.print(f"  distances: {run.distances.description}", markup=False)
     if not r.ok:

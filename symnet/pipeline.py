@@ -115,8 +115,8 @@ def run_scenario(scenario: Scenario, *, osm: Path | None = None, online: bool = 
         t0 = time.perf_counter()
         net = build_network(scenario, distances=_provider(source))
         timings["network_s"] = time.perf_counter() - t0
-        model = AllocationModel(net, scenario)
-        result = model.solve(solver=solver or scenario.config.solver.name, time_limit_s=time_limit_s, gap=gap)
+        model = AllocationModel(scenario, net, solver=solver, time_limit_s=time_limit_s, gap=gap)
+        result = model.solve()
         timings["build_model_s"] = result.build_seconds
         timings["solve_s"] = result.solve_seconds
         if result.ok:
