@@ -99,7 +99,8 @@ def validate(scenario_dir: ScenarioArg) -> None:
     s = scenario.summary()
     out.print(f"[bold]{s['name']}[/bold]: valid")
     out.print(f"  {s['actors']} actors, {s['supplies']} supplies, {s['demands']} demands, "
-              f"{s['sites']} candidate sites ({s['site_options']} facility options), periods: {', '.join(s['periods'])}")
+              f"{s['sites']} candidate sites ({s['site_options']} facility options), periods: {', '.join(s['periods'])}",
+              soft_wrap=True)
     table = Table("resource", "unit", "supply / yr", "demand / yr", box=None, pad_edge=False)
     for res, row in s["resources"].items():
         table.add_row(res, row["unit"], f"{row['supply']:,.1f}", f"{row['demand']:,.1f}")

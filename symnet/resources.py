@@ -223,7 +223,8 @@ class Catalogue(BaseModel):
         if dim == target_dim:
             return base_value
         if res is None:
-            raise ValueError(f"cannot convert {_BASE_OF_DIMENSION[dim]} to {target} for class '{resource}'")
+            raise ValueError(f"cannot convert {unit} to {target} for class '{resource}': a class has no density or "
+                             f"energy content; give the quantity in {target} or demand a resource id")
         # cross-dimension conversions via the resource's own factors
         if dim == "volume" and target_dim == "mass" and res.density_t_per_m3:
             return base_value * res.density_t_per_m3

@@ -437,7 +437,10 @@ def _read_csv(path: Path, probs: _Problems, name: str) -> _Table | None:
         if len(cells) > len(header):
             extra = [c for c in cells[len(header):] if c.strip()]
             if extra:
-                probs.error(name, line_no, None, f"row has {len(cells)} cells but the header has {len(header)} columns")
+                hint = ("; a decimal comma in a ','-separated file splits a number in two: use '.' or quote the value"
+                        if not semicolon else "")
+                probs.error(name, line_no, None, f"row has {len(cells)} cells but the header has {len(header)} columns "
+                            f"(extra: {', '.join(repr(c) for c in extra)}); expected at most {len(header)}{hint}")
                 continue
         row = {h: (cells[i].strip() if i < len(cells) else "") for i, h in enumerate(header)}
         rows.append((line_no, row))
@@ -448,7 +451,8 @@ def _check_columns(table: _Table, required: list[str], optional: list[str], prob
     ok = True
     for col in required:
         if col not in table.columns:
-            probs.error(table.name, 1, col, f"required column '{col}' is missing{_did_you_mean(col, table.columns)}; "
+            unknown = [c for c in table.columns if c not in required and c not in optional]
+            probs.error(table.name, 1, col, f"required column '{col}' is missing{_did_you_mean(col, unknown)}; "
                         f"the header is: {', '.join(table.columns)}")
             ok = False
     allowed = set(required) | set(optional) | {"source", "notes", "comment"}
@@ -486,14 +490,17 @@ class _Cell:
         try:
             value = float(text)
         except ValueError:
-            hint = " (use '.' as decimal separator in ','-separated files)" if re.fullmatch(r"[-+]?\d+,\d+", text) else ""
-            self.fail(col, f"'{raw}' is not a number{hint}")
+            if re.fullmatch(r"[-+]?\d+,\d+", text):
+                self.fail(col, f"'{raw}' has a decimal comma in a ','-separated file; expected '.' as decimal "
+                          f"separator ({text.replace(',', '.')}), or save the file ';'-separated")
+            else:
+                self.fail(col, f"'{raw}' is not a number; expected a number such as 120 or 12.5")
             return None
         if not math.isfinite(value):
-            self.fail(col, f"'{raw}' is not a finite number")
+            self.fail(col, f"'{raw}' is not a finite number; expected a number such as 120 or 12.5")
             return None
         if strictly_positive and value <= 0:
-            self.fail(col, f"{raw} must be greater than 0")
+            self.fail(col, f"{raw} is not allowed; expected a number greater than 0")
             return None
         if minimum is not None and value < minimum:
             self.fail(col, f"{raw} is negative; expected a number >= {minimum:g}")
@@ -562,7 +569,8 @@ def _pydantic_problems(exc: ValidationError, file: str, model: type[BaseModel], 
         if err["type"] == "extra_forbidden":
             parent = _model_at(model, loc[len(prefix):-1])
             hint = _did_you_mean(str(loc[-1]), list(parent.model_fields)) if parent else ""
-            probs.error(file, None, key, f"unknown key '{loc[-1]}'{hint}")
+            allowed = f"; expected one of: {', '.join(parent.model_fields)}" if parent else ""
+            probs.error(file, None, key, f"unknown key '{loc[-1]}'{hint}{allowed}")
         elif err["type"] == "missing":
             probs.error(file, None, key, f"required key '{loc[-1]}' is missing")
         else:
@@ -603,10 +611,16 @@ def _load_yaml(path: Path, probs: _Problems) -> dict[str, Any] | None:
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else None
-        probs.error(name, line, None, f"invalid YAML: {getattr(exc, 'problem', exc)}")
+        where = f" at column {mark.column + 1}" if mark is not None else ""
+        ctx, ctx_mark = getattr(exc, "context", None), getattr(exc, "context_mark", None)
+        started = (f" (in {ctx.removeprefix('while parsing ')} that starts at line {ctx_mark.line + 1}, "
+                   f"column {ctx_mark.column + 1})") if ctx and ctx_mark is not None else ""
+        probs.error(name, line, None, f"invalid YAML{where}: {getattr(exc, 'problem', None) or exc}{started}; "
+                    "expected 'key: value' lines (check indentation, colons and brackets)")
         return None
     if not isinstance(data, dict):
-        probs.error(name, None, None, f"expected a mapping of keys (name:, periods:, economics: ...), got {type(data).__name__}")
+        kind = "nothing" if data is None else f"a {type(data).__name__}"
+        probs.error(name, None, None, f"the file holds {kind}; expected a mapping of keys (name:, crs:, periods:, economics: ...)")
         return None
     return data
 
@@ -638,7 +652,8 @@ def load_scenario(folder: str | Path) -> Scenario:
         raise InputError([Problem(str(folder), None, None, "scenario folder not found")])
     ypath = folder / SCENARIO_FILE
     if not ypath.is_file():
-        raise InputError([Problem(str(folder), None, None, f"no {SCENARIO_FILE} in the scenario folder")])
+        raise InputError([Problem(SCENARIO_FILE, None, None, "file not found in the scenario folder; every scenario "
+                                  "needs one (name:, crs:, periods:, economics: ...)")])
     raw = _load_yaml(ypath, probs)
     if raw is None:
         raise InputError(probs.errors)
@@ -656,11 +671,15 @@ def load_scenario(folder: str | Path) -> Scenario:
     except ValidationError as exc:
         _pydantic_problems(exc, SCENARIO_FILE, BaseModel, probs)
         raise InputError(probs.errors) from None
-    if probs.errors:
-        raise InputError(probs.errors)
+    _check_facility_resources(config, catalogue, probs)
+    # config-level problems (CRS, weights, recipes) do not stop the tables from being
+    # checked: every problem in every file is reported at once.
 
-    actors = _load_actors(folder, config, probs, sources)
-    actor_ids = {a.id for a in actors} if actors is not None else None
+    declared_ids: set[str] | None = set()
+    actors = _load_actors(folder, config, probs, sources, declared_ids)
+    # ids of rows that failed their own checks still count as declared, so that one bad
+    # actor row does not cascade into "unknown actor" errors in the other files
+    actor_ids = declared_ids if actors is not None else None
     supplies = _load_supplies(folder, config, catalogue, actor_ids, probs, sources)
     demands = _load_demands(folder, config, catalogue, actor_ids, probs, sources)
     sites = _load_sites(folder, config, probs, sources)
@@ -677,12 +696,13 @@ def _check_config(config: ScenarioConfig, probs: _Problems) -> None:
     f = SCENARIO_FILE
     total = sum(p.weight for p in config.periods)
     if abs(total - 1.0) > PROFILE_TOLERANCE:
-        probs.error(f, None, "periods", f"period weights sum to {total:g}; expected 1 (each weight is a share of the year)")
+        shown = ", ".join(f"{p.id}={p.weight:g}" for p in config.periods)
+        probs.error(f, None, "periods", f"period weights ({shown}) sum to {total:g}; expected 1 (each weight is a share of the year)")
     ids = [p.id for p in config.periods]
     for dup in sorted({i for i in ids if ids.count(i) > 1}):
         probs.error(f, None, "periods", f"period id '{dup}' appears more than once")
     for name, prof in config.profiles.items():
-        _check_profile(prof, len(ids), f, None, f"profiles.{name}", probs)
+        _check_profile(prof, ids, f, None, f"profiles.{name}", probs)
     try:
         from pyproj import CRS
 
@@ -696,23 +716,25 @@ def _check_config(config: ScenarioConfig, probs: _Problems) -> None:
             probs.error(f, None, f"facilities.{fid}.outputs", "a passthrough facility forwards its inputs; it takes no outputs list")
         if fac.min_throughput > fac.capacity:
             probs.error(f, None, f"facilities.{fid}.min_throughput",
-                        f"{fac.min_throughput:g} is above the capacity {fac.capacity:g}")
+                        f"{fac.min_throughput:g} is above the capacity {fac.capacity:g}; expected at most the capacity")
         for op in fac.operations:
             if op not in operations():
                 probs.error(f, None, f"facilities.{fid}.operations",
-                            f"unknown operation '{op}'; expected R1-R13 or D1-D15")
+                            f"unknown operation '{op}'; expected one of R1-R13 or D1-D15")
 
 
-def _check_profile(values: list[float], n_periods: int, file: str, row: int | None, col: str, probs: _Problems) -> bool:
-    if len(values) != n_periods:
-        probs.error(file, row, col, f"profile has {len(values)} values; the scenario has {n_periods} periods")
+def _check_profile(values: list[float], periods: list[str], file: str, row: int | None, col: str, probs: _Problems) -> bool:
+    shown = "|".join(f"{v:g}" for v in values)
+    if len(values) != len(periods):
+        probs.error(file, row, col, f"profile '{shown}' has {len(values)} values; expected {len(periods)}, "
+                    f"one share per period ({', '.join(periods)})")
         return False
     if any(v < 0 for v in values):
-        probs.error(file, row, col, f"profile {values} has a negative share")
+        probs.error(file, row, col, f"profile '{shown}' has a negative share; expected shares >= 0")
         return False
     s = sum(values)
     if abs(s - 1.0) > PROFILE_TOLERANCE:
-        probs.error(file, row, col, f"profile sums to {s:g}; expected the shares of the year to sum to 1")
+        probs.error(file, row, col, f"profile '{shown}' sums to {s:g}; expected the shares of the year to sum to 1")
         return False
     return True
 
@@ -731,7 +753,7 @@ def _resolve_profile(cell: _Cell, config: ScenarioConfig) -> list[float] | None:
         cell.fail("profile", f"unknown profile '{raw}'{_did_you_mean(raw, list(config.profiles) + ['flat'])}; "
                   f"expected a name from scenario.yaml profiles, 'flat', or shares like 0.4|0.1|0.1|0.4")
         return None
-    if not _check_profile(values, len(weights), cell.table.name, cell.line, "profile", cell.probs):
+    if not _check_profile(values, [p.id for p in config.periods], cell.table.name, cell.line, "profile", cell.probs):
         cell.ok = False
         return None
     return values
@@ -790,7 +812,11 @@ def _position(cell: _Cell, config: ScenarioConfig) -> tuple[float, float] | None
         y = cell.number("y", required=True)
         if x is None or y is None:
             return None
-        lon, lat = _project_xy(x, y, config.crs)
+        try:
+            lon, lat = _project_xy(x, y, config.crs)
+        except Exception:  # pyproj CRSError: the CRS itself is reported by _check_config
+            cell.ok = False
+            return None
         if not (math.isfinite(lon) and math.isfinite(lat)):
             cell.fail("x", f"x={row['x']}, y={row['y']} cannot be projected from {config.crs}")
             return None
@@ -803,7 +829,7 @@ def _check_ops(cell: _Cell, col: str) -> list[str]:
     ops = [o.upper() for o in cell.listing(col)]
     for op in ops:
         if op not in operations():
-            cell.fail(col, f"unknown operation '{op}'; expected R1-R13 or D1-D15")
+            cell.fail(col, f"unknown operation '{op}'; expected one of R1-R13 or D1-D15")
     return ops
 
 
@@ -816,7 +842,8 @@ def _unique_id(cell: _Cell, seen: dict[str, int]) -> str:
     return rid
 
 
-def _load_actors(folder: Path, config: ScenarioConfig, probs: _Problems, sources: dict[str, str]) -> list[Actor] | None:
+def _load_actors(folder: Path, config: ScenarioConfig, probs: _Problems, sources: dict[str, str],
+                 declared_ids: set[str]) -> list[Actor] | None:
     path = folder / config.actors_file
     name = config.actors_file
     if not path.is_file():
@@ -832,13 +859,14 @@ def _load_actors(folder: Path, config: ScenarioConfig, probs: _Problems, sources
                                                   "operations", "confidential"], probs):
         return None
     if not table.rows:
-        probs.error(name, None, None, "no actors; expected at least one row")
+        probs.error(name, None, None, "no actors; expected at least one row under the header")
         return None
     actors: list[Actor] = []
     seen: dict[str, int] = {}
     for line, row in table.rows:
         cell = _Cell(table, line, row, probs)
         aid = _unique_id(cell, seen)
+        declared_ids.add(aid)
         pos = _position(cell, config)
         ops = _check_ops(cell, "operations")
         conf = cell.boolean("confidential")
@@ -884,7 +912,7 @@ def _quantity(cell: _Cell, catalogue: Catalogue, resource: str) -> tuple[float, 
     try:
         canonical = catalogue.convert(q, unit, resource)
     except ValueError as exc:
-        cell.fail("unit", f"'{unit}': {exc}")
+        cell.fail("unit", str(exc))
         return None
     target = catalogue.resources[resource].unit if resource in catalogue.resources else catalogue.demand_unit(resource)
     return canonical, str(target), q, normalise_unit(unit)
@@ -902,6 +930,16 @@ def _resource(cell: _Cell, catalogue: Catalogue, allow_class: bool) -> str:
     return ""
 
 
+def _ewc_neighbours(code: str, codes: dict[str, Any]) -> str:
+    """The List of Waste codes sharing the longest prefix (sub-chapter, then chapter) with ``code``."""
+    for width in (4, 2):
+        near = sorted(c for c in codes if c.startswith(code[:width]))
+        if near:
+            group = " ".join(code[i:i + 2] for i in range(0, width, 2))
+            return f"expected one of the codes under {group}: {', '.join(near)}"
+    return "expected a code from the list (see symnet/data/list-of-waste.csv)"
+
+
 def _actor_ref(cell: _Cell, actor_ids: set[str] | None) -> str:
     aid = cell.text("actor", required=True)
     if aid and actor_ids is not None and aid not in actor_ids:
@@ -913,7 +951,8 @@ def _load_optional_table(folder: Path, name: str, probs: _Problems, required: bo
     path = folder / name
     if not path.is_file():
         if required:
-            probs.error(name, None, None, "file not found")
+            kind = name.removesuffix(".csv")
+            probs.error(name, None, None, f"file not found; expected a {kind} table (a header line is enough when there are none)")
         return None
     return _read_csv(path, probs, name)
 
@@ -944,7 +983,7 @@ def _load_supplies(folder: Path, config: ScenarioConfig, catalogue: Catalogue, a
             if not re.fullmatch(r"\d{6}", ewc):
                 cell.fail("ewc", f"'{ewc_raw}' is not a six-digit European List of Waste code (e.g. 02 03 04)")
             elif ewc not in codes:
-                cell.fail("ewc", f"'{ewc_raw}' is not in the European List of Waste{_did_you_mean(ewc, list(codes))}")
+                cell.fail("ewc", f"'{ewc_raw}' is not in the European List of Waste; {_ewc_neighbours(ewc, codes)}")
         if assessment is not None and assessment not in ("hazardous", "non_hazardous"):
             cell.fail("hazard_assessment", f"'{row.get('hazard_assessment')}' is not a hazard assessment; "
                       "expected 'hazardous' or 'non_hazardous'")
@@ -1000,7 +1039,7 @@ def _load_demands(folder: Path, config: ScenarioConfig, catalogue: Catalogue, ac
             canonical, unit, entered_q, entered_u = qty
             out.append(Demand(
                 id=did, actor=actor, resource=res, quantity=canonical, unit=unit, profile=profile,
-                min_temperature_c=tmin, price=price or 0.0, gate_fee=gate_fee or 0.0, co2e_kg_per_unit=co2, operations=ops, max_km=max_km,
+                min_temperature_c=tmin, price=0.0 if price is None else price, gate_fee=0.0 if gate_fee is None else gate_fee, co2e_kg_per_unit=co2, operations=ops, max_km=max_km,
                 confidential=conf, entered_quantity=entered_q, entered_unit=entered_u,
             ))
             _record_row_sources(table, cell, did, ["quantity", "min_temperature_c", "price", "gate_fee", "co2e_kg_per_unit", "max_km"], sources)
@@ -1016,6 +1055,7 @@ def _load_sites(folder: Path, config: ScenarioConfig, probs: _Problems, sources:
     out: list[SiteOption] = []
     seen_options: dict[tuple[str, str], int] = {}
     first_pos: dict[str, tuple[float, float]] = {}
+    first_line: dict[str, int] = {}
     for line, row in table.rows:
         cell = _Cell(table, line, row, probs)
         sid = cell.text("id", required=True)
@@ -1032,23 +1072,31 @@ def _load_sites(folder: Path, config: ScenarioConfig, probs: _Problems, sources:
         fixed = cell.number("fixed_cost", minimum=0)
         cap = cell.number("capacity", strictly_positive=True)
         if pos is not None and sid in first_pos and max(abs(pos[0] - first_pos[sid][0]), abs(pos[1] - first_pos[sid][1])) > 1e-6:
-            cell.fail("lon", f"site '{sid}' is given at two different positions")
+            (lon0, lat0), line0 = first_pos[sid], first_line[sid]
+            cell.fail("lon", f"site '{sid}' is given at lon={pos[0]:g}, lat={pos[1]:g} but at lon={lon0:g}, lat={lat0:g} "
+                      f"on line {line0}; expected one position per site")
         if cell.ok and pos is not None:
             first_pos.setdefault(sid, pos)
+            first_line.setdefault(sid, line)
             out.append(SiteOption(site=sid, name=cell.text("name") or sid, municipality=cell.text("municipality"),
                                   lon=pos[0], lat=pos[1], facility=fac, fixed_cost=fixed, capacity=cap))
             _record_row_sources(table, cell, f"{sid}:{fac}", ["fixed_cost", "capacity", "lon", "lat"], sources)
     return out
 
 
+def _check_facility_resources(config: ScenarioConfig, cat: Catalogue, probs: _Problems) -> None:
+    """Every resource named in a facility recipe must be in the catalogue."""
+    for fid, fac in config.facilities.items():
+        for side, items in (("inputs", fac.inputs), ("outputs", fac.outputs)):
+            for i, item in enumerate(items):
+                if not cat.is_known(item.resource):
+                    probs.error(SCENARIO_FILE, None, f"facilities.{fid}.{side}[{i}].resource",
+                                f"unknown resource '{item.resource}'{cat.suggest(item.resource)}; expected a resource "
+                                "id or class from the catalogue (see `symnet resources`)")
+
+
 def _check_cross(s: Scenario, probs: _Problems) -> None:
     """Checks that need several files at once."""
-    cat = s.catalogue
-    for fid, fac in s.config.facilities.items():
-        for i, item in enumerate([*fac.inputs, *fac.outputs]):
-            if not cat.is_known(item.resource):
-                probs.error(SCENARIO_FILE, None, f"facilities.{fid}",
-                            f"unknown resource '{item.resource}'{cat.suggest(item.resource)}")
     if not s.supplies and not s.demands:
         probs.warn("supplies.csv", None, None, "the scenario has no supplies and no demands")
 
@@ -1071,6 +1119,15 @@ PARAMETER_ALIASES: dict[str, str] = {
 def resolve_parameter(name: str) -> str:
     """Dotted path in scenario.yaml for a parameter name or alias."""
     return PARAMETER_ALIASES.get(name, name)
+
+
+def _scalar_paths(node: Any, prefix: str = "") -> list[str]:
+    """Dotted paths of the scalar settings in a dumped config (lists are skipped)."""
+    if isinstance(node, dict):
+        return [p for k, v in node.items() for p in _scalar_paths(v, f"{prefix}{k}.")]
+    if isinstance(node, list):
+        return []
+    return [prefix.rstrip(".")]
 
 
 def with_parameters(scenario: Scenario, values: dict[str, float]) -> Scenario:
@@ -1098,7 +1155,8 @@ def with_parameters(scenario: Scenario, values: dict[str, float]) -> Scenario:
                 break
             node = node[part]
         if not isinstance(node, dict) or path[-1] not in node or isinstance(node[path[-1]], (dict, list)):
-            problems.append(Problem("--param", None, name, f"unknown parameter '{name}'{_did_you_mean(name, list(PARAMETER_ALIASES))}; "
+            known = list(PARAMETER_ALIASES) + _scalar_paths(data)
+            problems.append(Problem("--param", None, name, f"unknown parameter '{name}'{_did_you_mean(name, known)}; "
                                     "expected an alias or a dotted path into scenario.yaml such as economics.road.cost_per_km"))
             continue
         node[path[-1]] = value
@@ -1132,37 +1190,123 @@ def _write_rows(path: Path, header: list[str], rows: list[list[str]]) -> None:
         w.writerows(rows)
 
 
-def write_scenario(scenario: Scenario, folder: str | Path) -> Path:
-    """Write a scenario as a folder (canonical units, explicit profiles).
+def _path_parts(key: str) -> list[str | int]:
+    """'facilities.gh.inputs[0].per_unit' -> ['facilities', 'gh', 'inputs', 0, 'per_unit']."""
+    parts: list[str | int] = []
+    for piece in key.split("."):
+        m = re.fullmatch(r"([^\[]*)((?:\[\d+\])*)", piece)
+        name, indices = (m.group(1), m.group(2)) if m else (piece, "")
+        if name:
+            parts.append(name)
+        parts.extend(int(i) for i in re.findall(r"\[(\d+)\]", indices))
+    return parts
 
-    The written folder loads back to an equal scenario. Sources are written into the
-    ``source`` column of each row (the first source found for the row).
+
+def _attach_yaml_sources(data: dict[str, Any], sources: dict[str, str]) -> None:
+    """Wrap each sourced leaf of the dumped config as ``{value: x, source: s}``."""
+    for key, src in sources.items():
+        if ".csv:" in key or ":" in key.split(".")[0]:
+            continue  # a table cell, written into its table's <column>_source
+        node: Any = data
+        parts = _path_parts(key)
+        for part in parts[:-1]:
+            ok = (isinstance(node, dict) and part in node) or (isinstance(node, list) and isinstance(part, int) and part < len(node))
+            if not ok:
+                node = None
+                break
+            node = node[part]
+        last = parts[-1] if parts else None
+        if isinstance(node, dict) and last in node and not isinstance(node[last], (dict, list)):
+            node[last] = {"value": node[last], "source": src}
+        elif isinstance(node, list) and isinstance(last, int) and last < len(node) and not isinstance(node[last], (dict, list)):
+            node[last] = {"value": node[last], "source": src}
+
+
+def _sourced_table(table: str, keys: list[str], header: list[str], rows: list[list[str]], numeric: list[str],
+                   sources: dict[str, str]) -> tuple[list[str], list[list[str]]]:
+    """Add a ``<column>_source`` column for every numeric column that has a source in some row."""
+    cols = [c for c in numeric if any(f"{table}:{k}.{c}" in sources for k in keys)]
+    header = header + [f"{c}_source" for c in cols]
+    rows = [row + [sources.get(f"{table}:{k}.{c}", "") for c in cols] for k, row in zip(keys, rows)]
+    return header, rows
+
+
+def _entered(catalogue: Catalogue, resource: str, quantity: float, entered_q: float | None,
+             entered_u: str | None, unit: str) -> tuple[str, str]:
+    """Quantity and unit to write: as entered when it converts back to exactly the same
+    canonical quantity (so the round trip keeps both), else canonical."""
+    if entered_q is not None and entered_u:
+        try:
+            if catalogue.convert(entered_q, entered_u, resource) == quantity:
+                return _fmt(entered_q), entered_u
+        except (ValueError, KeyError):
+            pass
+    return _fmt(quantity), unit
+
+
+def write_scenario(scenario: Scenario, folder: str | Path) -> Path:
+    """Write a scenario as a folder that loads back to an equal scenario.
+
+    Quantities are written as entered (``entered_quantity`` / ``entered_unit``) when that
+    converts back exactly, otherwise in canonical units; profiles are written as explicit
+    shares; floats are written with ``repr`` so they load back bit for bit. Sources are
+    written where they were recorded: YAML numbers as ``{value: x, source: s}``, table
+    cells in ``<column>_source`` columns. Actors are always written to ``actors.csv``.
+
+    Parameters
+    ----------
+    scenario : Scenario
+        The scenario to write.
+    folder : str or Path
+        Target folder (created; files in it are replaced).
+
+    Returns
+    -------
+    Path
+        The folder.
     """
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     cfg = scenario.config.model_dump(exclude_defaults=False)
+    actors_table = scenario.config.actors_file
     cfg["actors_file"] = "actors.csv"
+    _attach_yaml_sources(cfg, scenario.sources)
     (folder / SCENARIO_FILE).write_text(yaml.safe_dump(cfg, sort_keys=False, allow_unicode=True), "utf-8")
+    src = scenario.sources
+    sources = {(f"actors.csv:{k.split(':', 1)[1]}" if k.startswith(f"{actors_table}:") else k): v for k, v in src.items()}
+    cat = scenario.catalogue
 
-    def src(table: str, key: str) -> str:
-        prefix = f"{table}:{key}."
-        return next((v for k, v in scenario.sources.items() if k.startswith(prefix)), "")
+    header = ["id", "name", "sector", "municipality", "country", "lon", "lat", "operations", "confidential"]
+    rows = [[a.id, a.name, a.sector, a.municipality, a.country, _fmt(a.lon), _fmt(a.lat), "|".join(a.operations),
+             str(a.confidential).lower()] for a in scenario.actors]
+    _write_rows(folder / "actors.csv", *_sourced_table("actors.csv", [a.id for a in scenario.actors], header, rows,
+                                                       ["lon", "lat"], sources))
 
-    _write_rows(folder / "actors.csv", ["id", "name", "sector", "municipality", "country", "lon", "lat", "operations", "confidential", "source"],
-                [[a.id, a.name, a.sector, a.municipality, a.country, _fmt(a.lon), _fmt(a.lat), "|".join(a.operations),
-                  str(a.confidential).lower(), src("actors.csv", a.id)] for a in scenario.actors])
-    _write_rows(folder / "supplies.csv", ["id", "actor", "resource", "quantity", "unit", "profile", "temperature_c", "ewc",
-                                          "hazard_assessment", "current_fate", "fate_cost", "confidential", "source"],
-                [[s.id, s.actor, s.resource, _fmt(s.quantity), s.unit, "|".join(repr(float(v)) for v in s.profile),
-                  _fmt(s.temperature_c), s.ewc or "", s.hazard_assessment or "", s.current_fate, _fmt(s.fate_cost),
-                  str(s.confidential).lower(), src("supplies.csv", s.id)] for s in scenario.supplies])
-    _write_rows(folder / "demands.csv", ["id", "actor", "resource", "quantity", "unit", "profile", "min_temperature_c", "price",
-                                         "gate_fee", "co2e_kg_per_unit", "operations", "max_km", "confidential", "source"],
-                [[d.id, d.actor, d.resource, _fmt(d.quantity), d.unit, "|".join(repr(float(v)) for v in d.profile),
-                  _fmt(d.min_temperature_c), _fmt(d.price), _fmt(d.gate_fee), _fmt(d.co2e_kg_per_unit), "|".join(d.operations), _fmt(d.max_km),
-                  str(d.confidential).lower(), src("demands.csv", d.id)] for d in scenario.demands])
+    header = ["id", "actor", "resource", "quantity", "unit", "profile", "temperature_c", "ewc", "hazard_assessment",
+              "current_fate", "fate_cost", "confidential"]
+    rows = [[s.id, s.actor, s.resource, *_entered(cat, s.resource, s.quantity, s.entered_quantity, s.entered_unit, s.unit),
+             "|".join(repr(float(v)) for v in s.profile), _fmt(s.temperature_c), s.ewc or "", s.hazard_assessment or "",
+             s.current_fate, _fmt(s.fate_cost), str(s.confidential).lower()] for s in scenario.supplies]
+    _write_rows(folder / "supplies.csv", *_sourced_table("supplies.csv", [s.id for s in scenario.supplies], header, rows,
+                                                         ["quantity", "temperature_c", "fate_cost"], sources))
+
+    header = ["id", "actor", "resource", "quantity", "unit", "profile", "min_temperature_c", "price", "gate_fee",
+              "co2e_kg_per_unit", "operations", "max_km", "confidential"]
+    rows = [[d.id, d.actor, d.resource, *_entered(cat, d.resource, d.quantity, d.entered_quantity, d.entered_unit, d.unit),
+             "|".join(repr(float(v)) for v in d.profile), _fmt(d.min_temperature_c), _fmt(d.price), _fmt(d.gate_fee),
+             _fmt(d.co2e_kg_per_unit), "|".join(d.operations), _fmt(d.max_km), str(d.confidential).lower()]
+            for d in scenario.demands]
+    _write_rows(folder / "demands.csv", *_sourced_table(
+        "demands.csv", [d.id for d in scenario.demands], header, rows,
+        ["quantity", "min_temperature_c", "price", "gate_fee", "co2e_kg_per_unit", "max_km"], sources))
+
+    sites_path = folder / "sites.csv"
     if scenario.sites:
-        _write_rows(folder / "sites.csv", ["id", "name", "municipality", "lon", "lat", "facility", "fixed_cost", "capacity", "source"],
-                    [[o.site, o.name, o.municipality, _fmt(o.lon), _fmt(o.lat), o.facility, _fmt(o.fixed_cost), _fmt(o.capacity),
-                      src("sites.csv", o.option_id)] for o in scenario.sites])
+        header = ["id", "name", "municipality", "lon", "lat", "facility", "fixed_cost", "capacity"]
+        rows = [[o.site, o.name, o.municipality, _fmt(o.lon), _fmt(o.lat), o.facility, _fmt(o.fixed_cost),
+                 _fmt(o.capacity)] for o in scenario.sites]
+        _write_rows(sites_path, *_sourced_table("sites.csv", [o.option_id for o in scenario.sites], header, rows,
+                                                ["fixed_cost", "capacity", "lon", "lat"], sources))
+    elif sites_path.exists():
+        sites_path.unlink()
     return folder
