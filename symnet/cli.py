@@ -325,12 +325,14 @@ def resilience(
 def explain(
     scenario_dir: ScenarioArg,
     out_dir: OutOpt = Path("out/explain"),
+    workers: WorkersOpt = None,
+    scheduler: SchedulerOpt = None,
     force: ForceOpt = False,
 ) -> None:
     """Why not this link? Break-even values and binding reasons for every candidate link."""
     from symnet.planning import explain_command
 
-    explain_command(scenario_dir, out_dir, force=force)
+    explain_command(scenario_dir, out_dir, workers=workers, scheduler=scheduler, force=force)
     out.print(f"explanations written to {out_dir}/explain.csv", markup=False)
 
 

@@ -83,7 +83,8 @@ def distance_source(scenario: Scenario, osm: Path | None = None, online: bool = 
                           router.circuity, router)
 
 
-def _provider(source: DistanceSource) -> Callable[[pd.DataFrame, pd.DataFrame], pd.DataFrame]:
+def distance_provider(source: DistanceSource) -> Callable[[pd.DataFrame, pd.DataFrame], pd.DataFrame]:
+    """A network distance provider for a distance source (routed or estimated)."""
     from symnet import network
 
     if source.router is None:
@@ -113,7 +114,7 @@ def run_scenario(scenario: Scenario, *, osm: Path | None = None, online: bool = 
         source = distance_source(scenario, osm=osm, online=online, cache_dir=cache_dir)
         timings["road_graph_s"] = time.perf_counter() - t0
         t0 = time.perf_counter()
-        net = build_network(scenario, distances=_provider(source))
+        net = build_network(scenario, distances=distance_provider(source))
         timings["network_s"] = time.perf_counter() - t0
         model = AllocationModel(scenario, net, solver=solver, time_limit_s=time_limit_s, gap=gap)
         result = model.solve()
@@ -219,14 +220,15 @@ def write_run(run: RunOutput, out_dir: Path, *, force: bool = False, public: boo
             r.excluded.to_csv(tmp / "excluded.csv", index=False)
         for writer in extra_writers or []:
             writer(r, run.scenario, tmp)
-        _replace_dir(tmp, out_dir)
+        replace_dir(tmp, out_dir)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     return out_dir
 
 
-def _replace_dir(tmp: Path, out_dir: Path) -> None:
+def replace_dir(tmp: Path, out_dir: Path) -> None:
+    """Move a finished temporary directory into place, replacing ``out_dir`` if present."""
     if out_dir.exists():
         old = out_dir.with_name(f".{out_dir.name}.old-{os.getpid()}")
         os.replace(out_dir, old)
