@@ -1,0 +1,154 @@
+"""``symnet distances``: a distance/travel-time table between points from the command line."""
+
+from __future__ import annotations
+
+import csv
+import math
+import os
+import tempfile
+from pathlib import Path
+
+import pandas as pd
+
+from symnet.errors import InputError, Problem
+
+
+def read_points_csv(path: Path) -> pd.DataFrame:
+    """Read and validate a points CSV (``id,lon,lat``; WGS84 degrees).
+
+    Raises
+    ------
+    InputError
+        Listing every problem as ``file:row:column: message`` (row 1 is the header).
+    """
+    name = str(path)
+    if not path.is_file():
+        raise InputError([Problem(name, None, None, "file not found")])
+    problems: list[Problem] = []
+    rows: list[tuple[str, float, float]] = []
+    seen: dict[str, int] = {}
+    try:
+        with open(path, newline="", encoding="utf-8-sig") as fh:
+            reader = csv.DictReader(fh)
+            header = [h.strip() for h in (reader.fieldnames or [])]
+            missing = [c for c in ("id", "lon", "lat") if c not in header]
+            if missing:
+                raise InputError([Problem(name, 1, c, f"missing column '{c}' (expected id,lon,lat)") for c in missing])
+            reader.fieldnames = header
+            for lineno, rec in enumerate(reader, start=2):
+                pid = (rec.get("id") or "").strip()
+                ok = True
+                if not pid:
+                    problems.append(Problem(name, lineno, "id", "empty id"))
+                    ok = False
+                elif pid in seen:
+                    problems.append(Problem(name, lineno, "id", f"duplicate id '{pid}' (first on row {seen[pid]})"))
+                    ok = False
+                else:
+                    seen[pid] = lineno
+                vals = {}
+                for col, lim in (("lon", 180.0), ("lat", 90.0)):
+                    raw = (rec.get(col) or "").strip()
+                    try:
+                        v = float(raw)
+                    except ValueError:
+                        problems.append(Problem(name, lineno, col, f"'{raw}' is not a number (decimal degrees, WGS84)"))
+                        ok = False
+                        continue
+                    if not math.isfinite(v) or abs(v) > lim:
+                        problems.append(Problem(name, lineno, col, f"{raw} is out of range [-{lim:g}, {lim:g}]"))
+                        ok = False
+                    vals[col] = v
+                if ok:
+                    rows.append((pid, vals["lon"], vals["lat"]))
+    except UnicodeDecodeError as exc:
+        raise InputError([Problem(name, None, None, f"not a UTF-8 text file ({exc.reason})")]) from None
+    except csv.Error as exc:
+        raise InputError([Problem(name, None, None, f"not a valid CSV file: {exc}")]) from None
+    if problems:
+        raise InputError(problems)
+    if not rows:
+        raise InputError([Problem(name, None, None, "no points (expected a header id,lon,lat and one row per point)")])
+    return pd.DataFrame(rows, columns=["id", "lon", "lat"])
+
+
+def _write_atomic(df: pd.DataFrame, out: Path) -> None:
+    out.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=out.parent, prefix=f".{out.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", newline="", encoding="utf-8") as fh:
+            df.to_csv(fh, index=False, float_format="%.1f")
+        os.replace(tmp, out)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def distances_command(
+    osm: Path | None,
+    points: Path,
+    out: Path,
+    metric: str = "length",
+    cache_dir: Path | None = None,
+    snap_warn_m: float = 2000.0,
+    online: bool = False,
+) -> int:
+    """Write road distances and durations for every ordered pair of points.
+
+    Parameters
+    ----------
+    osm : Path or None
+        OSM extract; None estimates every pair (great circle x 1.37) unless
+        ``online`` downloads the roads around the points (internet needed).
+    points : Path
+        CSV with ``id,lon,lat`` (WGS84 degrees).
+    out : Path
+        Output CSV ``origin,destination,distance_m,duration_s,method`` (metres,
+        seconds), one row per ordered pair with origin != destination; written
+        atomically.
+    metric : {"length", "time"}
+        What the route minimises.
+    cache_dir : Path, optional
+        Road graph cache directory.
+    snap_warn_m : float
+        Warn about (and estimate) points farther than this many metres from a road.
+    online : bool
+        Download roads with osmnx when ``osm`` is None.
+
+    Returns
+    -------
+    int
+        0 on success.
+
+    Raises
+    ------
+    InputError
+        Missing/invalid files or arguments (``file:row:column: message``).
+    """
+    from symnet.routing.cache import load_road_graph
+    from symnet.routing.download import download_road_graph
+    from symnet.routing.router import Router
+
+    points = Path(points)
+    out = Path(out)
+    if metric not in ("length", "time"):
+        raise InputError([Problem("--metric", None, None, f"'{metric}' is not a metric; expected length or time")])
+    pts = read_points_csv(points)
+    graph = None
+    if osm is not None:
+        osm = Path(osm)
+        if not osm.is_file():
+            raise InputError([Problem(str(osm), None, None, "OSM extract not found")])
+        try:
+            graph = load_road_graph(osm, cache_dir=cache_dir)
+        except (RuntimeError, ValueError, OSError) as exc:
+            raise InputError([Problem(str(osm), None, None,
+                                      f"cannot read OSM extract ({exc}); expected .osm, .osm.bz2 or .osm.pbf")]) from None
+    elif online:
+        bbox = (pts["lon"].min(), pts["lat"].min(), pts["lon"].max(), pts["lat"].max())
+        graph = download_road_graph(bbox=bbox, buffer_m=10_000.0, out_dir="gis/")
+    router = Router(graph, snap_warn_m=snap_warn_m)
+    dm = router.matrix(pts, metric=metric)
+    df = dm.to_frame(drop_self=True)[["origin", "destination", "distance_m", "duration_s", "method"]]
+    _write_atomic(df, out)
+    return 0
