@@ -139,12 +139,13 @@ def _route_geometries(source: DistanceSource, result: Result) -> dict[str, Any]:
     if used.empty:
         return {}
     nodes = result.nodes.set_index("node")
-    pairs = [
-        (row.link, (row.source_node, nodes.at[row.source_node, "lon"], nodes.at[row.source_node, "lat"]),
-         (row.target_node, nodes.at[row.target_node, "lon"], nodes.at[row.target_node, "lat"]))
-        for row in used.itertuples()
-    ]
-    return source.router.routes(pairs)
+
+    def point(node: str) -> tuple[str, float, float]:
+        return (node, float(nodes.at[node, "lon"]), float(nodes.at[node, "lat"]))
+
+    pairs = [(point(row.source_node), point(row.target_node)) for row in used.itertuples()]
+    lines = source.router.routes(pairs, wgs84=True)
+    return dict(zip(used["link"], lines))
 
 
 def summary(run: RunOutput) -> dict[str, Any]:

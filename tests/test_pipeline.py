@@ -1,0 +1,104 @@
+"""`symnet run` end to end on a real OpenStreetMap extract (Andorra) and on estimates."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from shapely.geometry import Point
+from typer.testing import CliRunner
+
+from symnet.cli import app
+from symnet.pipeline import SUMMARY_KEYS, run_scenario
+from symnet.routing import great_circle_m
+from symnet.scenario import load_scenario
+
+FIXTURES = Path(__file__).parent / "fixtures"
+ANDORRA = FIXTURES / "andorra"
+runner = CliRunner()
+
+
+@pytest.fixture(scope="module")
+def andorra_run():
+    return run_scenario(load_scenario(ANDORRA))
+
+
+def test_routed_run_uses_real_roads(andorra_run) -> None:
+    run = andorra_run
+    r = run.result
+    assert r.status == "optimal"
+    assert run.distances.kind == "routed"
+    # The three obvious exchanges (each supply has exactly one compatible receiver) carry everything.
+    flows = r.flows.set_index("supply")
+    assert flows.loc["wood", "quantity"] == pytest.approx(800.0)
+    assert flows.loc["food", "quantity"] == pytest.approx(300.0)
+    assert flows.loc["scrap", "quantity"] == pytest.approx(120.0)
+    assert set(r.flows["method"]) == {"routed"}
+    nodes = r.nodes.set_index("node")
+    for row in r.flows.itertuples():
+        gc = float(great_circle_m(nodes.at[row.supplier, "lon"], nodes.at[row.supplier, "lat"],
+                                  nodes.at[row.receiver, "lon"], nodes.at[row.receiver, "lat"]))
+        assert row.distance_m >= gc
+        assert row.distance_m <= 3.0 * gc + 2000  # mountain roads, but not absurd
+    assert r.kpis["landfill_diverted_t"] == pytest.approx(800.0)
+    assert r.kpis["incineration_diverted_t"] == pytest.approx(300.0)
+    assert r.kpis["total_cost"] <= r.kpis["baseline_cost"]
+
+
+def test_route_geometries_follow_roads_between_the_actors(andorra_run) -> None:
+    r = andorra_run.result
+    nodes = r.nodes.set_index("node")
+    assert set(r.geometries) == set(r.flows["link"])
+    for row in r.flows.itertuples():
+        line = r.geometries[row.link]
+        assert len(line.coords) > 10  # a real road, not a straight line
+        start, end = Point(line.coords[0]), Point(line.coords[-1])
+        assert start.distance(Point(nodes.at[row.supplier, "lon"], nodes.at[row.supplier, "lat"])) < 1e-6
+        assert end.distance(Point(nodes.at[row.receiver, "lon"], nodes.at[row.receiver, "lat"])) < 1e-6
+
+
+def test_run_command_writes_a_complete_result_directory(tmp_path: Path) -> None:
+    out = tmp_path / "result"
+    result = runner.invoke(app, ["run", str(ANDORRA), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    summary = json.loads((out / "summary.json").read_text("utf-8"))
+    for key in SUMMARY_KEYS:
+        assert key in summary
+    assert summary["status"] == "optimal"
+    assert summary["distance_methods"] == {"routed": 3}
+    assert summary["savings"] == pytest.approx(summary["baseline_cost"] - summary["total_cost"])
+    assert "economics.landfill_tax" in summary["assumptions"]
+    flows = pd.read_csv(out / "flows.csv")
+    for column in ("supplier", "receiver", "resource", "quantity", "unit", "distance_m", "method", "cost"):
+        assert column in flows.columns
+    assert len(flows) == 3
+    for name in ("disposal.csv", "network.gpkg", "map.html", "report.html", "report.md"):
+        assert (out / name).is_file(), name
+    # an existing directory is only replaced with --force, and stays intact otherwise
+    before = sorted(p.name for p in out.iterdir())
+    again = runner.invoke(app, ["run", str(ANDORRA), "--out", str(out)])
+    assert again.exit_code == 2
+    assert "output directory exists; use --force to replace it" in again.output
+    assert sorted(p.name for p in out.iterdir()) == before
+    forced = runner.invoke(app, ["run", str(ANDORRA), "--out", str(out), "--force"])
+    assert forced.exit_code == 0, forced.output
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]  # no temporary leftovers
+
+
+def test_without_extract_distances_are_estimated_and_said_so(tmp_path: Path) -> None:
+    out = tmp_path / "tiny"
+    result = runner.invoke(app, ["run", str(FIXTURES / "tiny"), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "estimated: great-circle x circuity 1.5" in result.output
+    summary = json.loads((out / "summary.json").read_text("utf-8"))
+    assert set(summary["distance_methods"]) <= {"estimated", "pipe"}
+
+
+def test_missing_extract_is_bad_input(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["run", str(FIXTURES / "tiny"), "--out", str(tmp_path / "o"),
+                                 "--osm", str(tmp_path / "missing.osm.pbf")])
+    assert result.exit_code == 2
+    assert "road extract not found" in result.output
+    assert not (tmp_path / "o").exists()
