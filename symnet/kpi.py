@@ -1,0 +1,182 @@
+"""Indicators from a Result and its baseline, with the same accounting (:mod:`symnet.costs`).
+
+Baseline: every supply goes to its current fate, every demand is bought conventionally.
+Money is in the scenario's currency per year, quantities in canonical units per year,
+CO2e in t/yr.
+
+Per-actor rule (``per_actor``): each actor's cost is what it pays for its own supplies'
+remaining disposal and its own demands' remaining purchases, plus the full cost (transport,
+gate fee, fixed link cost) of every link delivering to it; facility costs (fixed, operating,
+input purchases, minus output revenue) go to the site option. Gain = baseline cost - cost,
+so avoided disposal counts for the supplier and avoided purchases for the receiver.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
+
+import pandas as pd
+
+from symnet import costs
+from symnet.resources import waste_codes
+from symnet.result import Result
+from symnet.scenario import Scenario, is_assumption
+
+DISPOSAL_OPS = {"D1", "D5", "D10"}
+
+
+def baseline(scenario: Scenario) -> dict[str, Any]:
+    """Cost and CO2e of the region without symbiosis.
+
+    Returns
+    -------
+    dict
+        ``disposal_cost``, ``purchase_cost``, ``total_cost`` (currency/yr),
+        ``disposal_co2e_t``, ``purchase_co2e_t``, ``co2e_t`` (t/yr) and ``per_actor``
+        (actor -> baseline cost).
+    """
+    per_actor: dict[str, float] = defaultdict(float)
+    dcost = dco2 = pcost = pco2 = 0.0
+    for s in scenario.supplies:
+        c = costs.disposal_unit_cost(scenario, s) * s.quantity
+        dcost += c
+        per_actor[s.actor] += c
+        dco2 += costs.disposal_co2e_t_per_unit(scenario, s) * s.quantity
+    for d in scenario.demands:
+        c = costs.purchase_unit_cost(scenario, d) * d.quantity
+        pcost += c
+        per_actor[d.actor] += c
+        pco2 += costs.purchase_co2e_t_per_unit(scenario, d) * d.quantity
+    return {"disposal_cost": dcost, "purchase_cost": pcost, "total_cost": dcost + pcost,
+            "disposal_co2e_t": dco2, "purchase_co2e_t": pco2, "co2e_t": dco2 + pco2, "per_actor": dict(per_actor)}
+
+
+def compute_kpis(result: Result, scenario: Scenario) -> dict[str, Any]:
+    """KPIs of a solved result (also stored in ``result.kpis``); see the module doc."""
+    base = baseline(scenario)
+    supplies = {s.id: s for s in scenario.supplies}
+    demands = {d.id: d for d in scenario.demands}
+    fates = scenario.catalogue.fates
+    links = result.links
+    used = links.loc[links["used"]] if len(links) else links
+    disp = result.disposal
+    disp_s = disp.loc[disp["origin"] == "supply"] if len(disp) else disp
+    disposed = disp_s.groupby("supply")["quantity"].sum() if len(disp_s) else pd.Series(dtype=float)
+    purch = result.purchases
+    purch_d = purch.loc[purch["kind"] == "demand"] if len(purch) else purch
+    bought = purch_d.groupby("demand")["quantity"].sum() if len(purch_d) else pd.Series(dtype=float)
+
+    moved = {sid: max(s.quantity - float(disposed.get(sid, 0.0)), 0.0) for sid, s in supplies.items()}
+    tpu = {sid: costs.tonnes_per_unit(scenario, s.resource) for sid, s in supplies.items()}
+    landfill = sum(moved[sid] * tpu[sid] for sid, s in supplies.items() if fates[s.current_fate].is_landfill)
+    incin = sum(moved[sid] * tpu[sid] for sid, s in supplies.items() if fates[s.current_fate].is_incineration)
+
+    co2_disp = sum(costs.disposal_co2e_t_per_unit(scenario, supplies[r.supply]) * r.quantity for r in disp_s.itertuples())
+    disp_f = disp.loc[disp["origin"] == "facility"] if len(disp) else disp
+    co2_hub = sum(costs.disposal_co2e_t_per_unit(scenario, _fate_supply(scenario, r)) * r.quantity
+                  for r in disp_f.itertuples() if r.fate != "sale")
+    co2_purch = sum(costs.purchase_co2e_t_per_unit(scenario, demands[r.demand]) * r.quantity for r in purch_d.itertuples())
+    co2_transport = float((used["co2e_t_per_unit"] * used["quantity"]).sum()) if len(used) else 0.0
+    co2_total = co2_disp + co2_hub + co2_purch + co2_transport
+    tonne_km = float(result.flows["tonne_km"].sum()) if len(result.flows) else 0.0
+    heat = used.loc[(used["resource"] == "heat") & (used["source_kind"] == "supply")] if len(used) else used
+    total = float(result.objective) if result.objective is not None else float("nan")
+    kpis: dict[str, Any] = {
+        "total_cost": total,
+        "baseline_cost": base["total_cost"],
+        "savings": base["total_cost"] - total,
+        "landfill_diverted_t": landfill,
+        "incineration_diverted_t": incin,
+        "co2e_total_t": co2_total,
+        "baseline_co2e_t": base["co2e_t"],
+        "co2e_avoided_t": base["co2e_t"] - co2_total,
+        "co2e_transport_t": co2_transport,
+        "tonne_km": tonne_km,
+        "truck_km": tonne_km * scenario.config.economics.truck_km_per_tkm(),
+        "heat_recovered_mwh": float((heat["quantity"] * (1 - heat["loss"])).sum()) if len(heat) else 0.0,
+        "active_links": int(len(used)),
+        "opened_sites": result.sites.loc[result.sites["opened"], "option"].tolist() if len(result.sites) else [],
+        "self_sufficiency": {did: (1.0 - float(bought.get(did, 0.0)) / d.quantity) if d.quantity > 0 else 1.0
+                             for did, d in demands.items()},
+        "per_actor": _per_actor(result, scenario, base["per_actor"]),
+        "diversion_by_chapter": _diversion_by_chapter(scenario, moved, tpu),
+        "distance_methods": {str(k): int(v) for k, v in used["method"].value_counts().items()} if len(used) else {},
+    }
+    kpis["assumption_kpis"] = assumption_kpis(scenario)
+    return kpis
+
+
+def _fate_supply(scenario: Scenario, row: Any) -> Any:
+    from symnet.optimise import hub_supply
+
+    return hub_supply(scenario, row.actor, row.resource)
+
+
+def _per_actor(result: Result, scenario: Scenario, base: dict[str, float]) -> dict[str, dict[str, float]]:
+    cost: dict[str, float] = defaultdict(float)
+    for r in result.disposal.itertuples():
+        cost[r.actor] += r.cost
+    for r in result.purchases.itertuples():
+        cost[r.actor] += r.cost
+    links = result.links
+    if len(links):
+        used = links.loc[links["used"]]
+        receiver = used["receiver_actor"].where(used["receiver_actor"] != "", used["target_node"])
+        for actor, c in used.groupby(receiver.to_numpy())["cost"].sum().items():
+            cost[str(actor)] += float(c)
+    fac = {o.option_id: scenario.facility(o) for o in scenario.sites}
+    for r in result.sites.itertuples():
+        if r.opened:
+            cost[r.option] += r.fixed_cost + fac[r.option].operating_cost * r.throughput
+    actors = set(base) | set(cost)
+    return {a: {"baseline_cost": base.get(a, 0.0), "cost": cost.get(a, 0.0), "gain": base.get(a, 0.0) - cost.get(a, 0.0)}
+            for a in sorted(actors)}
+
+
+def _diversion_by_chapter(scenario: Scenario, moved: dict[str, float], tpu: dict[str, float]) -> dict[str, dict[str, Any]]:
+    """Tonnes of EWC-coded waste moved from D1/D5/D10 to recovery (R) by symbiosis links,
+    by EWC chapter (two-digit code)."""
+    codes = waste_codes()
+    fates = scenario.catalogue.fates
+    out: dict[str, dict[str, Any]] = {}
+    for s in scenario.supplies:
+        op = fates[s.current_fate].operation
+        if not s.ewc or op not in DISPOSAL_OPS or moved[s.id] <= 0:
+            continue
+        ch = s.ewc[:2]
+        entry = out.setdefault(ch, {"chapter": codes[s.ewc].chapter if s.ewc in codes else "", "tonnes": 0.0, "from_operations": {}})
+        t = moved[s.id] * tpu[s.id]
+        entry["tonnes"] += t
+        entry["from_operations"][op] = entry["from_operations"].get(op, 0.0) + t
+    return out
+
+
+def assumption_kpis(scenario: Scenario) -> dict[str, list[str]]:
+    """Per KPI, the keys of assumed numbers it rests on (``scenario.sources`` entries
+    whose source starts with 'assumption', and catalogue fates, resources and
+    substitution rules in use whose source is an assumption)."""
+    assumed = scenario.assumptions()
+    cat = scenario.catalogue
+    fates_used = {s.current_fate for s in scenario.supplies}
+    res_used = {s.resource for s in scenario.supplies} | {m for d in scenario.demands for m in cat.members(d.resource)}
+    fate_keys = [f"fates.{f}" for f in sorted(fates_used) if is_assumption(cat.fates[f].source)]
+    res_keys = [f"resources.{r}" for r in sorted(res_used) if r in cat.resources and is_assumption(cat.resources[r].source)]
+    subst = [f"substitutions.{r.supply}->{r.demand}" for r in cat.substitutions
+             if is_assumption(r.source) and r.supply in res_used]
+
+    def keys(*prefixes: str) -> list[str]:
+        return sorted(k for k in assumed if k.startswith(prefixes))
+
+    money = keys("economics.", "facilities.", "supplies.csv:", "demands.csv:", "sites.csv:") + fate_keys + subst
+    quantities = keys("supplies.csv:")
+    co2 = keys("economics.road.co2e_kg_per_km", "economics.co2_price", "supplies.csv:", "demands.csv:") + fate_keys + res_keys
+    transport = keys("economics.road.", "supplies.csv:", "actors.csv:")
+    out = {
+        "total_cost": money, "baseline_cost": money, "savings": money,
+        "landfill_diverted_t": quantities + res_keys, "incineration_diverted_t": quantities + res_keys,
+        "co2e_avoided_t": co2, "co2e_total_t": co2, "baseline_co2e_t": co2,
+        "tonne_km": transport + res_keys, "truck_km": transport + res_keys,
+        "heat_recovered_mwh": quantities + keys("economics.pipe."),
+    }
+    return {k: sorted(set(v)) for k, v in out.items()}

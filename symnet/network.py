@@ -1,0 +1,451 @@
+"""SymbiosisNetwork: candidate links between suppliers and receivers, with distances and costs.
+
+The network is held as tables (PyPSA style) and offered as a networkx MultiDiGraph:
+
+- ``nodes``: actors and candidate site options (``site:facility``), with positions;
+- ``links``: every candidate link (supply -> receiver, by mode) that passes the
+  compatibility, quality, waste-law and distance rules, with its distance, how the
+  distance was obtained, and its costs (from :mod:`symnet.costs` only);
+- ``excluded``: every (supply, receiver) pair of compatible resources for which no
+  link was created, with the rule that excluded it and a readable detail;
+- ``distance_table``: the one origin/destination distance table the road links use.
+
+Suppliers are actor supplies and facility outputs (a facility output ``site:facility>resource``
+supplies from the site's node; a passthrough hub forwards each accepted input resource
+the same way). Receivers are demands and facility inputs (the link's ``target`` is the
+site option id and ``target_resource`` names the input).
+
+Distances are kept apart from costing: :meth:`SymbiosisNetwork.reprice` recomputes every
+cost column from a (possibly modified) scenario without recomputing distances, so
+sensitivity sweeps are cheap.
+
+Waste-law rules (documented simplification)
+-------------------------------------------
+- A supply with an EWC code only goes to a receiver permitted to carry out at least one
+  recovery operation R1-R13 (the demand's ``operations``, else its actor's; for a
+  facility input, the facility type's ``operations``). Otherwise: rule ``waste_law``.
+- A mirror entry classified hazardous in the List of Waste needs ``hazard_assessment``
+  stated in supplies.csv, else rule ``hazard_assessment``.
+- Hazardous waste (absolute entries, or assessed hazardous) follows the same R-operation
+  rule; specific hazardous-waste permits are not modelled.
+- Facility outputs and hub forwards carry no EWC code (the facility is the permitted
+  operator that received the waste).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import networkx as nx
+import numpy as np
+import pandas as pd
+
+from symnet import costs
+from symnet.resources import waste_codes
+from symnet.scenario import Scenario
+
+DistanceProvider = Callable[[pd.DataFrame, pd.DataFrame], pd.DataFrame]
+"""Takes origins and destinations (columns ``id, lon, lat``) and returns a table with
+columns ``origin, destination, distance_m, duration_s, method``."""
+
+EARTH_RADIUS_M = 6_371_008.8
+ROAD_SPEED_KMH = 60.0  # only for estimated durations
+DISTANCE_COLUMNS = ["origin", "destination", "distance_m", "duration_s", "method"]
+NODE_COLUMNS = ["node", "kind", "name", "sector", "municipality", "lon", "lat", "confidential"]
+LINK_COLUMNS = [
+    "link", "source_node", "target_node", "supply", "target", "target_resource", "resource", "mode",
+    "distance_m", "method", "unit_cost", "transport_unit_cost", "gate_fee", "fixed_cost", "min_volume",
+    "factor", "loss", "co2e_t_per_unit", "supplier_actor", "receiver_actor", "source_kind", "target_kind",
+]
+EXCLUDED_COLUMNS = ["supply", "target", "resource", "rule", "detail"]
+RECOVERY_OPERATIONS = frozenset(f"R{i}" for i in range(1, 14))
+
+
+# ---------------------------------------------------------------------------------------
+# distance providers
+# ---------------------------------------------------------------------------------------
+def _haversine_m(lon1: Any, lat1: Any, lon2: Any, lat2: Any) -> np.ndarray:
+    lon1, lat1, lon2, lat2 = (np.radians(np.asarray(v, dtype=float)) for v in (lon1, lat1, lon2, lat2))
+    a = np.sin((lat2 - lat1) / 2) ** 2 + np.cos(lat1) * np.cos(lat2) * np.sin((lon2 - lon1) / 2) ** 2
+    return 2 * EARTH_RADIUS_M * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0)))
+
+
+def great_circle_m(lon1: Any, lat1: Any, lon2: Any, lat2: Any) -> np.ndarray:
+    """Great-circle distance in metres between WGS84 points (vectorised).
+
+    Uses :func:`symnet.routing.great_circle_m` when the route engine provides it.
+    """
+    try:
+        from symnet.routing import great_circle_m as routed_gc  # type: ignore[attr-defined]
+    except Exception:  # route engine not (yet) importable
+        return _haversine_m(lon1, lat1, lon2, lat2)
+    return np.asarray(routed_gc(lon1, lat1, lon2, lat2), dtype=float)
+
+
+def estimated_distances(circuity: float) -> DistanceProvider:
+    """A provider giving great-circle distance x ``circuity`` (method 'estimated').
+
+    Durations assume 60 km/h. Returns every origin x destination pair.
+    """
+    def provider(origins: pd.DataFrame, destinations: pd.DataFrame) -> pd.DataFrame:
+        pairs = origins[["id", "lon", "lat"]].merge(destinations[["id", "lon", "lat"]], how="cross", suffixes=("_o", "_d"))
+        dist = great_circle_m(pairs["lon_o"], pairs["lat_o"], pairs["lon_d"], pairs["lat_d"]) * circuity
+        return pd.DataFrame({
+            "origin": pairs["id_o"].to_numpy(), "destination": pairs["id_d"].to_numpy(), "distance_m": dist,
+            "duration_s": dist / (ROAD_SPEED_KMH / 3.6), "method": "estimated",
+        })
+    return provider
+
+
+def table_distances(table: pd.DataFrame) -> DistanceProvider:
+    """A provider reading a fixed table (columns origin, destination, distance_m and
+    optionally duration_s, method); pairs missing from it are estimated with circuity 1.
+
+    Meant for tests with hand-chosen distances (metres).
+    """
+    fixed = table.copy()
+    if "duration_s" not in fixed:
+        fixed["duration_s"] = fixed["distance_m"] / (ROAD_SPEED_KMH / 3.6)
+    if "method" not in fixed:
+        fixed["method"] = "routed"
+    fixed = fixed[DISTANCE_COLUMNS]
+    fallback = estimated_distances(1.0)
+
+    def provider(origins: pd.DataFrame, destinations: pd.DataFrame) -> pd.DataFrame:
+        est = fallback(origins, destinations)
+        both = pd.concat([fixed, est], ignore_index=True)
+        return both.drop_duplicates(["origin", "destination"], keep="first")
+    return provider
+
+
+# ---------------------------------------------------------------------------------------
+# the network
+# ---------------------------------------------------------------------------------------
+@dataclass
+class SymbiosisNetwork:
+    """Actors, site options and candidate links of one scenario, as tables.
+
+    Attributes
+    ----------
+    nodes : DataFrame
+        Columns as :data:`NODE_COLUMNS` (see :mod:`symnet.result`).
+    links : DataFrame
+        Candidate links, columns :data:`LINK_COLUMNS`; money per canonical supply unit
+        (``unit_cost``) or per year (``fixed_cost``); ``min_volume`` in supply units
+        per year; ``distance_m`` in metres; ``co2e_t_per_unit`` in t CO2e per supply unit.
+    excluded : DataFrame
+        Pairs no link was created for: ``supply, target, resource, rule, detail``.
+    distance_table : DataFrame
+        ``origin, destination, distance_m, duration_s, method`` for the road pairs.
+    """
+
+    nodes: pd.DataFrame
+    links: pd.DataFrame
+    excluded: pd.DataFrame
+    distance_table: pd.DataFrame
+    scenario_name: str = ""
+    _graph: nx.MultiDiGraph | None = field(default=None, repr=False)
+
+    @property
+    def graph(self) -> nx.MultiDiGraph:
+        """networkx MultiDiGraph: nodes with their attributes (incl. lon/lat), one edge
+        per candidate link keyed by link id with the link's columns as attributes."""
+        if self._graph is None:
+            g = nx.MultiDiGraph(name=self.scenario_name)
+            g.add_nodes_from((row["node"], row) for row in self.nodes.to_dict("records"))
+            g.add_edges_from((r["source_node"], r["target_node"], r["link"], r) for r in self.links.to_dict("records"))
+            self._graph = g
+        return self._graph
+
+    def reprice(self, scenario: Scenario) -> SymbiosisNetwork:
+        """A copy with every cost column recomputed from ``scenario`` (distances kept).
+
+        Parameters
+        ----------
+        scenario : Scenario
+            Typically :func:`symnet.scenario.with_parameters` of the scenario the
+            network was built from (same actors, supplies and demands).
+        """
+        links = _price_links(self.links.copy(), scenario)
+        return replace(self, links=links, _graph=None)
+
+
+def build_network(scenario: Scenario, distances: DistanceProvider | None = None,
+                  distance_table: pd.DataFrame | None = None) -> SymbiosisNetwork:
+    """Build the candidate links of a scenario.
+
+    Parameters
+    ----------
+    scenario : Scenario
+        The loaded scenario.
+    distances : DistanceProvider, optional
+        Road distances; default: great circle x ``network.circuity`` (method 'estimated').
+    distance_table : DataFrame, optional
+        A previous network's ``distance_table``; pairs found in it are not asked again.
+
+    Returns
+    -------
+    SymbiosisNetwork
+    """
+    if distances is None:
+        distances = estimated_distances(scenario.config.network.circuity)
+    nodes = _nodes(scenario)
+    senders = _senders(scenario)
+    receivers = _receivers(scenario)
+    pairs, excluded = _candidate_pairs(scenario, senders, receivers)
+    links, more_excluded, table = _with_distances(scenario, pairs, distances, distance_table)
+    links, knn_excluded = _k_nearest(links, scenario.config.network.k_nearest)
+    links = _link_ids(links)
+    links = _price_links(links, scenario)
+    excl = pd.concat([excluded, more_excluded, knn_excluded], ignore_index=True)[EXCLUDED_COLUMNS]
+    return SymbiosisNetwork(nodes=nodes, links=links.reset_index(drop=True), excluded=excl.reset_index(drop=True),
+                            distance_table=table, scenario_name=scenario.name)
+
+
+# ---------------------------------------------------------------------------------------
+# nodes, senders, receivers
+# ---------------------------------------------------------------------------------------
+def _nodes(scenario: Scenario) -> pd.DataFrame:
+    rows = [(a.id, "actor", a.name, a.sector, a.municipality, a.lon, a.lat, a.confidential) for a in scenario.actors]
+    for o in scenario.sites:
+        fac = scenario.facility(o)
+        rows.append((o.option_id, "site", f"{o.name} ({fac.name or o.facility})", "facility", o.municipality,
+                     o.lon, o.lat, False))
+    return pd.DataFrame(rows, columns=NODE_COLUMNS)
+
+
+def facility_senders(scenario: Scenario) -> list[tuple[str, str, str, float | None]]:
+    """Facility outputs as supplies: (sender id, option id, resource, temperature_c).
+
+    A passthrough hub forwards each accepted input resource as ``option>resource``.
+    """
+    out: list[tuple[str, str, str, float | None]] = []
+    for o in scenario.sites:
+        fac = scenario.facility(o)
+        items = ([(i.resource, None) for i in fac.inputs] if fac.passthrough
+                 else [(p.resource, p.temperature_c) for p in fac.outputs])
+        for res, temp in dict.fromkeys(items):
+            out.append((f"{o.option_id}>{res}", o.option_id, res, temp))
+    return out
+
+
+def _senders(scenario: Scenario) -> pd.DataFrame:
+    pos = {a.id: (a.lon, a.lat) for a in scenario.actors}
+    rows = [(s.id, s.actor, s.actor, s.resource, s.temperature_c, s.ewc or "", s.hazard_assessment or "", "supply",
+             *pos[s.actor]) for s in scenario.supplies]
+    site_pos = {o.option_id: (o.lon, o.lat) for o in scenario.sites}
+    rows += [(sid, opt, "", res, temp, "", "", "facility", *site_pos[opt]) for sid, opt, res, temp in facility_senders(scenario)]
+    return pd.DataFrame(rows, columns=["supply", "source_node", "supplier_actor", "resource", "temperature_c", "ewc",
+                                       "hazard_assessment", "source_kind", "lon_o", "lat_o"])
+
+
+def _receivers(scenario: Scenario) -> pd.DataFrame:
+    actors = {a.id: a for a in scenario.actors}
+    rows = []
+    for d in scenario.demands:
+        a = actors[d.actor]
+        ops = d.operations or a.operations
+        rows.append((d.id, d.resource, d.actor, d.actor, d.min_temperature_c, "|".join(ops), d.max_km, d.gate_fee,
+                     "demand", a.lon, a.lat))
+    for o in scenario.sites:
+        fac = scenario.facility(o)
+        for inp in fac.inputs:
+            rows.append((o.option_id, inp.resource, o.option_id, "", inp.min_temperature_c, "|".join(fac.operations),
+                         None, 0.0, "facility", o.lon, o.lat))
+    df = pd.DataFrame(rows, columns=["target", "target_resource", "target_node", "receiver_actor", "min_temperature_c",
+                                     "operations", "max_km", "gate_fee", "target_kind", "lon_d", "lat_d"])
+    return df.drop_duplicates(["target", "target_resource"])
+
+
+# ---------------------------------------------------------------------------------------
+# rules
+# ---------------------------------------------------------------------------------------
+def _excluded_rows(pairs: pd.DataFrame, mask: Any, rule: str, detail: pd.Series | str) -> pd.DataFrame:
+    sel = pairs.loc[mask]
+    det = detail if isinstance(detail, str) else detail.loc[mask]
+    return pd.DataFrame({"supply": sel["supply"].to_numpy(), "target": sel["target"].to_numpy(),
+                         "resource": sel["resource"].to_numpy(), "rule": rule,
+                         "detail": det if isinstance(det, str) else det.to_numpy()})
+
+
+def _candidate_pairs(scenario: Scenario, senders: pd.DataFrame, receivers: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Pairs of compatible resources that pass the pair-level rules (same actor, quality,
+    waste law, hazard assessment, transport mode)."""
+    cat = scenario.catalogue
+    combos = [(s, r, cat.substitution_factor(s, r)) for s in senders["resource"].unique()
+              for r in receivers["target_resource"].unique()]
+    compat = pd.DataFrame([c for c in combos if c[2] is not None], columns=["resource", "target_resource", "factor"])
+    pairs = senders.merge(compat, on="resource").merge(receivers, on="target_resource")
+    excluded: list[pd.DataFrame] = []
+
+    def drop(mask: Any, rule: str, detail: pd.Series | str) -> None:
+        nonlocal pairs
+        mask = np.asarray(mask, dtype=bool)
+        if mask.any():
+            excluded.append(_excluded_rows(pairs, mask, rule, detail))
+            pairs = pairs.loc[~mask].reset_index(drop=True)
+
+    same = ((pairs["supplier_actor"] != "") & (pairs["supplier_actor"] == pairs["receiver_actor"])) | (
+        pairs["source_node"] == pairs["target_node"])
+    drop(same, "same_actor", "supplier and receiver are the same actor or site")
+
+    t, tmin = pairs["temperature_c"].astype(float), pairs["min_temperature_c"].astype(float)
+    low = t.notna() & tmin.notna() & (t < tmin)
+    drop(low, "quality", "supply at " + t.map("{:g} C".format) + " is below the required " + tmin.map("{:g} C".format))
+
+    ops = pairs["operations"].astype(str)
+    has_r = ops.map(lambda s: bool(RECOVERY_OPERATIONS.intersection(s.split("|")))).astype(bool)
+    waste = (pairs["ewc"] != "").astype(bool)
+    drop(waste & ~has_r, "waste_law",
+         "EWC " + pairs["ewc"] + " needs a receiver permitted a recovery operation (R1-R13); receiver declares "
+         + ops.where(ops != "", "none"))
+
+    codes = waste_codes()
+    mirror_haz = pairs["ewc"].map(lambda c: bool(c) and c in codes and codes[c].mirror and codes[c].hazardous)
+    drop(mirror_haz & (pairs["hazard_assessment"] == ""), "hazard_assessment",
+         "EWC " + pairs["ewc"] + " is a mirror entry: state hazard_assessment (hazardous/non_hazardous) in supplies.csv")
+
+    modes = _mode_limits(scenario)
+    no_mode = ~pairs["resource"].isin(modes["resource"].unique())
+    drop(no_mode, "no_mode", "the catalogue gives no transport mode for " + pairs["resource"])
+    pairs = pairs.merge(modes, on="resource")
+    cap_km = pairs["max_km"].astype(float)
+    pairs["limit_km"] = np.fmin(pairs["mode_max_km"].to_numpy(), cap_km.fillna(np.inf).to_numpy())
+    excl = pd.concat(excluded, ignore_index=True) if excluded else pd.DataFrame(columns=EXCLUDED_COLUMNS)
+    return pairs, excl
+
+
+def _mode_limits(scenario: Scenario) -> pd.DataFrame:
+    """Allowed (resource, mode, max km) from the catalogue and the economics caps."""
+    econ = scenario.config.economics
+    caps = {"road": econ.road.max_km, "pipe": econ.pipe.max_km}
+    rows = []
+    for rid, res in scenario.catalogue.resources.items():
+        for mode, spec in res.modes.items():
+            cap = caps[mode]
+            rows.append((rid, mode, min(spec.max_km, cap) if cap is not None else spec.max_km))
+    return pd.DataFrame(rows, columns=["resource", "mode", "mode_max_km"])
+
+
+def _with_distances(scenario: Scenario, pairs: pd.DataFrame, provider: DistanceProvider,
+                    previous: pd.DataFrame | None) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Attach distances: one provider call for the road pairs still within reach by
+    straight line; pipes use straight line x pipe circuity. Drops pairs beyond the limit."""
+    gc = great_circle_m(pairs["lon_o"], pairs["lat_o"], pairs["lon_d"], pairs["lat_d"])
+    pairs = pairs.assign(straight_m=gc)
+    is_road = (pairs["mode"] == "road").to_numpy()
+    reachable = gc <= pairs["limit_km"].to_numpy() * 1000.0
+    road = pairs.loc[is_road & reachable]
+    table = _road_table(road, provider, previous)
+    road = road.merge(table.rename(columns={"origin": "source_node", "destination": "target_node"}),
+                      on=["source_node", "target_node"], how="left")
+    road["distance_m"] = road["distance_m"].astype(float).fillna(np.inf)
+    road["method"] = road["method"].fillna("unreachable")
+    pipe = pairs.loc[~is_road & reachable].copy()
+    pipe["distance_m"] = pipe["straight_m"] * scenario.config.economics.pipe.circuity
+    pipe["duration_s"] = np.nan
+    pipe["method"] = "pipe"
+    far = pairs.loc[~reachable].copy()
+    far["distance_m"] = far["straight_m"]
+    far["method"] = "straight"
+    allp = pd.concat([road, pipe, far], ignore_index=True)
+    ok = allp["distance_m"] <= allp["limit_km"] * 1000.0
+    links = allp.loc[ok]
+    kept = set(zip(links["supply"], links["target"], links["target_resource"]))
+    lost = allp.loc[~ok]
+    if len(lost):
+        key = pd.Series(list(zip(lost["supply"], lost["target"], lost["target_resource"])), index=lost.index)
+        lost = lost.loc[~key.isin(kept)]
+        detail = (lost["mode"] + " " + (lost["distance_m"] / 1000).map("{:.1f}".format) + " km ("
+                  + lost["method"] + ") exceeds the limit of " + lost["limit_km"].map("{:g}".format) + " km")
+        lost = lost.assign(detail=detail).drop_duplicates(["supply", "target", "target_resource"])
+        far_excl = _excluded_rows(lost, np.ones(len(lost), dtype=bool), "max_distance", lost["detail"])
+    else:
+        far_excl = pd.DataFrame(columns=EXCLUDED_COLUMNS)
+    return links.reset_index(drop=True), far_excl, table
+
+
+def _road_table(road: pd.DataFrame, provider: DistanceProvider, previous: pd.DataFrame | None) -> pd.DataFrame:
+    needed = road[["source_node", "target_node"]].drop_duplicates()
+    needed.columns = ["origin", "destination"]
+    known = previous[DISTANCE_COLUMNS] if previous is not None and len(previous) else pd.DataFrame(columns=DISTANCE_COLUMNS)
+    have = needed.merge(known, on=["origin", "destination"], how="left", indicator=True)
+    missing = have.loc[have["_merge"] == "left_only", ["origin", "destination"]]
+    parts = [have.loc[have["_merge"] == "both", DISTANCE_COLUMNS]]
+    if len(missing):
+        pos_o = road.drop_duplicates("source_node").set_index("source_node")[["lon_o", "lat_o"]]
+        pos_d = road.drop_duplicates("target_node").set_index("target_node")[["lon_d", "lat_d"]]
+        o_ids = missing["origin"].unique()
+        d_ids = missing["destination"].unique()
+        origins = pd.DataFrame({"id": o_ids, "lon": pos_o.loc[o_ids, "lon_o"].to_numpy(), "lat": pos_o.loc[o_ids, "lat_o"].to_numpy()})
+        dests = pd.DataFrame({"id": d_ids, "lon": pos_d.loc[d_ids, "lon_d"].to_numpy(), "lat": pos_d.loc[d_ids, "lat_d"].to_numpy()})
+        got = provider(origins, dests)[DISTANCE_COLUMNS]
+        parts.append(missing.merge(got, on=["origin", "destination"], how="inner"))
+    parts = [p for p in parts if len(p)]
+    if not parts:
+        return pd.DataFrame(columns=DISTANCE_COLUMNS)
+    table = pd.concat(parts, ignore_index=True)
+    table["distance_m"] = table["distance_m"].astype(float)
+    return table.reset_index(drop=True)
+
+
+def _k_nearest(links: pd.DataFrame, k: int | None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Keep, per supply, the links to its k nearest receivers (by the shortest mode)."""
+    if k is None or links.empty:
+        return links, pd.DataFrame(columns=EXCLUDED_COLUMNS)
+    best = links.groupby(["supply", "target", "target_resource"], sort=False)["distance_m"].min().reset_index()
+    best["rank"] = best.groupby("supply")["distance_m"].rank(method="first")
+    far = best.loc[best["rank"] > k]
+    if far.empty:
+        return links, pd.DataFrame(columns=EXCLUDED_COLUMNS)
+    far = far.merge(links[["supply", "target", "target_resource", "resource"]].drop_duplicates(), on=["supply", "target", "target_resource"])
+    excl = _excluded_rows(far, np.ones(len(far), dtype=bool), "k_nearest",
+                          f"not among the {k} nearest compatible receivers of this supply")
+    keep = links.merge(far[["supply", "target", "target_resource"]], how="left", indicator=True)
+    return links.loc[(keep["_merge"] == "left_only").to_numpy()].reset_index(drop=True), excl
+
+
+def _link_ids(links: pd.DataFrame) -> pd.DataFrame:
+    fac = links["target_kind"] == "facility"
+    ids = links["supply"] + "->" + links["target"]
+    ids = ids.where(~fac, ids + "#" + links["target_resource"])
+    links = links.assign(link=ids + ":" + links["mode"])
+    return links
+
+
+# ---------------------------------------------------------------------------------------
+# costing (distances kept)
+# ---------------------------------------------------------------------------------------
+def _price_links(links: pd.DataFrame, scenario: Scenario) -> pd.DataFrame:
+    """Fill the cost columns from :mod:`symnet.costs` (vectorised per resource)."""
+    econ = scenario.config.economics
+    n = len(links)
+    transport = np.zeros(n)
+    fixed = np.zeros(n)
+    min_volume = np.zeros(n)
+    loss = np.zeros(n)
+    co2 = np.zeros(n)
+    dist = links["distance_m"].to_numpy(dtype=float) if n else np.zeros(0)
+    mode = links["mode"].to_numpy() if n else np.zeros(0, dtype=object)
+    res = links["resource"].to_numpy() if n else np.zeros(0, dtype=object)
+    road = mode == "road"
+    for r in np.unique(res[road]) if n else []:
+        m = road & (res == r)
+        transport[m] = costs.road_unit_cost(scenario, str(r), dist[m])
+        co2[m] = costs.road_co2e_t_per_unit(scenario, str(r), dist[m])
+        tpu = costs.tonnes_per_unit(scenario, str(r))
+        min_volume[m] = econ.road.min_volume_t / tpu if tpu > 0 else 0.0
+    fixed[road] = econ.road.link_fixed_cost
+    pipe = mode == "pipe"
+    if pipe.any():
+        transport[pipe] = costs.pipe_unit_cost(scenario, dist[pipe])
+        fixed[pipe] = costs.pipe_fixed_cost(scenario, dist[pipe])
+        loss[pipe] = [costs.pipe_loss(scenario, float(d)) for d in dist[pipe]]
+    gate = links["target"].map({d.id: d.gate_fee for d in scenario.demands}).fillna(0.0).to_numpy(dtype=float) if n else np.zeros(0)
+    factor = links["factor"].to_numpy(dtype=float) if n else np.zeros(0)
+    links = links.assign(transport_unit_cost=transport, gate_fee=gate,
+                         unit_cost=transport + gate * factor * (1.0 - loss),
+                         fixed_cost=fixed, min_volume=min_volume, loss=loss, co2e_t_per_unit=co2)
+    return links.reindex(columns=LINK_COLUMNS)
