@@ -28,10 +28,13 @@ Constraints
 
 from __future__ import annotations
 
+import contextlib
 import math
+import os
+import sys
 import time
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -429,14 +432,17 @@ class AllocationModel:
         if self.solver == "highs":
             if not pulp.HiGHS().available():
                 raise SymnetError("HiGHS is not available (pip install highspy); use --solver cbc")
-            opts: dict[str, Any] = {"random_seed": self.seed}
-            solver = pulp.HiGHS(msg=self.msg, timeLimit=self.time_limit_s, gapRel=self.gap,
-                                threads=self.threads, **opts)
+            # HiGHS sizes its thread pool once per process and reports an error when a later
+            # model asks for another size, so `threads` is left to HiGHS (results do not
+            # depend on it: the seed is fixed).
+            opts: dict[str, Any] = {"random_seed": self.seed, "output_flag": self.msg}
+            solver = pulp.HiGHS(msg=self.msg, timeLimit=self.time_limit_s, gapRel=self.gap, **opts)
         else:
             solver = pulp.PULP_CBC_CMD(msg=self.msg, timeLimit=self.time_limit_s, gapRel=self.gap,
                                        threads=self.threads, options=[f"randomSeed {self.seed + 1}"])
         try:
-            self.prob.solve(solver)
+            with _quiet_stdout(not self.msg):
+                self.prob.solve(solver)
         except pulp.PulpSolverError as exc:
             return "error", None, None, f"solver error: {exc}"
         if self.solver == "highs":
@@ -491,6 +497,25 @@ class AllocationModel:
 # ---------------------------------------------------------------------------------------
 # data preparation
 # ---------------------------------------------------------------------------------------
+@contextlib.contextmanager
+def _quiet_stdout(active: bool) -> Iterator[None]:
+    """Silence the solver libraries' own prints (HiGHS prints its banner from C++ to
+    file descriptor 1 even with output switched off)."""
+    if not active:
+        yield
+        return
+    sys.stdout.flush()
+    saved = os.dup(1)
+    try:
+        with open(os.devnull, "w") as devnull:
+            os.dup2(devnull.fileno(), 1)
+            yield
+    finally:
+        sys.stdout.flush()
+        os.dup2(saved, 1)
+        os.close(saved)
+
+
 def _group(codes: np.ndarray) -> dict[int, np.ndarray]:
     """Positions grouped by a non-negative integer code (-1 = none)."""
     mask = codes >= 0

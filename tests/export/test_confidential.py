@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import (
+from export_data import (
     CONFIDENTIAL_COST,
     CONFIDENTIAL_DISPOSAL_Q,
     CONFIDENTIAL_FLOW_Q,

@@ -12,7 +12,7 @@ import pyogrio
 import pytest
 from shapely.geometry import LineString, Point
 
-from conftest import CONFIDENTIAL_FLOW_Q, ROAD_ROUTE
+from export_data import CONFIDENTIAL_FLOW_Q, ROAD_ROUTE
 from symnet.errors import InputError
 from symnet.export import (
     COLUMNS,
