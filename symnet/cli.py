@@ -146,7 +146,9 @@ def _print_run(run: Any) -> None:
     out.print(f"  distances: {run.distances.description}", markup=False)
     if not r.ok:
         return
-    rests = k.get("assumption_kpis") or {}
+    from symnet.assumptions import kpi_assumptions, top_assumptions
+
+    rests = kpi_assumptions(r, run.scenario)
     table = Table("KPI", "value", "rests on assumptions", box=None, pad_edge=False)
     rows = [
         ("total cost / yr", _fmt_money(k.get("total_cost"), cur), "total_cost"),
@@ -164,12 +166,13 @@ def _print_run(run: Any) -> None:
         dep = rests.get(key) or []
         table.add_row(label, value, f"yes ({len(dep)})" if dep else "no")
     out.print(table)
-    assumptions = run.scenario.assumptions()
-    if assumptions:
-        out.print(f"  These results rest on {len(assumptions)} assumed numbers, e.g.:")
-        for key, src in list(assumptions.items())[:8]:
-            out.print(f"    {key}: {src}", markup=False, soft_wrap=True)
-        out.print("  (all of them are listed in summary.json and report.html)")
+    top = top_assumptions(r, run.scenario, n=8)
+    if top:
+        total = len({key for keys in rests.values() for key in keys})
+        out.print(f"  These KPIs rest on {total} assumed numbers; the most used:")
+        for key, src, kpis in top:
+            out.print(f"    {key} ({len(kpis)} KPIs): {src}", markup=False, soft_wrap=True)
+        out.print("  (report.html lists every one of them, with the KPIs that use it)")
 
 
 @app.command()

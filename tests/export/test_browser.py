@@ -5,6 +5,8 @@ not blank."""
 from __future__ import annotations
 
 import io
+import math
+import re
 from pathlib import Path
 
 import numpy as np
@@ -100,3 +102,58 @@ def test_online_tiles_only_when_asked(result, scenario, tmp_path):
     online = write_map(result, scenario, tmp_path / "on.html", online_tiles=True).read_text("utf-8")
     assert "http" not in offline.replace("http://www.w3.org/2000/svg", "").replace("http://mrcc.com", "")
     assert "https://tile.openstreetmap.org/" in online and "OpenStreetMap contributors" in online
+
+
+_VISIBLE_LABEL_BOXES = """() => Array.from(document.querySelectorAll('#map .label')).filter(
+    t => getComputedStyle(t).display !== 'none').map(t => {const r = t.getBoundingClientRect();
+    return {text: t.textContent, l: r.left, r: r.right, t: r.top, b: r.bottom};})"""
+
+
+def _overlapping(boxes: list[dict]) -> list[tuple[str, str]]:
+    return [(a["text"], b["text"]) for i, a in enumerate(boxes) for b in boxes[i + 1:]
+            if not (a["r"] < b["l"] or b["r"] < a["l"] or a["b"] < b["t"] or b["b"] < a["t"])]
+
+
+def test_map_declutters_labels_and_draws_a_true_scale_bar(browser, result, scenario, tmp_path):
+    """Sveg CHP and Sveg Bryggeri are 540 m apart on a map about 130 km wide: one cluster
+    marker with a count and one label until the user zooms in; no visible labels overlap."""
+    write_outputs(result, scenario, tmp_path)
+    page, errors, external = _open(browser, tmp_path / "map.html")
+    clusters = page.locator("#clusters circle.cluster")
+    assert clusters.count() == 1 and clusters.first.get_attribute("data-n") == "2"
+    boxes = page.evaluate(_VISIBLE_LABEL_BOXES)
+    texts = [b["text"] for b in boxes]
+    assert "Härjedalen (Sveg)" not in texts and any(t.endswith("2 actors (zoom in)") for t in texts)
+    assert "Sveg Bryggeri" not in texts and "Hede Gård" in texts
+    assert _overlapping(boxes) == []
+    # opened and candidate sites are told apart, and the opened one is labelled as such
+    assert page.locator("rect.site.opened").count() == 1 and page.locator("rect.site.candidate").count() == 1
+    assert "Sveg greenhouse site (opened greenhouse)" in texts
+    # the scale bar: km per pixel agrees with the great-circle distance between two actors
+    text = page.inner_text("#scalebar .text")
+    assert re.fullmatch(r"\d+ km", text)
+    bar_px = page.eval_on_selector("#scalebar .bar", "e => e.getBoundingClientRect().width")
+    assert 45 <= bar_px <= 121
+    centre = "e => {const r = e.getBoundingClientRect(); return [r.left + r.width / 2, r.top + r.height / 2];}"
+    farm = page.eval_on_selector("circle.actor[data-node='hede_farm']", centre)
+    chp = page.eval_on_selector("circle.actor[data-node='sveg_chp']", centre)
+    km_per_px = _haversine_km(13.5, 62.417, 14.357, 62.035) / math.dist(farm, chp)
+    assert int(text.split()[0]) / bar_px == pytest.approx(km_per_px, rel=0.03)
+    # zooming in on Sveg splits the cluster and shows both names, still without overlaps
+    page.mouse.move(*chp)
+    for _ in range(16):
+        page.mouse.wheel(0, -100)
+        page.wait_for_timeout(30)
+    page.wait_for_timeout(200)
+    assert page.locator("#clusters circle.cluster").count() == 0
+    boxes = page.evaluate(_VISIBLE_LABEL_BOXES)
+    assert {"Sveg Energi kraftvärmeverk", "Sveg Bryggeri"} <= {b["text"] for b in boxes}
+    assert _overlapping(boxes) == []
+    assert errors == [] and external == []
+    page.close()
+
+
+def _haversine_km(lon1: float, lat1: float, lon2: float, lat2: float) -> float:
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    a = math.sin((p2 - p1) / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(math.radians(lon2 - lon1) / 2) ** 2
+    return 2 * 6371.0088 * math.asin(math.sqrt(a))
