@@ -7,6 +7,11 @@ All money is in the scenario's currency; quantities in the resource's canonical 
 
 from __future__ import annotations
 
+import numpy as np
+from typing import Any
+
+from numpy.typing import ArrayLike
+
 from symnet.resources import ResourceType
 from symnet.scenario import Demand, Scenario, Supply
 
@@ -58,21 +63,87 @@ def purchase_unit_cost(scenario: Scenario, demand: Demand) -> float:
     return demand.price + scenario.config.economics.co2_price * purchase_co2e_t_per_unit(scenario, demand)
 
 
-def road_co2e_t_per_unit(scenario: Scenario, resource: str, distance_m: float) -> float:
-    """Truck emissions for moving one unit ``distance_m`` metres (incl. empty return), t CO2e."""
-    econ = scenario.config.economics
-    tkm = tonnes_per_unit(scenario, resource) * distance_m / 1000.0
-    return tkm * econ.truck_km_per_tkm() * econ.road.co2e_kg_per_km / 1000.0
+# ---------------------------------------------------------------------------------------
+# road: trucks are paid per trip; a unit's share assumes full truck loads
+# ---------------------------------------------------------------------------------------
+INTEGER_TRIP_PAYLOADS = 2.0
+"""Default ``integer_trips_below_t`` in payloads: a link that can carry less than two full
+loads a year pays whole trips (a 2 t stream pays a whole truck). Above it the continuous
+approximation underestimates by less than one trip (under 1/3 at 2 loads, 1/10 at 10)."""
 
 
-def road_unit_cost(scenario: Scenario, resource: str, distance_m: float) -> float:
-    """Cost of trucking one unit ``distance_m`` metres: per tonne-km cost, handling per
-    tonne, and the CO2 price on truck emissions."""
+def _like(values: np.ndarray, arg: ArrayLike) -> Any:
+    """A float when the argument was a scalar, else the array."""
+    return float(values) if np.ndim(arg) == 0 else values
+
+
+def road_truck_km_per_trip(scenario: Scenario, distance_m: ArrayLike) -> Any:
+    """Truck-km driven for one trip over ``distance_m`` metres (x 2 with an empty return)."""
+    road = scenario.config.economics.road
+    return _like(np.asarray(distance_m, dtype=float) / 1000.0 * (2.0 if road.empty_return else 1.0), distance_m)
+
+
+def road_trip_co2e_t(scenario: Scenario, distance_m: ArrayLike) -> Any:
+    """Truck emissions of one trip over ``distance_m`` metres (incl. empty return), t CO2e."""
+    return road_truck_km_per_trip(scenario, distance_m) * scenario.config.economics.road.co2e_kg_per_km / 1000.0
+
+
+def road_trip_cost(scenario: Scenario, distance_m: ArrayLike) -> Any:
+    """Cost of one truck trip over ``distance_m`` metres, currency per trip:
+    (cost_per_km + fuel_l_per_km x diesel_price) x truck-km + ``cost_per_trip`` + CO2 price
+    x the trip's emissions. Independent of the load (a 2 t load costs a whole trip)."""
     econ = scenario.config.economics
+    road = econ.road
+    truck_km = road_truck_km_per_trip(scenario, distance_m)
+    per_truck_km = road.cost_per_km + road.fuel_l_per_km * econ.diesel_price
+    return _like(per_truck_km * truck_km + road.cost_per_trip + econ.co2_price * road_trip_co2e_t(scenario, distance_m),
+                 distance_m)
+
+
+def road_units_per_trip(scenario: Scenario, resource: str) -> float:
+    """Canonical units of ``resource`` in one full truck load (0 when the resource has no
+    mass, e.g. heat: then no trips are counted)."""
     tpu = tonnes_per_unit(scenario, resource)
-    km = distance_m / 1000.0
-    return (tpu * (econ.road_cost_per_tkm() * km + econ.road.handling_cost_per_t)
-            + econ.co2_price * road_co2e_t_per_unit(scenario, resource, distance_m))
+    return scenario.config.economics.road.payload_t / tpu if tpu > 0 else 0.0
+
+
+def road_handling_unit_cost(scenario: Scenario, resource: str) -> float:
+    """Loading/unloading cost of one unit (``handling_cost_per_t`` x tonnes per unit)."""
+    return scenario.config.economics.road.handling_cost_per_t * tonnes_per_unit(scenario, resource)
+
+
+def road_trips(scenario: Scenario, resource: str, quantity: ArrayLike) -> Any:
+    """Trips needed for ``quantity`` units a year with full loads (continuous, not rounded)."""
+    per_trip = road_units_per_trip(scenario, resource)
+    q = np.asarray(quantity, dtype=float)
+    return _like(q / per_trip if per_trip > 0 else np.zeros_like(q), quantity)
+
+
+def road_co2e_t_per_unit(scenario: Scenario, resource: str, distance_m: ArrayLike) -> Any:
+    """Truck emissions for moving one unit ``distance_m`` metres in full loads (incl. empty
+    return), t CO2e: the trip's emissions / units per trip."""
+    per_trip = road_units_per_trip(scenario, resource)
+    co2 = np.asarray(road_trip_co2e_t(scenario, distance_m))
+    return _like(co2 / per_trip if per_trip > 0 else np.zeros_like(co2), distance_m)
+
+
+def road_unit_cost(scenario: Scenario, resource: str, distance_m: ArrayLike) -> Any:
+    """Cost of trucking one unit ``distance_m`` metres in full loads: handling per tonne plus
+    the trip cost shared over a full load (the continuous-trip approximation; equal to
+    the per tonne-km formula ``road_cost_per_tkm x km`` plus ``cost_per_trip / payload``)."""
+    per_trip = road_units_per_trip(scenario, resource)
+    trip = np.asarray(road_trip_cost(scenario, distance_m))
+    share = trip / per_trip if per_trip > 0 else np.zeros_like(trip)
+    return _like(road_handling_unit_cost(scenario, resource) + share, distance_m)
+
+
+def integer_trips_below_t(scenario: Scenario) -> float:
+    """Links whose largest possible annual flow is below this many tonnes count whole trips
+    (``economics.road.integer_trips_below_t``, default :data:`INTEGER_TRIP_PAYLOADS` payloads)."""
+    road = scenario.config.economics.road
+    if road.integer_trips_below_t is not None:
+        return road.integer_trips_below_t
+    return INTEGER_TRIP_PAYLOADS * road.payload_t
 
 
 def pipe_fixed_cost(scenario: Scenario, length_m: float) -> float:
@@ -86,6 +157,7 @@ def pipe_unit_cost(scenario: Scenario, length_m: float) -> float:
     return scenario.config.economics.pipe.operating_cost_per_unit_km * length_m / 1000.0
 
 
-def pipe_loss(scenario: Scenario, length_m: float) -> float:
+def pipe_loss(scenario: Scenario, length_m: ArrayLike) -> Any:
     """Share of the flow lost in a pipe of ``length_m`` metres (capped at 0.9)."""
-    return min(scenario.config.economics.pipe.heat_loss_per_km * length_m / 1000.0, 0.9)
+    loss = scenario.config.economics.pipe.heat_loss_per_km * np.asarray(length_m, dtype=float) / 1000.0
+    return _like(np.minimum(loss, 0.9), length_m)

@@ -14,8 +14,10 @@ so avoided disposal counts for the supplier and avoided purchases for the receiv
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from symnet import costs
@@ -26,8 +28,15 @@ from symnet.scenario import Scenario, is_assumption
 DISPOSAL_OPS = {"D1", "D5", "D10"}
 
 
-def baseline(scenario: Scenario) -> dict[str, Any]:
+def baseline(scenario: Scenario, excluded_actors: Iterable[str] = ()) -> dict[str, Any]:
     """Cost and CO2e of the region without symbiosis.
+
+    Parameters
+    ----------
+    scenario : Scenario
+    excluded_actors : iterable of str
+        Actors left out (as in :class:`symnet.optimise.AllocationModel`): their supplies
+        and demands are not in the baseline either, so savings stay comparable.
 
     Returns
     -------
@@ -36,14 +45,15 @@ def baseline(scenario: Scenario) -> dict[str, Any]:
         ``disposal_co2e_t``, ``purchase_co2e_t``, ``co2e_t`` (t/yr) and ``per_actor``
         (actor -> baseline cost).
     """
+    gone = set(excluded_actors)
     per_actor: dict[str, float] = defaultdict(float)
     dcost = dco2 = pcost = pco2 = 0.0
-    for s in scenario.supplies:
+    for s in _kept(scenario.supplies, gone):
         c = costs.disposal_unit_cost(scenario, s) * s.quantity
         dcost += c
         per_actor[s.actor] += c
         dco2 += costs.disposal_co2e_t_per_unit(scenario, s) * s.quantity
-    for d in scenario.demands:
+    for d in _kept(scenario.demands, gone):
         c = costs.purchase_unit_cost(scenario, d) * d.quantity
         pcost += c
         per_actor[d.actor] += c
@@ -52,11 +62,31 @@ def baseline(scenario: Scenario) -> dict[str, Any]:
             "disposal_co2e_t": dco2, "purchase_co2e_t": pco2, "co2e_t": dco2 + pco2, "per_actor": dict(per_actor)}
 
 
-def compute_kpis(result: Result, scenario: Scenario) -> dict[str, Any]:
-    """KPIs of a solved result (also stored in ``result.kpis``); see the module doc."""
-    base = baseline(scenario)
-    supplies = {s.id: s for s in scenario.supplies}
-    demands = {d.id: d for d in scenario.demands}
+def _kept(items: Iterable[Any], gone: set[str]) -> list[Any]:
+    return [item for item in items if item.actor not in gone]
+
+
+def compute_kpis(result: Result, scenario: Scenario, excluded_actors: Iterable[str] = (),
+                 total_cost: float | None = None) -> dict[str, Any]:
+    """KPIs of a solved result (also stored in ``result.kpis``); see the module doc.
+
+    Parameters
+    ----------
+    result : Result
+    scenario : Scenario
+    excluded_actors : iterable of str
+        Actors the run left out; the baseline and every KPI leave them out too.
+    total_cost : float, optional
+        Total cost of the allocation (currency/yr); default ``result.objective`` (give it
+        when the objective was CO2e).
+
+    Transport CO2e and truck-km come from the trips in ``result.links`` (``trips`` x
+    ``trip_co2e_t`` / ``truck_km_per_trip``: whole trips where the model counted them).
+    """
+    gone = set(excluded_actors)
+    base = baseline(scenario, gone)
+    supplies = {s.id: s for s in _kept(scenario.supplies, gone)}
+    demands = {d.id: d for d in _kept(scenario.demands, gone)}
     fates = scenario.catalogue.fates
     links = result.links
     used = links.loc[links["used"]] if len(links) else links
@@ -77,11 +107,13 @@ def compute_kpis(result: Result, scenario: Scenario) -> dict[str, Any]:
     co2_hub = sum(costs.disposal_co2e_t_per_unit(scenario, _fate_supply(scenario, r)) * r.quantity
                   for r in disp_f.itertuples() if r.fate != "sale")
     co2_purch = sum(costs.purchase_co2e_t_per_unit(scenario, demands[r.demand]) * r.quantity for r in purch_d.itertuples())
-    co2_transport = float((used["co2e_t_per_unit"] * used["quantity"]).sum()) if len(used) else 0.0
+    co2_transport, truck_km = _transport(used)
     co2_total = co2_disp + co2_hub + co2_purch + co2_transport
     tonne_km = float(result.flows["tonne_km"].sum()) if len(result.flows) else 0.0
     heat = used.loc[(used["resource"] == "heat") & (used["source_kind"] == "supply")] if len(used) else used
-    total = float(result.objective) if result.objective is not None else float("nan")
+    if total_cost is None:
+        total_cost = float(result.objective) if result.objective is not None else float("nan")
+    total = float(total_cost)
     kpis: dict[str, Any] = {
         "total_cost": total,
         "baseline_cost": base["total_cost"],
@@ -93,18 +125,32 @@ def compute_kpis(result: Result, scenario: Scenario) -> dict[str, Any]:
         "co2e_avoided_t": base["co2e_t"] - co2_total,
         "co2e_transport_t": co2_transport,
         "tonne_km": tonne_km,
-        "truck_km": tonne_km * scenario.config.economics.truck_km_per_tkm(),
+        "truck_km": truck_km,
         "heat_recovered_mwh": float((heat["quantity"] * (1 - heat["loss"])).sum()) if len(heat) else 0.0,
         "active_links": int(len(used)),
         "opened_sites": result.sites.loc[result.sites["opened"], "option"].tolist() if len(result.sites) else [],
         "self_sufficiency": {did: (1.0 - float(bought.get(did, 0.0)) / d.quantity) if d.quantity > 0 else 1.0
                              for did, d in demands.items()},
         "per_actor": _per_actor(result, scenario, base["per_actor"]),
-        "diversion_by_chapter": _diversion_by_chapter(scenario, moved, tpu),
+        "diversion_by_chapter": _diversion_by_chapter(scenario, moved, tpu, gone),
         "distance_methods": {str(k): int(v) for k, v in used["method"].value_counts().items()} if len(used) else {},
     }
     kpis["assumption_kpis"] = assumption_kpis(scenario)
     return kpis
+
+
+def _transport(used: pd.DataFrame) -> tuple[float, float]:
+    """(t CO2e, truck-km) of the used links: per trip where trips are counted, else per unit."""
+    if not len(used):
+        return 0.0, 0.0
+    qty = used["quantity"].to_numpy(dtype=float)
+    per_unit = used["co2e_t_per_unit"].to_numpy(dtype=float) * qty
+    if "trips" not in used or "trip_co2e_t" not in used:
+        return float(per_unit.sum()), 0.0
+    trips = used["trips"].to_numpy(dtype=float)
+    counted = used["units_per_trip"].to_numpy(dtype=float) > 0
+    co2 = np.where(counted, trips * used["trip_co2e_t"].to_numpy(dtype=float), per_unit)
+    return float(co2.sum()), float((trips * used["truck_km_per_trip"].to_numpy(dtype=float)).sum())
 
 
 def _fate_supply(scenario: Scenario, row: Any) -> Any:
@@ -134,13 +180,14 @@ def _per_actor(result: Result, scenario: Scenario, base: dict[str, float]) -> di
             for a in sorted(actors)}
 
 
-def _diversion_by_chapter(scenario: Scenario, moved: dict[str, float], tpu: dict[str, float]) -> dict[str, dict[str, Any]]:
+def _diversion_by_chapter(scenario: Scenario, moved: dict[str, float], tpu: dict[str, float],
+                          gone: set[str]) -> dict[str, dict[str, Any]]:
     """Tonnes of EWC-coded waste moved from D1/D5/D10 to recovery (R) by symbiosis links,
     by EWC chapter (two-digit code)."""
     codes = waste_codes()
     fates = scenario.catalogue.fates
     out: dict[str, dict[str, Any]] = {}
-    for s in scenario.supplies:
+    for s in _kept(scenario.supplies, gone):
         op = fates[s.current_fate].operation
         if not s.ewc or op not in DISPOSAL_OPS or moved[s.id] <= 0:
             continue

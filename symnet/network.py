@@ -58,6 +58,7 @@ LINK_COLUMNS = [
     "link", "source_node", "target_node", "supply", "target", "target_resource", "resource", "mode",
     "distance_m", "method", "unit_cost", "transport_unit_cost", "gate_fee", "fixed_cost", "min_volume",
     "factor", "loss", "co2e_t_per_unit", "supplier_actor", "receiver_actor", "source_kind", "target_kind",
+    "trip_cost", "units_per_trip", "truck_km_per_trip", "trip_co2e_t",
 ]
 EXCLUDED_COLUMNS = ["supply", "target", "resource", "rule", "detail"]
 RECOVERY_OPERATIONS = frozenset(f"R{i}" for i in range(1, 14))
@@ -280,36 +281,39 @@ def _candidate_pairs(scenario: Scenario, senders: pd.DataFrame, receivers: pd.Da
     pairs = senders.merge(compat, on="resource").merge(receivers, on="target_resource")
     excluded: list[pd.DataFrame] = []
 
-    def drop(mask: Any, rule: str, detail: pd.Series | str) -> None:
+    def drop(mask: Any, rule: str, detail: Callable[[], pd.Series | str]) -> None:
+        """Drop the pairs in ``mask``; ``detail`` builds their readable detail (only if any)."""
         nonlocal pairs
         mask = np.asarray(mask, dtype=bool)
         if mask.any():
-            excluded.append(_excluded_rows(pairs, mask, rule, detail))
+            excluded.append(_excluded_rows(pairs, mask, rule, detail()))
             pairs = pairs.loc[~mask].reset_index(drop=True)
 
     same = ((pairs["supplier_actor"] != "") & (pairs["supplier_actor"] == pairs["receiver_actor"])) | (
         pairs["source_node"] == pairs["target_node"])
-    drop(same, "same_actor", "supplier and receiver are the same actor or site")
+    drop(same, "same_actor", lambda: "supplier and receiver are the same actor or site")
 
     t, tmin = pairs["temperature_c"].astype(float), pairs["min_temperature_c"].astype(float)
     low = t.notna() & tmin.notna() & (t < tmin)
-    drop(low, "quality", "supply at " + t.map("{:g} C".format) + " is below the required " + tmin.map("{:g} C".format))
+    drop(low, "quality", lambda: "supply at " + t.map("{:g} C".format) + " is below the required "
+         + tmin.map("{:g} C".format))
 
     ops = pairs["operations"].astype(str)
-    has_r = ops.map(lambda s: bool(RECOVERY_OPERATIONS.intersection(s.split("|")))).astype(bool)
-    waste = (pairs["ewc"] != "").astype(bool)
+    has_r = ops.map({u: bool(RECOVERY_OPERATIONS.intersection(u.split("|"))) for u in ops.unique()}).to_numpy(dtype=bool)
+    waste = (pairs["ewc"] != "").to_numpy(dtype=bool)
     drop(waste & ~has_r, "waste_law",
-         "EWC " + pairs["ewc"] + " needs a receiver permitted a recovery operation (R1-R13); receiver declares "
+         lambda: "EWC " + pairs["ewc"] + " needs a receiver permitted a recovery operation (R1-R13); receiver declares "
          + ops.where(ops != "", "none"))
 
     codes = waste_codes()
-    mirror_haz = pairs["ewc"].map(lambda c: bool(c) and c in codes and codes[c].mirror and codes[c].hazardous)
-    drop(mirror_haz & (pairs["hazard_assessment"] == ""), "hazard_assessment",
-         "EWC " + pairs["ewc"] + " is a mirror entry: state hazard_assessment (hazardous/non_hazardous) in supplies.csv")
+    mirror = {c: bool(c) and c in codes and codes[c].mirror and codes[c].hazardous for c in pairs["ewc"].unique()}
+    mirror_haz = pairs["ewc"].map(mirror).to_numpy(dtype=bool)
+    drop(mirror_haz & (pairs["hazard_assessment"] == "").to_numpy(dtype=bool), "hazard_assessment",
+         lambda: "EWC " + pairs["ewc"] + " is a mirror entry: state hazard_assessment (hazardous/non_hazardous) in supplies.csv")
 
     modes = _mode_limits(scenario)
     no_mode = ~pairs["resource"].isin(modes["resource"].unique())
-    drop(no_mode, "no_mode", "the catalogue gives no transport mode for " + pairs["resource"])
+    drop(no_mode, "no_mode", lambda: "the catalogue gives no transport mode for " + pairs["resource"])
     pairs = pairs.merge(modes, on="resource")
     cap_km = pairs["max_km"].astype(float)
     pairs["limit_km"] = np.fmin(pairs["mode_max_km"].to_numpy(), cap_km.fillna(np.inf).to_numpy())
@@ -353,9 +357,9 @@ def _with_distances(scenario: Scenario, pairs: pd.DataFrame, provider: DistanceP
     allp = pd.concat([road, pipe, far], ignore_index=True)
     ok = allp["distance_m"] <= allp["limit_km"] * 1000.0
     links = allp.loc[ok]
-    kept = set(zip(links["supply"], links["target"], links["target_resource"]))
     lost = allp.loc[~ok]
     if len(lost):
+        kept = set(zip(links["supply"].tolist(), links["target"].tolist(), links["target_resource"].tolist()))
         key = pd.Series(list(zip(lost["supply"], lost["target"], lost["target_resource"])), index=lost.index)
         lost = lost.loc[~key.isin(kept)]
         detail = (lost["mode"] + " " + (lost["distance_m"] / 1000).map("{:.1f}".format) + " km ("
@@ -419,7 +423,14 @@ def _link_ids(links: pd.DataFrame) -> pd.DataFrame:
 # costing (distances kept)
 # ---------------------------------------------------------------------------------------
 def _price_links(links: pd.DataFrame, scenario: Scenario) -> pd.DataFrame:
-    """Fill the cost columns from :mod:`symnet.costs` (vectorised per resource)."""
+    """Fill the cost columns from :mod:`symnet.costs` (vectorised per resource).
+
+    Road links are paid per truck trip (``trip_cost``, currency per trip, for
+    ``truck_km_per_trip`` truck-km and ``trip_co2e_t``); ``units_per_trip`` supply units fill
+    one truck (0: no trips counted, e.g. pipes). ``unit_cost`` and ``co2e_t_per_unit`` assume
+    full loads (trip cost / units per trip, plus handling and the receiver's gate fee); the
+    optimiser replaces the full-load share by whole trips on links with small flows.
+    """
     econ = scenario.config.economics
     n = len(links)
     transport = np.zeros(n)
@@ -427,14 +438,23 @@ def _price_links(links: pd.DataFrame, scenario: Scenario) -> pd.DataFrame:
     min_volume = np.zeros(n)
     loss = np.zeros(n)
     co2 = np.zeros(n)
+    trip_cost = np.zeros(n)
+    per_trip = np.zeros(n)
+    truck_km = np.zeros(n)
+    trip_co2 = np.zeros(n)
     dist = links["distance_m"].to_numpy(dtype=float) if n else np.zeros(0)
     mode = links["mode"].to_numpy() if n else np.zeros(0, dtype=object)
     res = links["resource"].to_numpy() if n else np.zeros(0, dtype=object)
     road = mode == "road"
+    if road.any():
+        trip_cost[road] = costs.road_trip_cost(scenario, dist[road])
+        truck_km[road] = costs.road_truck_km_per_trip(scenario, dist[road])
+        trip_co2[road] = costs.road_trip_co2e_t(scenario, dist[road])
     for r in np.unique(res[road]) if n else []:
         m = road & (res == r)
         transport[m] = costs.road_unit_cost(scenario, str(r), dist[m])
         co2[m] = costs.road_co2e_t_per_unit(scenario, str(r), dist[m])
+        per_trip[m] = costs.road_units_per_trip(scenario, str(r))
         tpu = costs.tonnes_per_unit(scenario, str(r))
         min_volume[m] = econ.road.min_volume_t / tpu if tpu > 0 else 0.0
     fixed[road] = econ.road.link_fixed_cost
@@ -442,10 +462,11 @@ def _price_links(links: pd.DataFrame, scenario: Scenario) -> pd.DataFrame:
     if pipe.any():
         transport[pipe] = costs.pipe_unit_cost(scenario, dist[pipe])
         fixed[pipe] = costs.pipe_fixed_cost(scenario, dist[pipe])
-        loss[pipe] = [costs.pipe_loss(scenario, float(d)) for d in dist[pipe]]
+        loss[pipe] = costs.pipe_loss(scenario, dist[pipe])
     gate = links["target"].map({d.id: d.gate_fee for d in scenario.demands}).fillna(0.0).to_numpy(dtype=float) if n else np.zeros(0)
     factor = links["factor"].to_numpy(dtype=float) if n else np.zeros(0)
     links = links.assign(transport_unit_cost=transport, gate_fee=gate,
                          unit_cost=transport + gate * factor * (1.0 - loss),
-                         fixed_cost=fixed, min_volume=min_volume, loss=loss, co2e_t_per_unit=co2)
+                         fixed_cost=fixed, min_volume=min_volume, loss=loss, co2e_t_per_unit=co2,
+                         trip_cost=trip_cost, units_per_trip=per_trip, truck_km_per_trip=truck_km, trip_co2e_t=trip_co2)
     return links.reindex(columns=LINK_COLUMNS)

@@ -8,7 +8,6 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
-import pulp
 
 from symnet import costs
 from symnet.network import EXCLUDED_COLUMNS, LINK_COLUMNS
@@ -25,15 +24,6 @@ PURCHASE_COLUMNS = ["demand", "actor", "resource", "period", "quantity", "unit",
 SITE_COLUMNS = ["option", "site", "facility", "name", "lon", "lat", "opened", "throughput", "capacity", "fixed_cost"]
 
 
-def _values(rows: list, n_periods: int) -> np.ndarray:
-    """varValue matrix (rows x periods); rows that are None give zeros."""
-    out = np.zeros((len(rows), n_periods))
-    for i, row in enumerate(rows):
-        if row is not None:
-            out[i] = [v.varValue or 0.0 for v in row]
-    return np.where(np.abs(out) < TOL, 0.0, out)
-
-
 def _unit(model: AllocationModel, resource: str) -> str:
     cat = model.scenario.catalogue
     res = cat.resources.get(resource)
@@ -41,27 +31,42 @@ def _unit(model: AllocationModel, resource: str) -> str:
 
 
 def fill_tables(model: AllocationModel, result: Result, solved: bool) -> None:
-    """Fill every table of ``result`` (see :mod:`symnet.result`) from the solved model."""
+    """Fill every table of ``result`` (see :mod:`symnet.result`) from the solved model.
+
+    ``result.links`` also has ``trips`` (truck trips a year: whole trips on links with
+    integer trips, else quantity / units per trip) and ``truck_km`` (trips x truck-km per
+    trip); its ``cost`` is what the model pays for the link (per unit, trips, fixed cost).
+    """
     d = model.data
     net = model.network
-    P = len(d.periods)
     result.nodes = net.nodes.copy()
     links = d.links
-    x = _values(model._x, P) if solved else np.zeros((len(links), P))
+    L = len(links)
+    x = model.values("x") if solved else np.zeros((L, len(d.periods)))
     qty = x.sum(axis=1)
-    yval = np.zeros(len(links))
-    for i, var in model._ybin.items():
-        yval[i] = round(var.varValue or 0.0) if solved else 0.0
-    for i, val in model._yfixed.items():
-        yval[i] = val
-    has_y = np.zeros(len(links), dtype=bool)
-    has_y[list(model._ybin) + list(model._yfixed)] = True
     used = qty > TOL
-    fixed = np.where(has_y, yval, used.astype(float)) * links["fixed_cost"].to_numpy()
-    unit_cost = links["unit_cost"].to_numpy()
+    yval = np.zeros(L)
+    yl = np.array(sorted(set(model._ybin) | set(model._yfixed)), dtype=int)
+    if len(yl):
+        yval[yl] = np.round(model.values("y")) if solved else 0.0
+    has_y = np.zeros(L, dtype=bool)
+    has_y[yl] = True
+    fixed = np.where(has_y, yval, used.astype(float)) * links["fixed_cost"].to_numpy(dtype=float)
+    fixed = np.where(used, fixed, 0.0)
+    per_trip = links["units_per_trip"].to_numpy(dtype=float)
+    trips = np.where(per_trip > 0, qty / np.where(per_trip > 0, per_trip, 1.0), 0.0)
+    integer = links["integer_trips"].to_numpy(dtype=bool)
+    trip_paid = np.zeros(L)
+    if integer.any() and solved:
+        trips[integer] = np.round(model.values("n"))
+        trip_paid[integer] = trips[integer] * links["trip_cost"].to_numpy(dtype=float)[integer]
+    trips = np.where(used, trips, 0.0)
+    coef = model.arrays.cost[model.arrays.blocks["x"][:, 0]] if L else np.zeros(0)
+    variable = coef * qty
     result.links = links.reindex(columns=LINK_COLUMNS).assign(
-        quantity=qty, used=used, cost=unit_cost * qty + np.where(used, fixed, 0.0))
-    result.flows = _flows(model, x, qty, fixed)
+        quantity=qty, used=used, cost=variable + trip_paid + fixed, trips=trips,
+        truck_km=trips * links["truck_km_per_trip"].to_numpy(dtype=float))
+    result.flows = _flows(model, x, qty, coef, trip_paid + fixed)
     result.disposal = _disposal(model, solved)
     result.purchases = _purchases(model, solved)
     result.sites = _sites(model, solved)
@@ -75,7 +80,9 @@ def fill_tables(model: AllocationModel, result: Result, solved: bool) -> None:
         result.message += f"; orphaned by the excluded actors: {', '.join(d.orphaned)}"
 
 
-def _flows(model: AllocationModel, x: np.ndarray, qty: np.ndarray, fixed: np.ndarray) -> pd.DataFrame:
+def _flows(model: AllocationModel, x: np.ndarray, qty: np.ndarray, coef: np.ndarray, lump: np.ndarray) -> pd.DataFrame:
+    """One row per used link and period; a link's lump costs (trips, fixed) are shared over
+    its periods in proportion to the quantity."""
     d = model.data
     links = d.links
     li, pi = np.nonzero(x > TOL)
@@ -94,54 +101,52 @@ def _flows(model: AllocationModel, x: np.ndarray, qty: np.ndarray, fixed: np.nda
         "supply": sel["supply"].to_numpy(), "target": sel["target"].to_numpy(), "resource": sel["resource"].to_numpy(),
         "quantity": q, "unit": [_unit(model, r) for r in sel["resource"]], "distance_m": dist,
         "method": sel["method"].to_numpy(), "mode": sel["mode"].to_numpy(),
-        "cost": sel["unit_cost"].to_numpy() * q + fixed[li] * share,
+        "cost": coef[li] * q + lump[li] * share,
         "tonne_km": np.where(sel["mode"].to_numpy() == "road", q * tpu * dist / 1000.0, 0.0),
     })
 
 
 def _disposal(model: AllocationModel, solved: bool) -> pd.DataFrame:
     d = model.data
-    P = len(d.periods)
     fates = model.scenario.catalogue.fates
     frames = []
-    u = _values(model._u, P) if solved else np.zeros((len(d.supplies), P))
-    for s, p in zip(*np.nonzero(u > TOL)):
-        row = d.supplies.iloc[s]
-        frames.append((row["id"], row["actor"], row["resource"], d.periods[p], u[s, p], row["unit"], row["fate"],
-                       row["operation"], row["cost"] * u[s, p], "supply"))
-    w = _values(model._w, P) if solved else np.zeros((len(d.senders), P))
-    for o, p in zip(*np.nonzero(w > TOL)):
-        row = d.senders.iloc[o]
-        frames.append((row["sender"], row["option"], row["resource"], d.periods[p], w[o, p],
-                       _unit(model, row["resource"]), row["fate"], fates[row["fate"]].operation or "",
-                       -row["price"] * w[o, p], "facility"))
+    if solved:
+        u = model.values("u")
+        for s, p in zip(*np.nonzero(u > TOL)):
+            row = d.supplies.iloc[s]
+            frames.append((row["id"], row["actor"], row["resource"], d.periods[p], u[s, p], row["unit"], row["fate"],
+                           row["operation"], row["cost"] * u[s, p], "supply"))
+        w = model.values("w")
+        for o, p in zip(*np.nonzero(w > TOL)):
+            row = d.senders.iloc[o]
+            frames.append((row["sender"], row["option"], row["resource"], d.periods[p], w[o, p],
+                           _unit(model, row["resource"]), row["fate"], fates[row["fate"]].operation or "",
+                           -row["price"] * w[o, p], "facility"))
     return pd.DataFrame(frames, columns=DISPOSAL_COLUMNS)
 
 
 def _purchases(model: AllocationModel, solved: bool) -> pd.DataFrame:
     d = model.data
-    P = len(d.periods)
     rows = []
-    b = _values(model._b, P) if solved else np.zeros((len(d.demands), P))
-    for j, p in zip(*np.nonzero(b > TOL)):
-        row = d.demands.iloc[j]
-        rows.append((row["id"], row["actor"], row["resource"], d.periods[p], b[j, p], row["unit"], row["cost"] * b[j, p], "demand"))
-    bf = _values(model._bf, P) if solved else np.zeros((len(d.inputs), P))
-    for r, p in zip(*np.nonzero(bf > TOL)):
-        row = d.inputs.iloc[r]
-        rows.append((f"{row['option']}#{row['resource']}", row["option"], row["resource"], d.periods[p], bf[r, p],
-                     _unit(model, row["resource"]), row["price"] * bf[r, p], "facility_input"))
+    if solved:
+        b = model.values("b")
+        for j, p in zip(*np.nonzero(b > TOL)):
+            row = d.demands.iloc[j]
+            rows.append((row["id"], row["actor"], row["resource"], d.periods[p], b[j, p], row["unit"], row["cost"] * b[j, p], "demand"))
+        bf = model.values("bf")
+        bf_rows = np.flatnonzero(d.inputs["price"].to_numpy(dtype=float) > 0)
+        for r, p in zip(*np.nonzero(bf > TOL)):
+            row = d.inputs.iloc[bf_rows[r]]
+            rows.append((f"{row['option']}#{row['resource']}", row["option"], row["resource"], d.periods[p], bf[r, p],
+                         _unit(model, row["resource"]), row["price"] * bf[r, p], "facility_input"))
     return pd.DataFrame(rows, columns=PURCHASE_COLUMNS)
 
 
 def _sites(model: AllocationModel, solved: bool) -> pd.DataFrame:
     d = model.data
     opts = d.options
-    v = _values(model._v, len(d.periods)) if solved else np.zeros((len(opts), len(d.periods)))
-    opened = np.zeros(len(opts), dtype=bool)
-    for k in range(len(opts)):
-        z, val = model._zbar(k)
-        opened[k] = bool(round(z.varValue or 0.0)) if (z is not None and solved) else (val > 0.5 if z is None else False)
+    v = model.values("v") if solved else np.zeros((len(opts), len(d.periods)))
+    opened = (np.round(model.values("z")) > 0.5) if solved else np.zeros(len(opts), dtype=bool)
     return pd.DataFrame({
         "option": opts["option"], "site": opts["site"], "facility": opts["facility"], "name": opts["name"],
         "lon": opts["lon"], "lat": opts["lat"], "opened": opened, "throughput": v.sum(axis=1),
@@ -192,7 +197,7 @@ def _site_reach_reasons(model: AllocationModel, opened: set[str]) -> list[str]:
     W = d.weights
     q = d.supplies["quantity"].to_numpy()
     prof = np.array(d.supplies["profile"].tolist()) if len(d.supplies) else np.zeros((0, len(W)))
-    snd_bound = dict(zip(d.options["option"], d.options["bound"]))
+    snd_bound = d.senders["bound"].to_numpy(dtype=float)
     for k, opt in enumerate(d.options["option"]):
         if opt not in opened:
             continue
@@ -212,9 +217,11 @@ def _site_reach_reasons(model: AllocationModel, opened: set[str]) -> list[str]:
                 if s >= 0:
                     reach += eff[i] * q[s] * prof[s]
                 else:
-                    sopt = d.senders["option"].iat[o]
-                    reach += eff[i] * snd_bound[sopt] * d.senders["per_unit"].iat[o] * W
-            per_input.append((inp["resource"], reach / inp["per_unit"], inp["per_unit"]))
+                    reach += eff[i] * snd_bound[o] * W
+            if passthrough:  # a hub's throughput is in tonnes
+                per_input.append((inp["resource"], reach * inp["tpu"], 1.0))
+            else:
+                per_input.append((inp["resource"], reach / inp["per_unit"], inp["per_unit"]))
         if not per_input:
             continue
         cap = float(d.options["capacity"].iat[k])
@@ -223,7 +230,7 @@ def _site_reach_reasons(model: AllocationModel, opened: set[str]) -> list[str]:
             per_input = [(" + ".join(res for res, _, _ in per_input), total, 1.0)]
         for res, reach, per_unit in per_input:
             reach_cap = np.minimum(reach, cap * W) if math.isfinite(cap) else reach
-            unit = _unit(model, res.split(" + ")[0])
+            unit = "t" if passthrough else _unit(model, res.split(" + ")[0])
             if reach_cap.sum() * per_unit < mint * per_unit - TOL:
                 out.append(f"site {opt} is forced open but can receive at most {_fmt(reach.sum() * per_unit)} {unit}/yr "
                            f"of {res}, below its minimum throughput of {_fmt(mint * per_unit)} {unit}/yr")
@@ -239,17 +246,4 @@ def _site_reach_reasons(model: AllocationModel, opened: set[str]) -> list[str]:
 
 def _least_co2(model: AllocationModel) -> float | None:
     """Least total CO2e (t/yr) of the LP relaxation without the cap, or None."""
-    prob = model.prob
-    if prob is None:
-        return None
-    cap = prob._constraints.pop("co2_cap", None)
-    objective = prob.objective
-    try:
-        prob.setObjective(model._co2_expression())
-        prob.solve(pulp.HiGHS(msg=False, mip=False))
-        value = pulp.value(prob.objective) if prob.status == pulp.LpStatusOptimal else None
-    finally:
-        prob.setObjective(objective)
-        if cap is not None:
-            prob._constraints["co2_cap"] = cap
-    return None if value is None else float(value)
+    return model.least_co2_t()

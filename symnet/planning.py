@@ -139,13 +139,7 @@ def evaluate(shared: Shared, variant: Variant) -> Outcome:
     scenario, network = _variant_inputs(shared, variant)
     model = AllocationModel(scenario, network, force_open=variant.force_open, force_closed=variant.force_closed,
                             excluded_actors=variant.excluded_actors, co2_cap_t=variant.co2_cap_t,
-                            threads=shared.threads)
-    model.build()
-    if variant.max_open is not None:
-        _limit_open_sites(model, variant.max_open)
-    if variant.objective == "co2":
-        model.prob.setObjective(model._co2_expression())  # noqa: SLF001 - see report: no public option yet
-        model._objective_constant = 0.0  # noqa: SLF001
+                            max_open=variant.max_open, objective=variant.objective, threads=shared.threads)
     result = model.solve()
     return _outcome(variant.label, result, model)
 
@@ -181,16 +175,6 @@ def _table_then_estimate(table: pd.DataFrame, circuity: float) -> Any:
         both = pd.concat([table, est], ignore_index=True)
         return both.drop_duplicates(["origin", "destination"], keep="first")
     return provider
-
-
-def _limit_open_sites(model: Any, max_open: int) -> None:
-    """Add ``sum z <= max_open`` over the site options of a built model."""
-    import pulp
-
-    terms = [(z, 1.0) for z in model._zbin.values()]  # noqa: SLF001 - see report: no max_open option yet
-    fixed = sum(model._zfixed.values())  # noqa: SLF001
-    model.prob.addConstraint(pulp.LpConstraint(pulp.LpAffineExpression(terms), pulp.LpConstraintLE,
-                                               rhs=max_open - fixed), "max_open_sites")
 
 
 def _outcome(label: str, result: Any, model: Any) -> Outcome:
@@ -874,18 +858,17 @@ def link_gaps(shared: Shared) -> tuple[pd.DataFrame, Outcome]:
     optimum = _outcome("optimum", result, mip)
     _require_ok(optimum, "the optimum")
     fixed: dict[str, float] = {}
-    for i in list(mip._ybin) + list(mip._yfixed):  # noqa: SLF001
-        lid = mip.data.links["link"].iat[i]
+    for lid in mip.links.loc[mip.links["activation"], "link"]:
         fixed[lid] = 1.0 if optimum.used.get(lid, 0.0) > TOL else 0.0
     for opt, (opened, _, _) in optimum.sites.items():
         fixed[opt] = 1.0 if opened else 0.0
     lp = AllocationModel(scenario, network, fixed_binaries=fixed, threads=shared.threads)
     lp_result = lp.solve()
     _require_ok(_outcome("lp", lp_result, lp), "the LP with binaries fixed")
-    duals = lp.duals()
     rc = lp.reduced_costs()
-    data = lp.data.links.reset_index(drop=True)
-    own = np.array([duals.get(f"link_max_{i}", 0.0) + duals.get(f"link_min_{i}", 0.0) for i in range(len(data))])
+    data = lp.links.reset_index(drop=True)
+    bound_duals = lp.link_duals()
+    own = (bound_duals["max_dual"] + bound_duals["min_dual"]).to_numpy()
     pos = pd.Series(np.arange(len(data)), index=data["link"])
     rc["pricing"] = rc["reduced_cost"].to_numpy() + own[pos.loc[rc["link"]].to_numpy()]
     gap = rc.groupby("link", sort=False)["pricing"].min()

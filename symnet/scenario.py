@@ -73,6 +73,11 @@ class RoadEconomics(_Strict):
     co2e_kg_per_km: float = Field(default=0.95, ge=0, description="kg CO2e per truck-km (loaded)")
     min_volume_t: float = Field(default=0.0, ge=0, description="minimum viable t/yr on one road link")
     link_fixed_cost: float = Field(default=0.0, ge=0, description="currency per year for each road link used")
+    cost_per_trip: float = Field(default=0.0, ge=0, description="currency per truck trip on top of the distance "
+                                 "cost (loading time, driver's fixed time); source: assumption, 0 unless stated")
+    integer_trips_below_t: float | None = Field(
+        default=None, ge=0, description="links whose largest possible annual flow is below this many t count whole "
+        "truck trips (integer); None: 2 payloads. Above it trips are continuous (full loads)")
     max_km: float | None = Field(default=None, gt=0, description="cap on every road link, km")
 
 
