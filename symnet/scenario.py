@@ -357,9 +357,17 @@ class Scenario:
         }
 
 
+_ASSUMPTION_WORD = re.compile(r"\bassum(?:ption|ptions|ed)\b", re.IGNORECASE)
+
+
 def is_assumption(source: str) -> bool:
-    """True when a source text marks an assumed number."""
-    return source.strip().lower().startswith("assumption")
+    """True when a source text marks an assumed number, wholly or in part.
+
+    "assumption: ...", "report 002 §3.4; gate fee: assumption" and "position assumed
+    from the town centroid" all count: a number that rests partly on an assumption is
+    reported as assumed, never as measured.
+    """
+    return bool(_ASSUMPTION_WORD.search(source))
 
 
 # ---------------------------------------------------------------------------------------
