@@ -228,9 +228,10 @@ class Actor(_Strict):
     confidential: bool = False
 
 
-class Supply(_Strict):
-    """A residual stream. ``quantity`` is per year in the resource's canonical unit;
-    ``profile`` is the share of the year's quantity in each period (sums to 1)."""
+class _Stream(_Strict):
+    """Fields shared by supplies and demands. ``quantity`` is per year in the canonical
+    unit; ``profile`` is the share of the year's quantity in each period (sums to 1);
+    ``entered_*`` keep what the user typed, for round trips."""
 
     id: str
     actor: str
@@ -238,34 +239,30 @@ class Supply(_Strict):
     quantity: float = Field(ge=0)
     unit: str
     profile: list[float]
-    temperature_c: float | None = None
-    ewc: str | None = None
-    hazard_assessment: Literal["hazardous", "non_hazardous"] | None = None
-    current_fate: str
-    fate_cost: float = Field(description="currency per canonical unit of the current fate; negative = revenue")
     confidential: bool = False
     entered_quantity: float | None = None
     entered_unit: str | None = None
 
 
-class Demand(_Strict):
-    """A need. ``quantity`` per year in canonical units of the resource (or class)."""
+class Supply(_Stream):
+    """A residual stream, with its quality and current fate."""
 
-    id: str
-    actor: str
-    resource: str
-    quantity: float = Field(ge=0)
-    unit: str
-    profile: list[float]
+    temperature_c: float | None = None
+    ewc: str | None = None
+    hazard_assessment: Literal["hazardous", "non_hazardous"] | None = None
+    current_fate: str
+    fate_cost: float = Field(description="currency per canonical unit of the current fate; negative = revenue")
+
+
+class Demand(_Stream):
+    """A need for a resource (or any resource of a class), with its conventional source."""
+
     min_temperature_c: float | None = None
     price: float = Field(default=0.0, description="price of the conventional source, per canonical unit")
     gate_fee: float = Field(default=0.0, description="paid per unit received through symbiosis (negative = the receiver pays for it)")
     co2e_kg_per_unit: float | None = Field(default=None, description="emissions of the conventional source; catalogue default if None")
     operations: list[str] = Field(default_factory=list)
     max_km: float | None = None
-    confidential: bool = False
-    entered_quantity: float | None = None
-    entered_unit: str | None = None
 
 
 class SiteOption(_Strict):
