@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import pytest
 
 from symnet.errors import InputError
-from symnet.parallel import dask_client, run_tasks
+from symnet.parallel import (CHUNKS_PER_WORKER, chunk_bounds, dask_client, default_chunk_size, run_tasks, warm_up,
+                             warm_workers)
 from symnet.planning import compare_command, explain_command, pareto_command, resilience_command, sweep, sweep_command
 
 TINY = Path(__file__).resolve().parents[1] / "fixtures" / "tiny"
@@ -69,3 +71,96 @@ def test_sweep_over_circuity_rebuilds_estimated_distances() -> None:
     assert res.table["used_links"].tolist() == ["s_grain->d_feed:road"] * 2
     one, two = res.table["tonne_km"].tolist()
     assert two == pytest.approx(2 * one)
+
+
+# --- chunking, shared data and worker warm-up ----------------------------------------
+def _where(shared: object, x: int) -> tuple[int, int, int]:
+    """The item, the worker process and the identity of the shared object it read."""
+    import os
+
+    return x, os.getpid(), id(shared)
+
+
+def test_chunk_bounds_are_contiguous_balanced_and_in_order() -> None:
+    # 10 items in chunks of at most 4: ceil(10/4) = 3 chunks of 4, 3, 3 (not 4, 4, 2)
+    assert chunk_bounds(10, 4) == [(0, 4), (4, 7), (7, 10)]
+    assert chunk_bounds(3, 5) == [(0, 3)]
+    assert chunk_bounds(5, 1) == [(0, 1), (1, 2), (2, 3), (3, 4), (4, 5)]
+    assert chunk_bounds(0, 3) == []
+    for n in range(0, 40):
+        for size in range(1, 12):
+            bounds = chunk_bounds(n, size)
+            assert [i for a, b in bounds for i in range(a, b)] == list(range(n))
+            sizes = [b - a for a, b in bounds]
+            assert len(bounds) == -(-n // size) and all(1 <= s <= size for s in sizes)
+            assert sizes == sorted(sizes, reverse=True) and (not sizes or sizes[0] - sizes[-1] <= 1)
+
+
+def test_default_chunk_size_gives_about_four_chunks_per_worker() -> None:
+    assert CHUNKS_PER_WORKER == 4
+    assert default_chunk_size(60, 2) == 8    # 60 variants, 2 workers: ceil(60 / 8) = 8 chunks (8 x 4, 7 x 4)
+    assert default_chunk_size(64, 2) == 8    # exactly 8 chunks of 8
+    assert default_chunk_size(65, 2) == 9    # 8 chunks (9, 8, ..., 8)
+    assert default_chunk_size(5, 2) == 1     # fewer items than 8 chunks: one item per task
+    assert default_chunk_size(0, 4) == 1
+
+
+def test_chunk_size_below_one_is_an_input_error() -> None:
+    with pytest.raises(InputError, match="got 0; expected a whole number of items per task >= 1"):
+        run_tasks(_square_plus, [1, 2], shared=0, workers=2, chunk_size=0)
+
+
+def test_warm_up_fixes_highs_at_one_thread_in_the_calling_thread() -> None:
+    """A MIP solved in a fresh thread starts a HiGHS helper thread, unless that thread was
+    warmed up first (HiGHS keeps one thread pool per calling thread)."""
+    import os
+    import threading
+
+    import psutil
+
+    from symnet.planning import Variant, evaluate, prepare
+
+    shared = prepare(Path(__file__).resolve().parents[2] / "scenarios" / "harjedalen")  # a MIP (site options)
+    process = psutil.Process()
+
+    def solve_in_new_thread(warm: bool) -> tuple[bool | None, int]:
+        out: list[Any] = [None, None]
+
+        def body() -> None:
+            out[0] = warm_up() if warm else None
+            before = process.num_threads()
+            assert evaluate(shared, Variant("x")).ok
+            out[1] = process.num_threads() - before
+        thread = threading.Thread(target=body)
+        thread.start()
+        thread.join()
+        return out[0], out[1]
+
+    assert solve_in_new_thread(warm=True) == (True, 0)
+    if (os.cpu_count() or 1) >= 2:  # HiGHS's default pool: half the CPUs, here >= 1 helper thread
+        warm, extra_threads = solve_in_new_thread(warm=False)
+        assert warm is None and extra_threads >= 1
+
+
+@pytest.mark.enable_socket
+def test_chunking_keeps_order_and_results_on_two_workers(two_farms) -> None:
+    from symnet.planning import Variant, evaluate
+
+    items = list(range(23))
+    variants = [Variant(f"tax {t}", params=(("landfill_tax", float(t)),)) for t in range(0, 100, 10)]
+    serial = run_tasks(evaluate, variants, shared=two_farms, workers=1)
+    with dask_client(workers=2) as client:
+        assert warm_workers(client) == [True, True]
+        for chunk_size in (1, 2, 3, 7, 22, 23, 100, None):
+            assert run_tasks(_square_plus, items, shared=5, client=client, chunk_size=chunk_size) == \
+                [x * x + 5 for x in items], chunk_size
+        for chunk_size in (1, 3, 4, None):
+            assert run_tasks(evaluate, variants, shared=two_farms, client=client, chunk_size=chunk_size) == serial
+        # the shared object is sent once per worker and read by reference: with one task
+        # per item, every task on a worker sees the same object
+        where = run_tasks(_where, items, shared=two_farms, client=client, chunk_size=1)
+    assert [x for x, _, _ in where] == items
+    ids_per_worker: dict[int, set[int]] = {}
+    for _, pid, obj in where:
+        ids_per_worker.setdefault(pid, set()).add(obj)
+    assert all(len(ids) == 1 for ids in ids_per_worker.values())
