@@ -44,13 +44,13 @@ import pandas as pd
 
 from symnet import costs
 from symnet.resources import waste_codes
+from symnet.routing import great_circle_m
 from symnet.scenario import Scenario
 
 DistanceProvider = Callable[[pd.DataFrame, pd.DataFrame], pd.DataFrame]
 """Takes origins and destinations (columns ``id, lon, lat``) and returns a table with
 columns ``origin, destination, distance_m, duration_s, method``."""
 
-EARTH_RADIUS_M = 6_371_008.8
 ROAD_SPEED_KMH = 60.0  # only for estimated durations
 DISTANCE_COLUMNS = ["origin", "destination", "distance_m", "duration_s", "method"]
 NODE_COLUMNS = ["node", "kind", "name", "sector", "municipality", "lon", "lat", "confidential"]
@@ -67,24 +67,6 @@ RECOVERY_OPERATIONS = frozenset(f"R{i}" for i in range(1, 14))
 # ---------------------------------------------------------------------------------------
 # distance providers
 # ---------------------------------------------------------------------------------------
-def _haversine_m(lon1: Any, lat1: Any, lon2: Any, lat2: Any) -> np.ndarray:
-    lon1, lat1, lon2, lat2 = (np.radians(np.asarray(v, dtype=float)) for v in (lon1, lat1, lon2, lat2))
-    a = np.sin((lat2 - lat1) / 2) ** 2 + np.cos(lat1) * np.cos(lat2) * np.sin((lon2 - lon1) / 2) ** 2
-    return 2 * EARTH_RADIUS_M * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0)))
-
-
-def great_circle_m(lon1: Any, lat1: Any, lon2: Any, lat2: Any) -> np.ndarray:
-    """Great-circle distance in metres between WGS84 points (vectorised).
-
-    Uses :func:`symnet.routing.great_circle_m` when the route engine provides it.
-    """
-    try:
-        from symnet.routing import great_circle_m as routed_gc  # type: ignore[attr-defined]
-    except Exception:  # route engine not (yet) importable
-        return _haversine_m(lon1, lat1, lon2, lat2)
-    return np.asarray(routed_gc(lon1, lat1, lon2, lat2), dtype=float)
-
-
 def estimated_distances(circuity: float) -> DistanceProvider:
     """A provider giving great-circle distance x ``circuity`` (method 'estimated').
 
