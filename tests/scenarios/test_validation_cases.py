@@ -69,17 +69,11 @@ def test_frovi_co2_follows_from_the_documented_factors() -> None:
     assert result.kpis["co2e_avoided_t"] == pytest.approx(7100.0 - result.kpis["co2e_transport_t"], abs=1.0)
 
 
-def test_harjedalen_solves_well_under_a_minute() -> None:
+def test_harjedalen_solves_in_under_10_seconds() -> None:
+    """`make run` analyses Härjedalen; its model (integer trips on small road links, a
+    1e-6 MIP gap) must load, build and solve in well under 10 s (about 1 s measured)."""
     start = time.perf_counter()
-    result = solved(SCENARIOS_DIR / "harjedalen")
+    scenario = load_scenario(SCENARIOS_DIR / "harjedalen")
+    result = AllocationModel(scenario, build_network(scenario)).solve()
     assert result.status == "optimal"
-    assert time.perf_counter() - start < 30.0
-
-
-def test_harjedalen_small_metal_streams_are_not_trucked_alone() -> None:
-    """Report 002 §3.3: single small streams are not worth a truck. With a link fixed
-    cost of 8 000 SEK/yr, a 4-6 t lot earns at most about 6 x (1500 - 200 - ~360) SEK
-    = 5 600 SEK < 8 000 SEK; only Steelex's 25 t goes to the recycler."""
-    result = solved(SCENARIOS_DIR / "harjedalen")
-    used = result.links[result.links["used"] & (result.links["resource"] == "metal_scrap")]
-    assert set(used["supply"]) == {"metal_steelex"}
+    assert time.perf_counter() - start < 10.0
