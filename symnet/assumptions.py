@@ -43,7 +43,7 @@ KPI_KEYS: tuple[str, ...] = (
     "co2e_avoided_t", "co2e_total_t", "baseline_co2e_t", "co2e_transport_t", "tonne_km", "truck_km",
     "heat_recovered_mwh", "opened_sites",
 )
-_ROAD_COST = ("economics.road.cost_per_km", "economics.road.fuel_l_per_km", "economics.road.payload_t",
+_ROAD_COST = ("economics.road.cost_per_km", "economics.road.cost_per_trip", "economics.road.fuel_l_per_km", "economics.road.payload_t",
               "economics.road.handling_cost_per_t", "economics.diesel_price")
 _ROAD_CO2 = ("economics.road.co2e_kg_per_km", "economics.road.payload_t")
 _PIPE_COST = ("economics.pipe.cost_per_m", "economics.pipe.connection_cost", "economics.pipe.lifetime_years",

@@ -534,10 +534,10 @@ def sweep(shared: Shared, params: Sequence[tuple[str, Sequence[float]]], *, work
             found = run_tasks(_bisect, jobs, shared=shared, workers=workers, scheduler=scheduler, client=client,
                               desc="break-even")
         else:
-            found = [(j.low, j.high) for j in jobs]
-    rows_be = [{"parameter": j.name, "link": j.link, "event": j.event, "low": lo, "high": hi,
+            found = [[(j.low, j.high)] * len(j.links) for j in jobs]
+    rows_be = [{"parameter": j.name, "link": link, "event": event, "low": lo, "high": hi,
                 "breakeven": (lo + hi) / 2, "tolerance": hi - lo, "context": _grid_label(j.context)}
-               for j, (lo, hi) in zip(jobs, found)]
+               for j, bounds in zip(jobs, found) for (link, event), (lo, hi) in zip(j.links, bounds)]
     return SweepResult(table, pd.DataFrame(rows_be, columns=BREAKEVEN_COLUMNS), [n for n, _ in params])
 
 
@@ -558,13 +558,16 @@ def _maybe_client(workers: int | None, scheduler: str | None, n_tasks: int) -> A
 
 @dataclass(frozen=True)
 class _BisectJob:
+    """One grid interval of one parameter in which some links appear or disappear."""
+
     name: str
-    link: str
-    event: Literal["appears", "disappears"]
     low: float
     high: float
     context: dict[str, float]
     tolerance: float
+    used_low: frozenset[str]
+    used_high: frozenset[str]
+    links: tuple[tuple[str, Literal["appears", "disappears"]], ...]
 
 
 def _breakeven_jobs(params: Sequence[tuple[str, Sequence[float]]], grid: list[dict[str, float]],
@@ -580,11 +583,11 @@ def _breakeven_jobs(params: Sequence[tuple[str, Sequence[float]]], grid: list[di
                 b = index.get(_key(params, ctx, name, hi))
                 if a is None or b is None or not (a.ok and b.ok):
                     continue
-                tol = tolerance if tolerance is not None else (hi - lo) / 1000.0
-                for link in sorted(set(b.used) - set(a.used)):
-                    jobs.append(_BisectJob(name, link, "appears", lo, hi, dict(ctx), tol))
-                for link in sorted(set(a.used) - set(b.used)):
-                    jobs.append(_BisectJob(name, link, "disappears", lo, hi, dict(ctx), tol))
+                links = tuple([(link, "appears") for link in sorted(set(b.used) - set(a.used))]
+                              + [(link, "disappears") for link in sorted(set(a.used) - set(b.used))])
+                if links:
+                    tol = tolerance if tolerance is not None else (hi - lo) / 1000.0
+                    jobs.append(_BisectJob(name, lo, hi, dict(ctx), tol, frozenset(a.used), frozenset(b.used), links))
     return jobs
 
 
@@ -592,21 +595,36 @@ def _key(params: Sequence[tuple[str, Sequence[float]]], ctx: dict[str, float], n
     return tuple((n, value if n == name else ctx[n]) for n, _ in params)
 
 
-def _bisect(shared: Shared, job: _BisectJob) -> tuple[float, float]:
-    """Narrow [low, high] around the value where ``job.link`` changes state."""
-    lo, hi = job.low, job.high
-    while hi - lo > job.tolerance:
+def _bisect(shared: Shared, job: _BisectJob) -> list[tuple[float, float]]:
+    """Narrow [low, high] around the value where each of ``job.links`` changes state.
+
+    One bisection serves every link of the interval: the interval is split where the
+    set of used links differs between its ends, so links that change together (a hub
+    opening moves several streams at once) share their solves. Returns one (low, high)
+    per link, in ``job.links`` order.
+    """
+    found: dict[str, tuple[float, float]] = {}
+    watched = [link for link, _ in job.links]
+
+    def refine(lo: float, hi: float, used_lo: frozenset[str], used_hi: frozenset[str]) -> None:
+        pending = [link for link in watched if link not in found and (link in used_lo) != (link in used_hi)]
+        if not pending:
+            return
+        if hi - lo <= job.tolerance:
+            found.update({link: (lo, hi) for link in pending})
+            return
         mid = (lo + hi) / 2
         try:
             o = evaluate(shared, Variant("bisect", params=tuple({**job.context, job.name: mid}.items())))
-        except InputError:  # e.g. an integer parameter: stop at the grid resolution reached
-            break
-        present = job.link in o.used
-        if present == (job.event == "disappears"):
-            lo = mid
-        else:
-            hi = mid
-    return lo, hi
+        except InputError:  # e.g. an integer parameter: stop at the resolution reached
+            found.update({link: (lo, hi) for link in pending})
+            return
+        used_mid = frozenset(o.used)
+        refine(lo, mid, used_lo, used_mid)
+        refine(mid, hi, used_mid, used_hi)
+
+    refine(job.low, job.high, job.used_low, job.used_high)
+    return [found.get(link, (job.low, job.high)) for link in watched]
 
 
 def _sweep_chart(res: SweepResult, path: Path, currency: str) -> None:
