@@ -287,9 +287,14 @@ SITE_COLUMNS = ["rank", "option", "site", "facility", "kind", "status", "net_ben
                 "tonne_km", "co2e_avoided_t", "landfill_diverted_t", "active_links", "opened", "binding"]
 
 
+TOGETHER = "together: "
+
+
 def site_variants(scenario: Scenario, sites: Sequence[str] | None = None, choose: int | None = None) -> list[Variant]:
     """Variants of a site comparison: no site open; each option forced open with every
-    other closed; and, with ``choose``, the optimiser choosing at most N options.
+    other closed; all the selected options open together when ``sites`` names options
+    on two or more different sites ("the idle greenhouse, the new land, or both?");
+    and, with ``choose``, the optimiser choosing at most N options.
 
     Parameters
     ----------
@@ -315,6 +320,10 @@ def site_variants(scenario: Scenario, sites: Sequence[str] | None = None, choose
     everything = frozenset(options)
     variants = [Variant("no site", force_closed=everything)]
     variants += [Variant(opt, force_open=frozenset({opt}), force_closed=everything - {opt}) for opt in selected]
+    by_site = {o.option_id: o.site for o in scenario.sites}
+    if sites and len(selected) > 1 and len({by_site[o] for o in selected}) == len(selected):
+        variants.append(Variant(TOGETHER + " + ".join(selected), force_open=frozenset(selected),
+                                force_closed=everything - set(selected)))
     if choose is not None:
         variants.append(Variant(f"best {choose}", force_closed=everything - set(selected), max_open=choose))
     return variants
@@ -341,7 +350,8 @@ def compare_sites(shared: Shared, sites: Sequence[str] | None = None, choose: in
     rows = []
     for v, o in zip(variants, outcomes):
         opened = sorted(opt for opt, (is_open, _, _) in o.sites.items() if is_open)
-        involved = opened if v.max_open is not None or v.label == "no site" else [v.label]
+        together = v.label.startswith(TOGETHER)
+        involved = opened if v.max_open is not None or v.label == "no site" or together else [v.label]
         into = network.links["target"].isin(involved) | network.links["source_node"].isin(involved)
         links_in = network.links.loc[into & network.links["target"].isin(involved)]
         links_out = network.links.loc[into & ~network.links["target"].isin(involved)]
@@ -349,7 +359,8 @@ def compare_sites(shared: Shared, sites: Sequence[str] | None = None, choose: in
         capacity = sum(o.sites.get(opt, (False, 0.0, math.inf))[2] for opt in involved) if involved else math.nan
         row = {"option": v.label, "site": options[v.label].site if v.label in options else "",
                "facility": options[v.label].facility if v.label in options else "",
-               "kind": "reference" if v.label == "no site" else ("chosen" if v.max_open is not None else "forced"),
+               "kind": "reference" if v.label == "no site" else (
+                   "chosen" if v.max_open is not None else ("together" if together else "forced")),
                "streams_in": _fmt_streams(links_in, o.used, units), "streams_out": _fmt_streams(links_out, o.used, units),
                "throughput": throughput, "capacity": capacity, "opened": ";".join(opened)}
         row.update(_kpi_row(o))

@@ -79,6 +79,17 @@ def test_compare_ranks_the_uncapped_far_site_first(two_sites) -> None:
     assert table.loc["B:insect_farm", "tonne_km"] == pytest.approx(100 * 50)
 
 
+def test_compare_both_sites_together(two_sites) -> None:
+    table = compare_sites(two_sites, sites=["A", "B"], workers=1).set_index("option")
+    # both open: A (nearer, 132.5 SEK/t) fills its 60 t, B (102.5 SEK/t) takes the other 40 t,
+    # and both fixed costs are paid: 60 x 132.5 + 40 x 102.5 - 2 x 5000 = 2050
+    both = table.loc["together: A:insect_farm + B:insect_farm"]
+    assert both["kind"] == "together"
+    assert both["net_benefit"] == pytest.approx(2050.0)
+    assert both["opened"] == "A:insect_farm;B:insect_farm"
+    assert both["net_benefit"] < table.loc["B:insect_farm", "net_benefit"]
+
+
 def test_compare_rejects_unknown_site(two_sites) -> None:
     with pytest.raises(InputError, match="unknown site 'C'"):
         site_variants(two_sites.scenario, ["C"])
