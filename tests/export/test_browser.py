@@ -157,3 +157,39 @@ def _haversine_km(lon1: float, lat1: float, lon2: float, lat2: float) -> float:
     p1, p2 = math.radians(lat1), math.radians(lat2)
     a = math.sin((p2 - p1) / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(math.radians(lon2 - lon1) / 2) ** 2
     return 2 * 6371.0088 * math.asin(math.sqrt(a))
+
+
+def test_make_run_outputs_show_the_harjedalen_network(browser, tmp_path):
+    """What `make run` writes (the default scenario, end to end) opens in a real browser:
+    every actor and every active exchange is drawn, the report names the opened site."""
+    import json
+
+    from typer.testing import CliRunner
+
+    from symnet.cli import app
+
+    scenario_dir = Path(__file__).resolve().parents[2] / "scenarios" / "harjedalen"
+    out = tmp_path / "harjedalen"
+    run = CliRunner().invoke(app, ["run", str(scenario_dir), "--out", str(out)])
+    assert run.exit_code == 0, run.output
+    summary = json.loads((out / "summary.json").read_text("utf-8"))
+    n_actors = sum(1 for line in (scenario_dir / "actors.csv").read_text("utf-8").splitlines()[1:] if line.strip())
+
+    page, errors, external = _open(browser, out / "map.html")
+    assert page.locator("path.exchange").count() == summary["active_links"] > 0
+    assert page.locator("circle.actor").count() == n_actors
+    assert page.locator("rect.site.opened").count() == len(summary["opened_sites"]) >= 1
+    shot = page.screenshot()
+    (tmp_path / "map.png").write_bytes(shot)
+    assert _colours(shot) > 50
+    assert errors == [] and external == []
+    page.close()
+
+    page, errors, external = _open(browser, out / "report.html")
+    body = page.inner_text("body")
+    assert "Härjedalen" in body and "The optimum opens a greenhouse" in body
+    assert page.locator("img").count() == 3
+    assert all(w > 300 for w in page.eval_on_selector_all("img", "els => els.map(e => e.naturalWidth)"))
+    assert _colours(page.screenshot()) > 100
+    assert errors == [] and external == []
+    page.close()
