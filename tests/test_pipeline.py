@@ -102,3 +102,28 @@ def test_missing_extract_is_bad_input(tmp_path: Path) -> None:
     assert result.exit_code == 2
     assert "road extract not found" in result.output
     assert not (tmp_path / "o").exists()
+
+
+def test_export_command_converts_a_run_directory(tmp_path: Path, andorra_run) -> None:
+    """`symnet export` reads what `symnet run` wrote and keeps the road routes (GeoJSON in
+    WGS84, FlatGeobuf in the scenario CRS)."""
+    import geopandas as gpd
+
+    out = tmp_path / "result"
+    assert runner.invoke(app, ["run", str(ANDORRA), "--out", str(out)]).exit_code == 0
+    geojson = tmp_path / "geojson"
+    result = runner.invoke(app, ["export", str(out), "--format", "geojson", "--out", str(geojson)])
+    assert result.exit_code == 0, result.output
+    exchanges = gpd.read_file(next(geojson.glob("exchanges*")))
+    assert exchanges.crs.to_epsg() == 4326
+    assert len(exchanges) == 3
+    routes = andorra_run.result.geometries
+    for row in exchanges.itertuples():
+        expected = routes[row.link]
+        assert len(row.geometry.coords) == len(expected.coords)
+        assert row.geometry.hausdorff_distance(expected) < 1e-6
+    fgb = tmp_path / "fgb"
+    assert runner.invoke(app, ["export", str(out), "--format", "fgb", "--out", str(fgb)]).exit_code == 0
+    assert gpd.read_file(next(fgb.glob("exchanges*"))).crs.to_epsg() == 25831
+    bad = runner.invoke(app, ["export", str(out), "--format", "kml", "--out", str(tmp_path / "k")])
+    assert bad.exit_code == 2 and "'kml' is not an export format" in bad.output
