@@ -1,6 +1,6 @@
 """Allocation-model benchmark: build and solve times, raw solver time, network simplex.
 
-    python benchmarks/bench_optimise.py [--quick]
+    python benchmarks/bench_optimise.py [--quick | --siting]
 
 Cases (all on generated scenarios, distances estimated):
 - LP with ~1k, ~10k, ~100k candidate road links (n x n supplies/demands, two periods);
@@ -170,7 +170,9 @@ def run_case(name: str, folder: Path, gap: float | None = None, raw: bool = True
     row = {"case": name, "links": len(net.links), "network_s": t_net, "build_s": r.build_seconds,
            "solve_s": r.solve_seconds, "handover_s": m.handover_seconds, "solver_s": m.solver_seconds,
            "total_s": total, "status": r.status, "gap": r.gap,
-           "objective": r.objective, "peak_mb": mem.peak / 2**20, "scenario": s, "network": net}
+           "objective": r.objective, "peak_mb": mem.peak / 2**20, "scenario": s, "network": net,
+           "integers": {b: int(m.arrays.integer[idx.ravel()].sum()) for b, idx in m.arrays.blocks.items()
+                        if idx.size and m.arrays.integer[idx.ravel()].any()}}
     if raw:
         t0 = time.perf_counter()
         _ = m.prob  # the PuLP problem, built from the arrays on first access
@@ -182,10 +184,16 @@ def run_case(name: str, folder: Path, gap: float | None = None, raw: bool = True
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="only the 1k and 10k LPs and a 100 x 100 transport case")
+    ap.add_argument("--siting", action="store_true", help="only the siting MILP")
     args = ap.parse_args()
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
+        if args.siting:
+            write_transport(tmp / "milp", 200, 100, periods=1, sites=20)
+            rows.append(run_case("siting MILP 20 sites x 5 types", tmp / "milp", gap=0.01, raw=False))
+            report(rows)
+            return
         sizes = [(32, 32), (100, 100)] + ([] if args.quick else [(317, 317)])
         for n, m in sizes:
             write_transport(tmp / f"lp{n}", n, m, periods=2)
@@ -200,6 +208,10 @@ def main() -> None:
         tp["network_simplex_s"] = ns_s
         tp["ns_objective"] = ns_cost
         rows.append(tp)
+    report(rows)
+
+
+def report(rows: list[dict]) -> None:
     print(f"load average: {' '.join(f'{v:.2f}' for v in os.getloadavg())}")
     print(f"{'case':34} {'links':>7} {'network s':>9} {'build s':>8} {'solve s':>8} {'handover':>8} {'solver':>7} "
           f"{'raw s':>7} {'pulp s':>7} {'build/solve':>11} {'total s':>8} {'vs NS':>6} {'status':>10} {'gap':>7} {'peak MB':>8}")
@@ -214,6 +226,8 @@ def main() -> None:
         if "network_simplex_s" in r:
             print(f"  network_simplex: {r['network_simplex_s']:.2f} s, objective {r['ns_objective']:.0f} "
                   f"vs ours {r['objective']:.0f} (integer-scaled data)")
+        if r["integers"]:
+            print(f"  integer columns: {r['integers']}; objective {r['objective']:.0f}, solver {r['solver_s']:.2f} s")
     print(f"max RSS (getrusage): {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
 
 

@@ -36,8 +36,14 @@ Constraints
     inputs can reach)``; every link into or out of a candidate option
     ``x[l,p] <= B[l,p] z[k]`` (B = the tightest bound from supply, demand and capacity);
     one facility per site; at most ``max_count`` per type; at most ``max_open`` options;
-    trips ``units_per_trip n >= sum_p x``; ``sum_p x <= U y`` and ``sum_p x >= m y``.
+    trips ``units_per_trip n >= sum_p x``; ``sum_p x <= U y`` and ``sum_p x >= m y``;
+    per resource and period, a rounded capacity cover ``cover_<resource>_<p>`` (a valid
+    inequality: enough facilities open for what the supplies cannot send elsewhere, or
+    the rest goes to its fate; see ``AllocationModel._cover_rows``).
     Periods are independent (heat is not stored).
+
+With free site binaries, HiGHS starts from a site choice found by rounding the LP
+relaxation and a short local search (:func:`_site_warm_start`).
 
 The model is held as arrays (columns with bounds, costs and integrality; rows as one
 sparse matrix). :attr:`AllocationModel.prob` is the same model as a PuLP problem, built
@@ -73,6 +79,8 @@ TOL = 1e-6
 BIG_M_FALLBACK = 1e7
 """Throughput bound (per year) used only for an uncapped converter whose required inputs can
 all be bought: nothing in the data bounds it (give the facility a capacity)."""
+WARM_START_SHARE = 0.1
+"""Share of the time limit the site warm start (:func:`_site_warm_start`) may use."""
 SOLVERS = ("highs", "cbc")
 OBJECTIVES = ("cost", "co2")
 INF = math.inf
@@ -209,6 +217,10 @@ class AllocationModel:
         Solver threads for CBC (default ``scenario.config.solver.threads``).
     msg : bool
         Show the solver log.
+    warm_start : bool
+        With HiGHS and free site binaries, start from a site choice found by rounding the
+        LP relaxation and a short local search (:func:`_site_warm_start`, at most
+        :data:`WARM_START_SHARE` of the time limit, counted in it).
 
     Attributes
     ----------
@@ -223,7 +235,8 @@ class AllocationModel:
                  force_open: Iterable[str] = (), force_closed: Iterable[str] = (),
                  excluded_actors: Iterable[str] = (), co2_cap_t: float | None = None,
                  max_open: int | None = None, objective: Literal["cost", "co2"] = "cost",
-                 fixed_binaries: dict[str, float] | None = None, threads: int | None = None, msg: bool = False):
+                 fixed_binaries: dict[str, float] | None = None, threads: int | None = None, msg: bool = False,
+                 warm_start: bool = True):
         cfg = scenario.config.solver
         self.scenario = scenario
         self.network = network if network is not None else build_network(scenario)
@@ -247,6 +260,7 @@ class AllocationModel:
         self.fixed_binaries = dict(fixed_binaries or {})
         self.lp_mode = fixed_binaries is not None
         self.msg = msg
+        self.warm_start = warm_start
         self.build_seconds = 0.0
         self.handover_seconds = 0.0
         self.solver_seconds = 0.0
@@ -488,6 +502,7 @@ class AllocationModel:
         self._link_rows = {}
         self._trip_and_activation_rows(bld, X, N, nt, Y, yl, per_trip, upper, min_vol)
         self._site_rows(bld, X, V, Z, eff, src, dem, inp, snd, pp)
+        self._cover_rows(bld, U, Z, eff, src, dem, inp)
         arrays = bld.finish()
         if self.co2_cap_t is not None:
             arrays = _with_row(arrays, "co2_cap", arrays.co2, -INF, float(self.co2_cap_t))
@@ -633,6 +648,80 @@ class AllocationModel:
             bld.add_rows([_safe_name(n) for n, _, _ in groups], rows, cols, np.ones(len(rows)), -INF,
                          np.array([lim for _, _, lim in groups], dtype=float))
 
+    def _cover_rows(self, bld: _Builder, U: np.ndarray, Z: np.ndarray, eff: np.ndarray, src: np.ndarray,
+                    dem: np.ndarray, inp: np.ndarray) -> None:
+        """Rounded capacity covers, one per resource and period (valid inequalities).
+
+        The supplies of resource ``r`` that can reach a facility send their quantity ``S``
+        to demands (at most ``D``: what those demands can take), to their current fate
+        (``u``) or to facilities, each taking at most ``C_k z_k`` (its capacity in supply
+        units), so ``sum_k C_k z_k + sum_s u_s >= S - D``. With ``C = max C_k`` and
+        ``beta = (S - D - C_open) / C`` (forced-open options moved to the right-hand side),
+        its mixed-integer rounding is ``sum_k (floor(a_k) + min(f_k, f)/f) z_k + sum_s u_s
+        / (C f) >= ceil(beta)`` with ``a_k = C_k / C``, ``f_k`` its fractional part and ``f``
+        that of ``beta``: either enough facilities open or ``C f`` units go to their fate.
+        The LP relaxation alone opens fractions of facilities exactly as large as their
+        throughput; these rows close most of that gap (benchmarks/README.md).
+        """
+        d = self.data
+        if not self._zbin or not len(d.inputs):
+            return
+        P = U.shape[1]
+        hi = self._cap_hi
+        opt_pos = {o: k for k, o in enumerate(d.options["option"])}
+        inp_k = d.inputs["option"].map(opt_pos).to_numpy(dtype=int)
+        passthrough = d.options["passthrough"].to_numpy(dtype=bool)[inp_k]
+        per = np.where(passthrough, 1.0 / np.maximum(d.inputs["tpu"].to_numpy(dtype=float), 1e-12),
+                       d.inputs["per_unit"].to_numpy(dtype=float))
+        qp = d.supplies["quantity"].to_numpy(dtype=float)[:, None] * _profiles(d.supplies, P)
+        dp = d.demands["quantity"].to_numpy(dtype=float)[:, None] * _profiles(d.demands, P)
+        safe_eff = np.maximum(eff, 1e-12)
+        resource = d.supplies["resource"].to_numpy()
+        to_fac = (src >= 0) & (inp >= 0)
+        names, rows, cols, vals, rhs = [], [], [], [], []
+        for r in pd.unique(resource[src[to_fac]]):
+            sup = np.unique(src[to_fac][resource[src[to_fac]] == r])
+            ls = np.flatnonzero(np.isin(src, sup))
+            lf, ld = ls[inp[ls] >= 0], ls[dem[ls] >= 0]
+            # demands: largest intake from these supplies (supply units) per period
+            dem_eff = pd.Series(safe_eff[ld]).groupby(dem[ld]).min()
+            reach_d = (dp[dem_eff.index.to_numpy(dtype=int)] / dem_eff.to_numpy()[:, None]).sum(axis=0) \
+                if len(ld) else np.zeros(P)
+            # facilities: capacity in supply units (all input rows these supplies can feed)
+            k_of = inp_k[inp[lf]]
+            per_k = pd.DataFrame({"k": k_of, "row": inp[lf]}).drop_duplicates().assign(
+                per=lambda df: per[df["row"]]).groupby("k")["per"].sum()
+            eff_k = pd.Series(safe_eff[lf]).groupby(k_of).min()
+            q_k = pd.DataFrame({"k": k_of, "s": src[lf]}).drop_duplicates()
+            ks = per_k.index.to_numpy(dtype=int)
+            for p in range(P):
+                S = float(qp[sup, p].sum())
+                linked = pd.Series(qp[q_k["s"].to_numpy(), p]).groupby(q_k["k"].to_numpy()).sum()
+                C = np.minimum(hi[ks, p] * per_k.to_numpy() / eff_k.loc[ks].to_numpy(), linked.loc[ks].to_numpy())
+                free = np.array([k in self._zbin for k in ks], dtype=bool)
+                opened = np.array([self._zfixed.get(int(k), 0.0) > 0.5 for k in ks], dtype=bool)
+                b = S - min(float(reach_d[p]), S) - float(C[opened & ~free].sum())
+                if b <= TOL or not free.any():
+                    continue
+                cmax = float(C[free].max())
+                if not math.isfinite(cmax) or cmax <= TOL:
+                    continue
+                beta = b / cmax
+                f0 = beta - math.floor(beta)
+                if f0 < 1e-6 or f0 > 1 - 1e-6:
+                    continue
+                a = C[free] / cmax
+                fk = a - np.floor(a)
+                coef_z = np.floor(a) + np.minimum(fk, f0) / f0
+                g = len(names)
+                names.append(_safe_name(f"cover_{r}_{p}"))
+                rows.append(np.full(int(free.sum()) + len(sup), g))
+                cols.append(np.concatenate([Z[ks[free]], U[sup, p]]))
+                vals.append(np.concatenate([coef_z, np.full(len(sup), 1.0 / (cmax * f0))]))
+                rhs.append(float(math.ceil(beta)))
+        if names:
+            bld.add_rows(names, np.concatenate(rows), np.concatenate(cols), np.concatenate(vals), np.array(rhs), INF)
+
     def _facility_link_bounds(self, bld: _Builder, X: np.ndarray, Z: np.ndarray, hi: np.ndarray, eff: np.ndarray,
                               src: np.ndarray, dem: np.ndarray, inp: np.ndarray, snd: np.ndarray) -> None:
         """``x[l,p] <= B[l,p] z[k]`` for every link into or out of an option with a binary z."""
@@ -716,6 +805,12 @@ class AllocationModel:
             h = _highs_model(self.arrays, self.objective_vector())
             self._highs_options(h)
         t1 = time.perf_counter()
+        if is_mip and self._zbin and self.warm_start:
+            start = _site_warm_start(self.arrays, self.objective_vector(), self._zbin, self.data.options,
+                                     WARM_START_SHARE * self.time_limit_s)
+            if start is not None:
+                h.setSolution(len(start[0]), start[0], start[1])
+            h.setOptionValue("time_limit", max(self.time_limit_s - (time.perf_counter() - t1), 0.01))
         with _quiet_stdout(not self.msg):
             h.run()
         t2 = time.perf_counter()
@@ -852,6 +947,61 @@ class AllocationModel:
 # ---------------------------------------------------------------------------------------
 # arrays -> solvers
 # ---------------------------------------------------------------------------------------
+def _site_warm_start(arrays: _Arrays, cost: np.ndarray, zbin: dict[int, int], options: pd.DataFrame,
+                     budget_s: float) -> tuple[np.ndarray, np.ndarray] | None:
+    """A site choice for the solver's first incumbent: ``(z columns, 0/1 values)`` or None.
+
+    The LP relaxation's site binaries are rounded at 0.5 (in decreasing order), then a
+    first-improvement local search opens, closes or swaps (same facility type) one option
+    at a time among those the LP uses, each choice priced by the LP with every site binary
+    fixed (infeasible choices, e.g. two facilities on one site, are discarded by the LP
+    itself). Stops at a local optimum or after ``budget_s`` seconds.
+    """
+    import highspy
+
+    t0 = time.perf_counter()
+    relaxed = _Arrays(arrays.lower, arrays.upper, cost, arrays.co2, np.zeros_like(arrays.integer), arrays.col_names,
+                      arrays.matrix, arrays.row_lower, arrays.row_upper, arrays.row_names, arrays.blocks)
+    with _quiet_stdout(True):
+        h = _highs_model(relaxed, cost)
+    h.setOptionValue("output_flag", False)
+    h.run()
+    if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+        return None
+    ks = np.array(sorted(zbin), dtype=int)
+    cols = np.array([zbin[k] for k in ks], dtype=np.int32)
+    z_lp = np.asarray(h.getSolution().col_value, dtype=float)[cols]
+    facility = options["facility"].to_numpy()[ks]
+
+    def price(chosen: frozenset[int]) -> float:
+        vals = np.array([1.0 if i in chosen else 0.0 for i in range(len(ks))])
+        h.changeColsBounds(len(cols), cols, vals, vals)
+        h.run()
+        if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+            return INF
+        return float(h.getInfo().objective_function_value)
+
+    order = np.argsort(-z_lp, kind="stable")
+    current = frozenset(int(i) for i in order if z_lp[i] >= 0.5)
+    best = price(current)
+    candidates = [int(i) for i in order if z_lp[i] > TOL]
+    improved = True
+    while improved and time.perf_counter() - t0 < budget_s:
+        improved = False
+        moves = [current | {j} for j in candidates if j not in current] + [current - {i} for i in current] + \
+            [(current - {i}) | {j} for i in current for j in candidates if j not in current and facility[i] == facility[j]]
+        for chosen in moves:
+            if time.perf_counter() - t0 >= budget_s:
+                break
+            value = price(chosen)
+            if value < best - 1e-9 * max(1.0, abs(best)):
+                best, current, improved = value, chosen, True
+                break
+    if not math.isfinite(best):
+        return None
+    return cols, np.array([1.0 if i in current else 0.0 for i in range(len(ks))])
+
+
 def _with_row(arrays: _Arrays, name: str, coefs: np.ndarray, lower: float, upper: float) -> _Arrays:
     row = sp.csr_matrix(coefs.reshape(1, -1))
     row.eliminate_zeros()
