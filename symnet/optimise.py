@@ -801,7 +801,7 @@ class AllocationModel:
         """Pass the whole model to highspy at once (``passModel`` on CSC arrays)."""
         assert self.arrays is not None
         t0 = time.perf_counter()
-        with _quiet_stdout(not self.msg):
+        with quiet_stdout(not self.msg):
             h = _highs_model(self.arrays, self.objective_vector())
             self._highs_options(h)
         t1 = time.perf_counter()
@@ -811,7 +811,7 @@ class AllocationModel:
             if start is not None:
                 h.setSolution(len(start[0]), start[0], start[1])
             h.setOptionValue("time_limit", max(self.time_limit_s - (time.perf_counter() - t1), 0.01))
-        with _quiet_stdout(not self.msg):
+        with quiet_stdout(not self.msg):
             h.run()
         t2 = time.perf_counter()
         self._highs = h
@@ -863,7 +863,7 @@ class AllocationModel:
             solver = pulp.PULP_CBC_CMD(msg=self.msg, timeLimit=self.time_limit_s, gapRel=self.gap,
                                        threads=self.threads, options=[f"randomSeed {self.seed + 1}", "preprocess off"])
         try:
-            with _quiet_stdout(not self.msg):
+            with quiet_stdout(not self.msg):
                 prob.solve(solver)
         except pulp.PulpSolverError as exc:
             return "error", None, None, f"solver error: {exc}"
@@ -929,7 +929,7 @@ class AllocationModel:
                           [n for n, k in zip(arrays.row_names, keep) if k], arrays.blocks)
         import highspy
 
-        with _quiet_stdout(True):
+        with quiet_stdout(True):
             h = _highs_model(relaxed, relaxed.cost)
             h.setOptionValue("output_flag", False)
             h.run()
@@ -962,7 +962,7 @@ def _site_warm_start(arrays: _Arrays, cost: np.ndarray, zbin: dict[int, int], op
     t0 = time.perf_counter()
     relaxed = _Arrays(arrays.lower, arrays.upper, cost, arrays.co2, np.zeros_like(arrays.integer), arrays.col_names,
                       arrays.matrix, arrays.row_lower, arrays.row_upper, arrays.row_names, arrays.blocks)
-    with _quiet_stdout(True):
+    with quiet_stdout(True):
         h = _highs_model(relaxed, cost)
     h.setOptionValue("output_flag", False)
     h.run()
@@ -1080,7 +1080,7 @@ def _profiles(df: pd.DataFrame, P: int) -> np.ndarray:
 
 
 @contextlib.contextmanager
-def _quiet_stdout(active: bool) -> Iterator[None]:
+def quiet_stdout(active: bool) -> Iterator[None]:
     """Silence the solver libraries' own prints (HiGHS prints its banner from C++ to
     file descriptor 1 even with output switched off)."""
     if not active:

@@ -153,14 +153,14 @@ def warm_up() -> bool:
     import pandas  # noqa: F401
     import pulp  # noqa: F401
 
-    from symnet.optimise import _quiet_stdout  # noqa: PLC2701 - HiGHS prints its banner to fd 1
+    from symnet.optimise import quiet_stdout  # HiGHS prints its banner to fd 1
 
     try:
         import highspy
     except ImportError:
         _WARM.result = False
         return False
-    with _quiet_stdout(True):
+    with quiet_stdout(True):
         h = highspy.Highs()
         h.setOptionValue("output_flag", False)
         h.setOptionValue("threads", 1)
