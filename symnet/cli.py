@@ -230,7 +230,12 @@ def distances(
 
     if metric not in ("length", "time"):
         raise InputError([Problem("--metric", None, None, f"'{metric}' is not a metric; expected length or time")])
-    code = distances_command(osm=osm, points=points, out=out_file, metric=metric, online=online)
+    import warnings
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        code = distances_command(osm=osm, points=points, out=out_file, metric=metric, online=online)
+    print_warnings([w.message for w in caught])
     out.print(f"distances written to {out_file}", markup=False)
     if code:
         raise typer.Exit(code)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import warnings
 from dataclasses import dataclass
 from typing import Any
@@ -19,7 +18,6 @@ from symnet.routing.graph import RoadGraph
 from symnet.routing.points import as_points
 from symnet.routing.snap import DEFAULT_SNAP_WARN_M, RoutingWarning, snap_points
 
-log = logging.getLogger(__name__)
 
 REASON_OFF_NETWORK = "off network"
 REASON_DISCONNECTED = "disconnected"
@@ -212,5 +210,4 @@ def _warn_unreachable(dm: DistanceMatrix) -> None:
         hint = ("one-way streets leave no route inside the extract" if why == REASON_ONE_WAY
                 else "the points are on road components that the extract does not connect")
         msg = f"{len(i)} pair(s) unreachable ({why}: {hint}): {shown}{more}; distances estimated"
-        log.warning(msg)
         warnings.warn(msg, RoutingWarning, stacklevel=3)
