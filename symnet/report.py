@@ -37,6 +37,7 @@ import numpy as np  # noqa: E402
 from matplotlib.lines import Line2D  # noqa: E402
 from matplotlib.patches import Patch, PathPatch  # noqa: E402
 from matplotlib.path import Path as MplPath  # noqa: E402
+from matplotlib.ticker import FuncFormatter  # noqa: E402
 
 from symnet.errors import InputError, Problem  # noqa: E402
 from symnet.export import (  # noqa: E402
@@ -93,20 +94,43 @@ def _widths(values: np.ndarray, groups: np.ndarray, low: float, high: float) -> 
     return out
 
 
+def _label_groups(actors: gpd.GeoDataFrame, radius_m: float) -> list[tuple[float, float, str]]:
+    """One label per group of actors closer than ``radius_m`` to the group's first actor
+    (greedy, in file order): the actor's name when alone, else "<municipality>: N actors"."""
+    xs, ys = actors.geometry.x.to_numpy(), actors.geometry.y.to_numpy()
+    names = actors["name"].astype(str).to_numpy()
+    towns = actors["municipality"].astype(str).to_numpy() if "municipality" in actors else names
+    taken = np.zeros(len(actors), dtype=bool)
+    labels = []
+    for i in range(len(actors)):
+        if taken[i]:
+            continue
+        near = (~taken) & (np.hypot(xs - xs[i], ys - ys[i]) <= radius_m)
+        taken |= near
+        n = int(near.sum())
+        text = names[i] if n == 1 else f"{towns[i] or names[i]}: {n} actors"
+        labels.append((float(xs[near].mean()), float(ys[near].mean()), text))
+    return labels
+
+
 def network_chart(layers: dict[str, gpd.GeoDataFrame], path: Path, title: str) -> Path:
     """PNG of the network: exchange lines (colour by resource, width by quantity within
-    each resource), actors by sector, sites (green = opened), in the projected CRS."""
-    fig, ax = plt.subplots(figsize=(9, 7.5), dpi=110)
+    each resource), actors by sector, sites (green = opened), in the projected CRS with
+    axes in km. Actors closer together than 3 % of the map share one label; the legend
+    sits beside the map so it never hides it."""
+    fig, ax = plt.subplots(figsize=(11, 7.5), dpi=110)
     ex, actors, sites = layers["exchanges"], layers["actors"], layers["sites"]
     handles: list[Any] = []
     if len(ex):
-        widths = _widths(ex["quantity"].to_numpy(), ex["resource"].to_numpy(), 1.2, 7.0)
+        widths = _widths(ex["quantity"].to_numpy(), ex["resource"].to_numpy(), 0.8, 4.5)
         for (_, row), w in zip(ex.iterrows(), widths):
             x, y = row.geometry.xy
             ax.plot(x, y, color=resource_colour(row["resource"]), linewidth=w, alpha=0.85, solid_capstyle="round",
-                    linestyle="--" if row["method"] == "estimated" else "-", zorder=2)
+                    linestyle=(0, (4, 2)) if row["method"] == "estimated" else "-", zorder=2)
         for r in sorted(set(ex["resource"])):
             handles.append(Line2D([0], [0], color=resource_colour(r), lw=3, label=r.replace("_", " ")))
+        if (ex["method"] == "estimated").any():
+            handles.append(Line2D([0], [0], color="#555", lw=1.5, linestyle=(0, (4, 2)), label="estimated distance (no route)"))
     if len(sites):
         for opened, colour, label in ((True, "#1a9850", "site opened"), (False, "#d9d9d9", "candidate site")):
             part = sites[sites["opened"] == opened]
@@ -117,20 +141,25 @@ def network_chart(layers: dict[str, gpd.GeoDataFrame], path: Path, title: str) -
     if len(actors):
         for sector in sorted(set(actors["sector"])):
             part = actors[actors["sector"] == sector]
-            ax.scatter(part.geometry.x, part.geometry.y, s=55, c=sector_colour(sector), edgecolors="#222", zorder=4)
+            ax.scatter(part.geometry.x, part.geometry.y, s=45, c=sector_colour(sector), edgecolors="#222", zorder=4)
             handles.append(Line2D([0], [0], marker="o", color="w", markerfacecolor=sector_colour(sector),
                                   markeredgecolor="#222", markersize=8, label=f"actor: {sector or 'other'}"))
-        for _, row in actors.iterrows():
-            ax.annotate(str(row["name"]), (row.geometry.x, row.geometry.y), xytext=(5, 4), textcoords="offset points",
-                        fontsize=8, zorder=5)
+        x0, y0, x1, y1 = actors.total_bounds
+        radius = 0.03 * max(x1 - x0, y1 - y0, 1.0)
+        for x, y, text in _label_groups(actors, radius):
+            ax.annotate(text, (x, y), xytext=(6, 5), textcoords="offset points", fontsize=8, zorder=5,
+                        bbox={"boxstyle": "round,pad=0.2", "fc": "white", "ec": "none", "alpha": 0.75})
     ax.set_aspect("equal")
+    ax.margins(0.08)
     ax.set_title(title)
-    ax.set_xlabel("easting (m)")
-    ax.set_ylabel("northing (m)")
-    ax.ticklabel_format(style="plain")
+    km = FuncFormatter(lambda v, _pos: f"{v / 1000:,.0f}")
+    ax.xaxis.set_major_formatter(km)
+    ax.yaxis.set_major_formatter(km)
+    ax.set_xlabel("easting (km)")
+    ax.set_ylabel("northing (km)")
     ax.grid(alpha=0.3)
     if handles:
-        ax.legend(handles=handles, loc="best", fontsize=8, framealpha=0.9)
+        ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.02, 1.0), fontsize=8, frameon=False)
     return _save(fig, path)
 
 
