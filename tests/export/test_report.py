@@ -157,3 +157,18 @@ def test_end_to_end_from_a_real_solve(tmp_path):
     assert sorted(layers["exchanges"]["link"]) == sorted(used["link"].astype(str))
     assert layers["exchanges"]["quantity"].sum() == pytest.approx(used["quantity"].sum())
     assert "Key figures against the baseline" in (tmp_path / "report.md").read_text("utf-8")
+
+
+def test_network_chart_groups_labels_of_nearby_actors():
+    """Two Sveg actors 500 m apart share one label; Hede, 60 km away, keeps its name."""
+    import geopandas as gpd
+    from shapely.geometry import Point
+
+    from symnet.report import _label_groups
+
+    actors = gpd.GeoDataFrame(
+        {"name": ["Sveg CHP", "Sveg brewery", "Hede farm"], "municipality": ["Sveg", "Sveg", "Hede"]},
+        geometry=[Point(466_000, 6_878_000), Point(466_300, 6_878_400), Point(423_000, 6_921_000)], crs="EPSG:3006")
+    labels = _label_groups(actors, radius_m=2_000)
+    assert [t for _, _, t in labels] == ["Sveg: 2 actors", "Hede farm"]
+    assert labels[0][:2] == (466_150.0, 6_878_200.0)
