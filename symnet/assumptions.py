@@ -12,7 +12,7 @@ Keys follow :attr:`symnet.scenario.Scenario.sources` (``supplies.csv:S1.quantity
 ``profiles.chp_surplus``) plus, for defaults of the shipped catalogue that the
 scenario does not override, ``catalogue:<resource>.<field>``,
 ``catalogue:fates.<fate>.<field>`` and ``catalogue:substitutions.<supply>-><demand>.factor``.
-A number is an assumption when its source text starts with "assumption"
+A number is an assumption when its source text mentions an assumption
 (:func:`symnet.scenario.is_assumption`).
 
 Example
@@ -471,7 +471,7 @@ def kpi_assumptions(result: Result, scenario: Scenario) -> dict[str, list[str]]:
     Returns
     -------
     dict
-        KPI key -> sorted keys whose source text starts with "assumption"
+        KPI key -> sorted keys whose source text marks an assumption
         (:func:`kpi_inputs` filtered by :func:`source_text`). A KPI that rests on no
         assumption maps to an empty list.
     """

@@ -148,7 +148,7 @@ def _print_run(run: Any) -> None:
         return
     from symnet.assumptions import kpi_assumptions, top_assumptions
 
-    rests = kpi_assumptions(r, run.scenario)
+    rests = k.get("assumption_kpis") or kpi_assumptions(r, run.scenario)
     table = Table("KPI", "value", "rests on assumptions", box=None, pad_edge=False)
     rows = [
         ("total cost / yr", _fmt_money(k.get("total_cost"), cur), "total_cost"),

@@ -21,9 +21,10 @@ import numpy as np
 import pandas as pd
 
 from symnet import costs
+from symnet.assumptions import kpi_assumptions
 from symnet.resources import waste_codes
 from symnet.result import Result
-from symnet.scenario import Scenario, is_assumption
+from symnet.scenario import Scenario
 
 DISPOSAL_OPS = {"D1", "D5", "D10"}
 
@@ -135,7 +136,8 @@ def compute_kpis(result: Result, scenario: Scenario, excluded_actors: Iterable[s
         "diversion_by_chapter": _diversion_by_chapter(scenario, moved, tpu, gone),
         "distance_methods": {str(k): int(v) for k, v in used["method"].value_counts().items()} if len(used) else {},
     }
-    kpis["assumption_kpis"] = assumption_kpis(scenario)
+    result.kpis = kpis
+    kpis["assumption_kpis"] = kpi_assumptions(result, scenario)
     return kpis
 
 
@@ -197,33 +199,3 @@ def _diversion_by_chapter(scenario: Scenario, moved: dict[str, float], tpu: dict
         entry["tonnes"] += t
         entry["from_operations"][op] = entry["from_operations"].get(op, 0.0) + t
     return out
-
-
-def assumption_kpis(scenario: Scenario) -> dict[str, list[str]]:
-    """Per KPI, the keys of assumed numbers it rests on (``scenario.sources`` entries
-    whose source starts with 'assumption', and catalogue fates, resources and
-    substitution rules in use whose source is an assumption)."""
-    assumed = scenario.assumptions()
-    cat = scenario.catalogue
-    fates_used = {s.current_fate for s in scenario.supplies}
-    res_used = {s.resource for s in scenario.supplies} | {m for d in scenario.demands for m in cat.members(d.resource)}
-    fate_keys = [f"fates.{f}" for f in sorted(fates_used) if is_assumption(cat.fates[f].source)]
-    res_keys = [f"resources.{r}" for r in sorted(res_used) if r in cat.resources and is_assumption(cat.resources[r].source)]
-    subst = [f"substitutions.{r.supply}->{r.demand}" for r in cat.substitutions
-             if is_assumption(r.source) and r.supply in res_used]
-
-    def keys(*prefixes: str) -> list[str]:
-        return sorted(k for k in assumed if k.startswith(prefixes))
-
-    money = keys("economics.", "facilities.", "supplies.csv:", "demands.csv:", "sites.csv:") + fate_keys + subst
-    quantities = keys("supplies.csv:")
-    co2 = keys("economics.road.co2e_kg_per_km", "economics.co2_price", "supplies.csv:", "demands.csv:") + fate_keys + res_keys
-    transport = keys("economics.road.", "supplies.csv:", "actors.csv:")
-    out = {
-        "total_cost": money, "baseline_cost": money, "savings": money,
-        "landfill_diverted_t": quantities + res_keys, "incineration_diverted_t": quantities + res_keys,
-        "co2e_avoided_t": co2, "co2e_total_t": co2, "baseline_co2e_t": co2,
-        "tonne_km": transport + res_keys, "truck_km": transport + res_keys,
-        "heat_recovered_mwh": quantities + keys("economics.pipe."),
-    }
-    return {k: sorted(set(v)) for k, v in out.items()}
