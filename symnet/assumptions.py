@@ -33,7 +33,7 @@ from typing import Any
 import pandas as pd
 
 from symnet import costs
-from symnet.resources import _DIMENSION_OF_CANONICAL, _UNITS, Catalogue, load_catalogue, normalise_unit  # noqa: PLC2701
+from symnet.resources import Catalogue, load_catalogue, normalise_unit, unit_dimension
 from symnet.result import Result
 from symnet.scenario import Demand, Scenario, SiteOption, Supply, is_assumption
 
@@ -185,11 +185,11 @@ def _profile_keys(sol: _Solution, profile: list[float]) -> list[str]:
 def _converted(sol: _Solution, row: Supply | Demand) -> list[str]:
     """Conversion factor used when the quantity was entered in another dimension
     (e.g. m3 of chips -> t uses the resource's density)."""
-    entered = _UNITS.get(row.entered_unit or "")
-    canonical = _DIMENSION_OF_CANONICAL.get(row.unit)
-    if entered is None or canonical is None or entered[0] == canonical:
+    entered = unit_dimension(row.entered_unit or "")
+    canonical = unit_dimension(row.unit)
+    if entered is None or canonical is None or entered == canonical:
         return []
-    dims = {entered[0], canonical}
+    dims = {entered, canonical}
     if dims == {"volume", "mass"}:
         res = sol.scenario.catalogue.resources.get(row.resource)
         fld = "density_t_per_m3" if res is None or res.density_t_per_m3 else "mass_t_per_unit"

@@ -47,6 +47,13 @@ def known_units() -> list[str]:
     return sorted(_UNITS)
 
 
+def unit_dimension(unit: str) -> str | None:
+    """'mass', 'energy', 'volume' or 'count' for an accepted unit spelling or a canonical
+    unit (None when unknown)."""
+    entry = _UNITS.get(normalise_unit(unit))
+    return entry[0] if entry is not None else None
+
+
 def normalise_unit(unit: str) -> str:
     """Lower-case a unit and strip a trailing ``/yr``, ``/year`` or ``per year``."""
     u = unit.strip().lower().replace("³", "3").replace(" ", "")
