@@ -6,6 +6,7 @@ them together and writes the result directory atomically.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import os
@@ -14,7 +15,7 @@ import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 import pandas as pd
 
@@ -205,11 +206,7 @@ def write_run(run: RunOutput, out_dir: Path, *, force: bool = False, public: boo
     into ``out_dir`` atomically: everything goes to a temporary sibling directory that
     replaces ``out_dir`` only when complete."""
     out_dir = Path(out_dir)
-    inputs = [run.scenario.folder] if run.scenario.folder else []
-    check_output_dir(out_dir, inputs, force)
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.tmp-", dir=out_dir.parent))
-    try:
+    with staged_output_dir(out_dir, [run.scenario.folder] if run.scenario.folder else [], force) as tmp:
         r = run.result
         (tmp / "summary.json").write_text(json.dumps(summary(run), indent=2, ensure_ascii=False), "utf-8")
         flows = r.flows if not r.flows.empty else pd.DataFrame(columns=[
@@ -221,19 +218,26 @@ def write_run(run: RunOutput, out_dir: Path, *, force: bool = False, public: boo
             r.excluded.to_csv(tmp / "excluded.csv", index=False)
         for writer in extra_writers or []:
             writer(r, run.scenario, tmp)
-        replace_dir(tmp, out_dir)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
     return out_dir
 
 
-def replace_dir(tmp: Path, out_dir: Path) -> None:
-    """Move a finished temporary directory into place, replacing ``out_dir`` if present."""
-    if out_dir.exists():
-        old = out_dir.with_name(f".{out_dir.name}.old-{os.getpid()}")
-        os.replace(out_dir, old)
-        os.replace(tmp, out_dir)
-        shutil.rmtree(old, ignore_errors=True)
-    else:
-        os.replace(tmp, out_dir)
+@contextlib.contextmanager
+def staged_output_dir(out_dir: Path, inputs: list[Path], force: bool) -> Iterator[Path]:
+    """Yield a temporary sibling of ``out_dir`` to write into; it replaces ``out_dir`` only
+    when the block completes, and is removed if the block fails. The destination is
+    checked first (:func:`check_output_dir`)."""
+    check_output_dir(out_dir, inputs, force)
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.tmp-", dir=out_dir.parent))
+    try:
+        yield tmp
+        if out_dir.exists():
+            old = out_dir.with_name(f".{out_dir.name}.old-{os.getpid()}")
+            os.replace(out_dir, old)
+            os.replace(tmp, out_dir)
+            shutil.rmtree(old, ignore_errors=True)
+        else:
+            os.replace(tmp, out_dir)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise

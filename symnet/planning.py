@@ -36,8 +36,6 @@ from __future__ import annotations
 import copy
 import itertools
 import math
-import shutil
-import tempfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -213,37 +211,12 @@ def prepare(scenario_dir: str | Path | Scenario, *, osm: Path | None = None,
     return Shared(scenario, network, estimated=source.router is None, threads=scenario.config.solver.threads or 1)
 
 
-def _open_out(out: str | Path, shared: Shared, force: bool) -> tuple[Path, Path]:
-    from symnet.pipeline import check_output_dir
+def _staged(out: str | Path, shared: Shared, force: bool) -> Any:
+    """The output folder of a workflow, written atomically (see :func:`symnet.pipeline.staged_output_dir`)."""
+    from symnet.pipeline import staged_output_dir
 
-    out_dir = Path(out)
-    check_output_dir(out_dir, [shared.scenario.folder] if shared.scenario.folder else [], force)
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.tmp-", dir=out_dir.parent))
-    return out_dir, tmp
-
-
-def _commit(tmp: Path, out_dir: Path) -> Path:
-    from symnet.pipeline import replace_dir
-
-    replace_dir(tmp, out_dir)
-    return out_dir
-
-
-class _AtomicDir:
-    """Write into a temporary sibling of ``out`` and move it into place when complete."""
-
-    def __init__(self, out: str | Path, shared: Shared, force: bool):
-        self.out, self.tmp = _open_out(out, shared, force)
-
-    def __enter__(self) -> Path:
-        return self.tmp
-
-    def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> None:
-        if exc_type is None:
-            _commit(self.tmp, self.out)
-        else:
-            shutil.rmtree(self.tmp, ignore_errors=True)
+    folder = shared.scenario.folder
+    return staged_output_dir(Path(out), [folder] if folder else [], force)
 
 
 def _run(variants: Sequence[Variant], shared: Shared, workers: int | None, scheduler: str | None,
@@ -411,7 +384,7 @@ def compare_command(scenario_dir: str | Path, out: str | Path, sites: Sequence[s
     check_workers(workers)
     shared = prepare(scenario_dir)
     table = compare_sites(shared, sites, choose, workers=workers, scheduler=scheduler)
-    with _AtomicDir(out, shared, force) as tmp:
+    with _staged(out, shared, force) as tmp:
         table.to_csv(tmp / "sites.csv", index=False)
         _bar_chart(table, tmp / "sites.png", shared.scenario.config.economics.currency)
     return Path(out)
@@ -674,7 +647,7 @@ def sweep_command(scenario_dir: str | Path, params: list[str], out: str | Path, 
     parsed = parse_params(params)
     shared = prepare(scenario_dir)
     res = sweep(shared, parsed, workers=workers, scheduler=scheduler, tolerance=tolerance)
-    with _AtomicDir(out, shared, force) as tmp:
+    with _staged(out, shared, force) as tmp:
         res.table.to_csv(tmp / "sweep.csv", index=False)
         res.breakeven.to_csv(tmp / "breakeven.csv", index=False)
         _sweep_chart(res, tmp / "sweep.png", shared.scenario.config.economics.currency)
@@ -740,7 +713,7 @@ def pareto_command(scenario_dir: str | Path, points: int, out: str | Path, worke
     check_workers(workers)
     shared = prepare(scenario_dir)
     table = pareto_front(shared, points, workers=workers, scheduler=scheduler)
-    with _AtomicDir(out, shared, force) as tmp:
+    with _staged(out, shared, force) as tmp:
         table.to_csv(tmp / "pareto.csv", index=False)
         _pareto_chart(table, tmp / "pareto.png", shared.scenario.config.economics.currency)
     return Path(out)
@@ -851,7 +824,7 @@ def resilience_command(scenario_dir: str | Path, out: str | Path, workers: int |
     check_workers(workers)
     shared = prepare(scenario_dir)
     table, cent = resilience(shared, workers=workers, scheduler=scheduler)
-    with _AtomicDir(out, shared, force) as tmp:
+    with _staged(out, shared, force) as tmp:
         table.to_csv(tmp / "resilience.csv", index=False)
         cent.to_csv(tmp / "centrality.csv", index=False)
     return Path(out)
@@ -1040,6 +1013,6 @@ def explain_command(scenario_dir: str | Path, out: str | Path, workers: int | No
     check_workers(workers)
     shared = prepare(scenario_dir)
     table = explain(shared, confirm=confirm, workers=workers, scheduler=scheduler)
-    with _AtomicDir(out, shared, force) as tmp:
+    with _staged(out, shared, force) as tmp:
         table.to_csv(tmp / "explain.csv", index=False)
     return Path(out)
