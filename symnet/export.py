@@ -83,6 +83,7 @@ import pandas as pd
 import shapely
 from shapely.geometry import LineString, Point
 
+from symnet.atomic import swap_into_place
 from symnet.errors import InputError, Problem, SymnetError
 from symnet.result import Result
 from symnet.scenario import Scenario, is_assumption
@@ -487,16 +488,7 @@ def atomic_dir(path: str | Path, force: bool = False, inputs: list[Path] | None 
     tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.tmp-", dir=path.parent))
     try:
         yield tmp
-        if path.exists():
-            old = path.with_name(f".{path.name}.old-{os.getpid()}")
-            os.replace(path, old)
-            os.replace(tmp, path)
-            if old.is_dir():
-                shutil.rmtree(old, ignore_errors=True)
-            else:
-                old.unlink()
-        else:
-            os.replace(tmp, path)
+        swap_into_place(tmp, path)
     finally:
         if tmp.exists():
             shutil.rmtree(tmp, ignore_errors=True)

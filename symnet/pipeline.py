@@ -9,7 +9,6 @@ from __future__ import annotations
 import contextlib
 import json
 import math
-import os
 import shutil
 import tempfile
 import time
@@ -19,6 +18,7 @@ from typing import Any, Callable, Iterator
 
 import pandas as pd
 
+from symnet.atomic import swap_into_place
 from symnet.errors import InputError, Problem
 from symnet.result import Result
 from symnet.scenario import Scenario
@@ -231,13 +231,7 @@ def staged_output_dir(out_dir: Path, inputs: list[Path], force: bool) -> Iterato
     tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.tmp-", dir=out_dir.parent))
     try:
         yield tmp
-        if out_dir.exists():
-            old = out_dir.with_name(f".{out_dir.name}.old-{os.getpid()}")
-            os.replace(out_dir, old)
-            os.replace(tmp, out_dir)
-            shutil.rmtree(old, ignore_errors=True)
-        else:
-            os.replace(tmp, out_dir)
+        swap_into_place(tmp, out_dir)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
