@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
+import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 
@@ -21,3 +24,18 @@ def swap_into_place(tmp: Path, path: Path) -> None:
         shutil.rmtree(old, ignore_errors=True)
     else:
         old.unlink()
+
+
+@contextlib.contextmanager
+def staged_dir(path: Path) -> Iterator[Path]:
+    """Yield a new temporary folder beside ``path``; it replaces ``path`` when the block
+    completes (:func:`swap_into_place`) and is removed if the block fails. Callers check
+    the destination first."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.tmp-", dir=path.parent))
+    try:
+        yield tmp
+        swap_into_place(tmp, path)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise

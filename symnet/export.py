@@ -70,7 +70,6 @@ import json
 import math
 import os
 import re
-import shutil
 import sqlite3
 import tempfile
 from datetime import datetime, timezone
@@ -83,7 +82,7 @@ import pandas as pd
 import shapely
 from shapely.geometry import LineString, Point
 
-from symnet.atomic import swap_into_place
+from symnet.atomic import staged_dir
 from symnet.errors import InputError, Problem, SymnetError
 from symnet.result import Result
 from symnet.scenario import Scenario, is_assumption
@@ -484,14 +483,8 @@ def atomic_dir(path: str | Path, force: bool = False, inputs: list[Path] | None 
     completes; removed on error. Refuses an existing ``path`` without ``force``."""
     path = Path(path)
     _check_destination(path, force, inputs)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.tmp-", dir=path.parent))
-    try:
+    with staged_dir(path) as tmp:
         yield tmp
-        swap_into_place(tmp, path)
-    finally:
-        if tmp.exists():
-            shutil.rmtree(tmp, ignore_errors=True)
 
 
 def write_text_atomic(path: str | Path, text: str, force: bool = False) -> Path:

@@ -9,8 +9,6 @@ from __future__ import annotations
 import contextlib
 import json
 import math
-import shutil
-import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,7 +16,7 @@ from typing import Any, Callable, Iterator
 
 import pandas as pd
 
-from symnet.atomic import swap_into_place
+from symnet.atomic import staged_dir
 from symnet.errors import InputError, Problem
 from symnet.result import Result
 from symnet.scenario import Scenario
@@ -227,11 +225,5 @@ def staged_output_dir(out_dir: Path, inputs: list[Path], force: bool) -> Iterato
     when the block completes, and is removed if the block fails. The destination is
     checked first (:func:`check_output_dir`)."""
     check_output_dir(out_dir, inputs, force)
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.tmp-", dir=out_dir.parent))
-    try:
+    with staged_dir(out_dir) as tmp:
         yield tmp
-        swap_into_place(tmp, out_dir)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
