@@ -8,7 +8,6 @@ import numpy as np
 from shapely.geometry import LineString
 
 from symnet.routing.engine import predecessors
-from symnet.routing.geo import to_wgs84  # noqa: F401  (re-exported helper)
 from symnet.routing.graph import RoadGraph
 from symnet.routing.snap import DEFAULT_SNAP_WARN_M, snap_points
 
