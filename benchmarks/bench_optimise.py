@@ -30,9 +30,9 @@ import psutil
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from symnet.network import build_network  # noqa: E402
-from symnet.optimise import AllocationModel  # noqa: E402
-from symnet.scenario import load_scenario  # noqa: E402
+from symnet.network import build_network
+from symnet.optimise import AllocationModel
+from symnet.scenario import load_scenario
 
 RNG_SEED = 7
 RESOURCES = ["spent_grain", "food_waste", "wood_residues", "ash", "plastics"]
@@ -72,16 +72,25 @@ def write_transport(folder: Path, n_sup: int, n_dem: int, periods: int, sites: i
     # LP cases count trips continuously (full loads: integer_trips_below_t 0) so that they
     # stay LPs; the siting MILP keeps the default (whole trips on links below 2 loads).
     road = {} if sites else {"road": {"integer_trips_below_t": 0}}
-    cfg = {"name": f"bench {n_sup}x{n_dem}", "crs": "EPSG:3006", "periods": per,
-           "economics": {"landfill_tax": 500, **road}, "network": {"circuity": 1.3}}
+    cfg = {
+        "name": f"bench {n_sup}x{n_dem}",
+        "crs": "EPSG:3006",
+        "periods": per,
+        "economics": {"landfill_tax": 500, **road},
+        "network": {"circuity": 1.3},
+    }
     facilities = {}
     if sites:
         for i, res in enumerate(RESOURCES):
-            facilities[f"f{i}"] = {"name": f"converter {res}", "fixed_cost": float(rng.uniform(2e5, 6e5)),
-                                   "capacity": float(rng.uniform(2000, 6000)), "max_count": 4,
-                                   "inputs": [{"resource": res}],
-                                   "outputs": [{"resource": "feed", "per_unit": 0.3, "sale_price": 1500.0}],
-                                   "operations": ["R3"]}
+            facilities[f"f{i}"] = {
+                "name": f"converter {res}",
+                "fixed_cost": float(rng.uniform(2e5, 6e5)),
+                "capacity": float(rng.uniform(2000, 6000)),
+                "max_count": 4,
+                "inputs": [{"resource": res}],
+                "outputs": [{"resource": "feed", "per_unit": 0.3, "sale_price": 1500.0}],
+                "operations": ["R3"],
+            }
         cfg["facilities"] = facilities
     (folder / "scenario.yaml").write_text(yaml.safe_dump(cfg), "utf-8")
     lon = lambda n: rng.uniform(14.0, 15.1, n)  # noqa: E731
@@ -167,12 +176,27 @@ def run_case(name: str, folder: Path, gap: float | None = None, raw: bool = True
         m.build()
         r = m.solve()
         total = time.perf_counter() - t0
-    row = {"case": name, "links": len(net.links), "network_s": t_net, "build_s": r.build_seconds,
-           "solve_s": r.solve_seconds, "handover_s": m.handover_seconds, "solver_s": m.solver_seconds,
-           "total_s": total, "status": r.status, "gap": r.gap,
-           "objective": r.objective, "peak_mb": mem.peak / 2**20, "scenario": s, "network": net,
-           "integers": {b: int(m.arrays.integer[idx.ravel()].sum()) for b, idx in m.arrays.blocks.items()
-                        if idx.size and m.arrays.integer[idx.ravel()].any()}}
+    row = {
+        "case": name,
+        "links": len(net.links),
+        "network_s": t_net,
+        "build_s": r.build_seconds,
+        "solve_s": r.solve_seconds,
+        "handover_s": m.handover_seconds,
+        "solver_s": m.solver_seconds,
+        "total_s": total,
+        "status": r.status,
+        "gap": r.gap,
+        "objective": r.objective,
+        "peak_mb": mem.peak / 2**20,
+        "scenario": s,
+        "network": net,
+        "integers": {
+            b: int(m.arrays.integer[idx.ravel()].sum())
+            for b, idx in m.arrays.blocks.items()
+            if idx.size and m.arrays.integer[idx.ravel()].any()
+        },
+    }
     if raw:
         t0 = time.perf_counter()
         _ = m.prob  # the PuLP problem, built from the arrays on first access
@@ -213,19 +237,25 @@ def main() -> None:
 
 def report(rows: list[dict]) -> None:
     print(f"load average: {' '.join(f'{v:.2f}' for v in os.getloadavg())}")
-    print(f"{'case':34} {'links':>7} {'network s':>9} {'build s':>8} {'solve s':>8} {'handover':>8} {'solver':>7} "
-          f"{'raw s':>7} {'pulp s':>7} {'build/solve':>11} {'total s':>8} {'vs NS':>6} {'status':>10} {'gap':>7} {'peak MB':>8}")
+    print(
+        f"{'case':34} {'links':>7} {'network s':>9} {'build s':>8} {'solve s':>8} {'handover':>8} {'solver':>7} "
+        f"{'raw s':>7} {'pulp s':>7} {'build/solve':>11} {'total s':>8} {'vs NS':>6} {'status':>10} {'gap':>7} {'peak MB':>8}"
+    )
     for r in rows:
         raw = r.get("raw_solver_s", math.nan)
         ratio_ns = r["total_s"] / r["network_simplex_s"] if "network_simplex_s" in r else math.nan
         gap = r["gap"] if r["gap"] is not None else math.nan
-        print(f"{r['case']:34} {r['links']:7d} {r['network_s']:9.2f} {r['build_s']:8.2f} {r['solve_s']:8.2f} "
-              f"{r['handover_s']:8.2f} {r['solver_s']:7.2f} {raw:7.2f} {r.get('pulp_s', math.nan):7.2f} "
-              f"{r['build_s'] / max(r['solve_s'], 1e-9):11.2f} {r['total_s']:8.2f} {ratio_ns:6.2f} "
-              f"{r['status']:>10} {gap:7.4f} {r['peak_mb']:8.0f}")
+        print(
+            f"{r['case']:34} {r['links']:7d} {r['network_s']:9.2f} {r['build_s']:8.2f} {r['solve_s']:8.2f} "
+            f"{r['handover_s']:8.2f} {r['solver_s']:7.2f} {raw:7.2f} {r.get('pulp_s', math.nan):7.2f} "
+            f"{r['build_s'] / max(r['solve_s'], 1e-9):11.2f} {r['total_s']:8.2f} {ratio_ns:6.2f} "
+            f"{r['status']:>10} {gap:7.4f} {r['peak_mb']:8.0f}"
+        )
         if "network_simplex_s" in r:
-            print(f"  network_simplex: {r['network_simplex_s']:.2f} s, objective {r['ns_objective']:.0f} "
-                  f"vs ours {r['objective']:.0f} (integer-scaled data)")
+            print(
+                f"  network_simplex: {r['network_simplex_s']:.2f} s, objective {r['ns_objective']:.0f} "
+                f"vs ours {r['objective']:.0f} (integer-scaled data)"
+            )
         if r["integers"]:
             print(f"  integer columns: {r['integers']}; objective {r['objective']:.0f}, solver {r['solver_s']:.2f} s")
     print(f"max RSS (getrusage): {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")

@@ -38,20 +38,33 @@ from symnet.planning import Outcome, Shared, Variant, evaluate, expand_grid, pre
 
 ROOT = Path(__file__).resolve().parents[1]
 OSM = ROOT.parent / "shared" / "data" / "osm" / "andorra.osm.pbf"
-TAXES = [float(v) for v in range(0, 1800, 180)]           # 10 values, currency/t
-DIESEL = [10.0, 14.0, 18.0, 22.0, 26.0, 30.0]             # 6 values, currency/l
+TAXES = [float(v) for v in range(0, 1800, 180)]  # 10 values, currency/t
+DIESEL = [10.0, 14.0, 18.0, 22.0, 26.0, 30.0]  # 6 values, currency/l
 
 # Andorran towns (lon, lat) the generated actors are scattered around (+-0.003 deg)
-TOWNS = [(1.5218, 42.5063), (1.5341, 42.5097), (1.5800, 42.5347), (1.5975, 42.5676), (1.5147, 42.5459),
-         (1.4906, 42.4637), (1.5333, 42.5556), (1.4844, 42.5728), (1.6676, 42.5766), (1.4980, 42.4930),
-         (1.6500, 42.5790), (1.5178, 42.5764)]
+TOWNS = [
+    (1.5218, 42.5063),
+    (1.5341, 42.5097),
+    (1.5800, 42.5347),
+    (1.5975, 42.5676),
+    (1.5147, 42.5459),
+    (1.4906, 42.4637),
+    (1.5333, 42.5556),
+    (1.4844, 42.5728),
+    (1.6676, 42.5766),
+    (1.4980, 42.4930),
+    (1.6500, 42.5790),
+    (1.5178, 42.5764),
+]
 # (sector, role, resource, quantity t/yr, current fate / price columns)
-ROLES = [("wood", "supply", "wood_residues", 300, "landfill,600"),
-         ("tourism", "supply", "food_waste", 150, "incineration,900"),
-         ("manufacturing", "supply", "metal_scrap", 60, "contractor,400"),
-         ("energy", "demand", "biofuel", 600, "450,0"),
-         ("energy", "demand", "biogas_feedstock", 300, "0,0"),
-         ("waste management", "demand", "metal_scrap", 400, "0,-300")]
+ROLES = [
+    ("wood", "supply", "wood_residues", 300, "landfill,600"),
+    ("tourism", "supply", "food_waste", 150, "incineration,900"),
+    ("manufacturing", "supply", "metal_scrap", 60, "contractor,400"),
+    ("energy", "demand", "biofuel", 600, "450,0"),
+    ("energy", "demand", "biogas_feedstock", 300, "0,0"),
+    ("waste management", "demand", "metal_scrap", 400, "0,-300"),
+]
 ANDORRA_YAML = f"""\
 name: andorra40
 description: Generated benchmark scenario, 40 actors at Andorran towns, routed on a real OSM extract.
@@ -75,8 +88,11 @@ def write_andorra_scenario(folder: Path, n_actors: int = 40, seed: int = 7) -> P
     :data:`TOWNS` with a seeded jitter of up to 0.003 degrees (~300 m)."""
     rng = random.Random(seed)
     folder.mkdir(parents=True, exist_ok=True)
-    actors, supplies, demands = ["id,name,sector,municipality,lon,lat"], \
-        ["id,actor,resource,quantity,unit,current_fate,fate_cost"], ["id,actor,resource,quantity,unit,price,gate_fee"]
+    actors, supplies, demands = (
+        ["id,name,sector,municipality,lon,lat"],
+        ["id,actor,resource,quantity,unit,current_fate,fate_cost"],
+        ["id,actor,resource,quantity,unit,price,gate_fee"],
+    )
     for i in range(n_actors):
         sector, role, resource, qty, rest = ROLES[i % len(ROLES)]
         lon, lat = TOWNS[i % len(TOWNS)]
@@ -129,8 +145,11 @@ def command_run(scenario: Path, repeat: int) -> float:
     with tempfile.TemporaryDirectory() as tmp:
         for _ in range(repeat):
             t0 = time.perf_counter()
-            subprocess.run([sys.executable, "-m", "symnet", "run", str(scenario), "--out", str(Path(tmp) / "out"),
-                            "--force"], check=True, capture_output=True)
+            subprocess.run(
+                [sys.executable, "-m", "symnet", "run", str(scenario), "--out", str(Path(tmp) / "out"), "--force"],
+                check=True,
+                capture_output=True,
+            )
             times.append(time.perf_counter() - t0)
     return statistics.median(times)
 
@@ -166,18 +185,29 @@ def bench(scenario: Path, repeat: int) -> list[tuple[str, str]]:
             assert [o for o, _, _ in out] == reference, "results differ from the in-process run"
             in_task = sum(w for _, w, _ in out)
             rows.append((f"{n} variants, warm LocalCluster({workers}), s", f"{t_run:.2f}"))
-            rows.append((f"  in-worker solve per variant, s (wall / CPU), {workers} worker(s)",
-                         f"{in_task / n:.3f} / {sum(c for _, _, c in out) / n:.3f}"))
-            rows.append((f"  Dask overhead per variant, ms, {workers} worker(s)",
-                         f"{(t_run * workers - in_task) / n * 1000:.1f}"))
+            rows.append(
+                (
+                    f"  in-worker solve per variant, s (wall / CPU), {workers} worker(s)",
+                    f"{in_task / n:.3f} / {sum(c for _, _, c in out) / n:.3f}",
+                )
+            )
+            rows.append(
+                (
+                    f"  Dask overhead per variant, ms, {workers} worker(s)",
+                    f"{(t_run * workers - in_task) / n * 1000:.1f}",
+                )
+            )
             if workers == 2:
-                t_one, out = best_of(repeat, lambda: run_tasks(timed_evaluate, variants, shared=shared,
-                                                               client=client, chunk_size=1))
+                t_one, out = best_of(
+                    repeat, lambda: run_tasks(timed_evaluate, variants, shared=shared, client=client, chunk_size=1)
+                )
                 assert [o for o, _, _ in out] == reference
                 rows.append((f"{n} variants, warm LocalCluster(2), one task per variant, s", f"{t_one:.2f}"))
             t1 = time.perf_counter()
         cluster[workers] = t_run
-        rows.append((f"LocalCluster({workers}) start + warm-up / stop, s", f"{start:.2f} / {time.perf_counter() - t1:.2f}"))
+        rows.append(
+            (f"LocalCluster({workers}) start + warm-up / stop, s", f"{start:.2f} / {time.perf_counter() - t1:.2f}")
+        )
     rows += [
         ("speed-up in-process -> 2 workers (warm)", f"{t_serial / cluster[2]:.2f}x"),
         ("speed-up 1 -> 2 workers (both warm clusters)", f"{cluster[1] / cluster[2]:.2f}x"),
@@ -188,13 +218,19 @@ def bench(scenario: Path, repeat: int) -> list[tuple[str, str]]:
 
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--scenario", nargs="*", default=["harjedalen", "andorra40"],
-                    help="'harjedalen', 'andorra40' or a scenario folder")
+    ap.add_argument(
+        "--scenario",
+        nargs="*",
+        default=["harjedalen", "andorra40"],
+        help="'harjedalen', 'andorra40' or a scenario folder",
+    )
     ap.add_argument("--repeat", type=int, default=3)
     args = ap.parse_args()
     load_start = os.getloadavg()
-    print(f"load average (1/5/15 min) at start: {load_start[0]:.2f} / {load_start[1]:.2f} / {load_start[2]:.2f} "
-          f"on {os.cpu_count()} CPUs")
+    print(
+        f"load average (1/5/15 min) at start: {load_start[0]:.2f} / {load_start[1]:.2f} / {load_start[2]:.2f} "
+        f"on {os.cpu_count()} CPUs"
+    )
     with tempfile.TemporaryDirectory() as tmp:
         for name in args.scenario:
             if name == "andorra40":

@@ -34,8 +34,10 @@ ANDORRA = ROOT / ".." / "shared" / "data" / "osm" / "andorra.osm.pbf"
 
 def maxrss_mb() -> tuple[float, float]:
     """Peak RSS (MB) of this process and of its (reaped) children."""
-    return (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-            resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024)
+    return (
+        resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024,
+    )
 
 
 def cpu_s() -> float:
@@ -57,8 +59,10 @@ def write_grid_osm(path: Path, n: int, spacing_m: float = 100.0, seed: int = 0) 
     ids = ii * n + jj + 1
     with open(path, "w", encoding="utf-8") as fh:
         fh.write("<?xml version='1.0' encoding='UTF-8'?>\n<osm version=\"0.6\" generator=\"bench\">\n")
-        fh.writelines(f'<node id="{i}" lat="{la:.7f}" lon="{lo:.7f}"/>\n'
-                      for i, la, lo in zip(ids.ravel(), lat.ravel(), lon.ravel()))
+        fh.writelines(
+            f'<node id="{i}" lat="{la:.7f}" lon="{lo:.7f}"/>\n'
+            for i, la, lo in zip(ids.ravel(), lat.ravel(), lon.ravel())
+        )
         wid = 1
         for r in range(n):
             tags = '<tag k="highway" v="residential"/>' + ('<tag k="oneway" v="yes"/>' if r % 7 == 3 else "")
@@ -82,6 +86,7 @@ def random_points(g, n: int, seed: int) -> list[tuple[str, float, float]]:
 def nx_per_origin_s(G, g, pts, sample: int) -> float:
     """Mean seconds per origin of networkx single-source Dijkstra (length)."""
     import networkx as nx
+
     from symnet.routing import snap_points
 
     snap = snap_points(g, [p[0] for p in pts[:sample]], [p[1] for p in pts[:sample]], [p[2] for p in pts[:sample]])
@@ -98,8 +103,9 @@ def run_case(name: str, osm: Path, sizes: list[int], nx_sample: int, rows: list[
     t0 = time.perf_counter()
     g = load_road_graph(osm, cache_dir=cache)
     t_cached = time.perf_counter() - t0
-    rows.append([name, f"build graph from {osm.suffix} ({g.n_nodes:,} nodes, {g.n_edges:,} edges)",
-                 f"{t_build:.2f}", "", ""])
+    rows.append(
+        [name, f"build graph from {osm.suffix} ({g.n_nodes:,} nodes, {g.n_edges:,} edges)", f"{t_build:.2f}", "", ""]
+    )
     rows.append([name, "load graph again (cache)", f"{t_cached:.3f}", "", f"{t_build / t_cached:.0f}x faster"])
     ours = {}
     for n in sizes:
@@ -117,10 +123,18 @@ def run_case(name: str, osm: Path, sizes: list[int], nx_sample: int, rows: list[
         t, pts, routed, cpu = ours[n]
         per = nx_per_origin_s(G, g, pts, min(nx_sample, n))
         base = per * n
-        rows.append([name, f"{n:,} x {n:,} matrix ({routed:.0%} routed)", f"{t:.2f} (CPU {cpu:.1f})",
-                     f"{base:.1f} (est. {min(nx_sample, n)} origins x {n / min(nx_sample, n):.0f})",
-                     f"{base / t:.0f}x"])
-    rows.append([name, "peak RSS, route engine (parent / worker)", "", "", f"{peak_self:.0f} MB / {peak_children:.0f} MB"])
+        rows.append(
+            [
+                name,
+                f"{n:,} x {n:,} matrix ({routed:.0%} routed)",
+                f"{t:.2f} (CPU {cpu:.1f})",
+                f"{base:.1f} (est. {min(nx_sample, n)} origins x {n / min(nx_sample, n):.0f})",
+                f"{base / t:.0f}x",
+            ]
+        )
+    rows.append(
+        [name, "peak RSS, route engine (parent / worker)", "", "", f"{peak_self:.0f} MB / {peak_children:.0f} MB"]
+    )
     del G
 
 
@@ -145,8 +159,10 @@ def main() -> int:
         run_case(f"grid {grid_n}x{grid_n}", grid, sizes, 20, rows, tmp / "cache")
     head = ["case", "step", "symnet wall (s)", "networkx (s)", "ratio / note"]
     widths = [max(len(r[i]) for r in rows + [head]) for i in range(5)]
-    lines = ["| " + " | ".join(h.ljust(w) for h, w in zip(head, widths)) + " |",
-             "|" + "|".join("-" * (w + 2) for w in widths) + "|"]
+    lines = [
+        "| " + " | ".join(h.ljust(w) for h, w in zip(head, widths)) + " |",
+        "|" + "|".join("-" * (w + 2) for w in widths) + "|",
+    ]
     lines += ["| " + " | ".join(c.ljust(w) for c, w in zip(r, widths)) + " |" for r in rows]
     table = "\n".join(lines)
     print(table)
@@ -161,14 +177,15 @@ def main() -> int:
         "timed on a sample of origins and extrapolated per origin. Peak RSS is measured before the networkx "
         "graph is built. Wall-clock figures depend on machine load (the CPU column is user+system "
         "seconds of this process and its workers; wall ~= CPU / 2 on an idle 2-core machine). Targets: 1,000 x 1,000 on >= 90k nodes under 15 s, >= 40x networkx, < 2 GB.\n\n"
-        + table + "\n"
+        + table
+        + "\n"
     )
     readme = ROOT / "benchmarks" / "README.md"
     text = readme.read_text(encoding="utf-8") if readme.is_file() else "# Benchmarks\n"
     start = text.find("## Route engine")
     if start >= 0:
         nxt = text.find("\n## ", start + 1)
-        text = text[:start] + section + (text[nxt + 1:] if nxt >= 0 else "")
+        text = text[:start] + section + (text[nxt + 1 :] if nxt >= 0 else "")
     else:
         text = text.rstrip("\n") + "\n\n" + section
     readme.write_text(text, encoding="utf-8")

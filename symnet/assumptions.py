@@ -39,15 +39,37 @@ from symnet.scenario import Demand, Scenario, SiteOption, Supply, is_assumption
 
 # KPIs that rest on numbers, in report order; structural counts (active links) are left out.
 KPI_KEYS: tuple[str, ...] = (
-    "total_cost", "baseline_cost", "savings", "landfill_diverted_t", "incineration_diverted_t",
-    "co2e_avoided_t", "co2e_total_t", "baseline_co2e_t", "co2e_transport_t", "tonne_km", "truck_km",
-    "heat_recovered_mwh", "opened_sites",
+    "total_cost",
+    "baseline_cost",
+    "savings",
+    "landfill_diverted_t",
+    "incineration_diverted_t",
+    "co2e_avoided_t",
+    "co2e_total_t",
+    "baseline_co2e_t",
+    "co2e_transport_t",
+    "tonne_km",
+    "truck_km",
+    "heat_recovered_mwh",
+    "opened_sites",
 )
-_ROAD_COST = ("economics.road.cost_per_km", "economics.road.cost_per_trip", "economics.road.fuel_l_per_km", "economics.road.payload_t",
-              "economics.road.handling_cost_per_t", "economics.diesel_price")
+_ROAD_COST = (
+    "economics.road.cost_per_km",
+    "economics.road.cost_per_trip",
+    "economics.road.fuel_l_per_km",
+    "economics.road.payload_t",
+    "economics.road.handling_cost_per_t",
+    "economics.diesel_price",
+)
 _ROAD_CO2 = ("economics.road.co2e_kg_per_km", "economics.road.payload_t")
-_PIPE_COST = ("economics.pipe.cost_per_m", "economics.pipe.connection_cost", "economics.pipe.lifetime_years",
-              "economics.pipe.interest_rate", "economics.pipe.operating_cost_per_unit_km", "economics.pipe.circuity")
+_PIPE_COST = (
+    "economics.pipe.cost_per_m",
+    "economics.pipe.connection_cost",
+    "economics.pipe.lifetime_years",
+    "economics.pipe.interest_rate",
+    "economics.pipe.operating_cost_per_unit_km",
+    "economics.pipe.circuity",
+)
 _PIPE_LOSS = ("economics.pipe.heat_loss_per_km", "economics.pipe.circuity")
 _ELIGIBILITY_FIELDS = ("min_temperature_c", "temperature_c")
 _TOL = 1e-6
@@ -65,11 +87,11 @@ class _Solution:
     supplies: dict[str, Supply]
     demands: dict[str, Demand]
     options: dict[str, SiteOption]
-    used: pd.DataFrame                       # used links with source_kind / target_kind
-    moved: dict[str, float]                  # supply id -> quantity moved per year
-    disposed: dict[str, float]               # supply id -> quantity left to its fate per year
-    bought: dict[str, float]                 # demand id -> quantity still bought per year
-    opened: list[str]                        # opened site options
+    used: pd.DataFrame  # used links with source_kind / target_kind
+    moved: dict[str, float]  # supply id -> quantity moved per year
+    disposed: dict[str, float]  # supply id -> quantity left to its fate per year
+    bought: dict[str, float]  # demand id -> quantity still bought per year
+    opened: list[str]  # opened site options
     binding_capacity: set[str] = field(default_factory=set)
 
     def fully_served(self, demand_id: str) -> bool:
@@ -89,8 +111,13 @@ def _solution(result: Result, scenario: Scenario) -> _Solution:
     demands = {d.id: d for d in scenario.demands}
     options = {o.option_id: o for o in scenario.sites}
     links = result.links
-    used = links.loc[links["used"].astype(bool)].copy() if len(links) and "used" in links else pd.DataFrame(
-        columns=["link", "supply", "target", "resource", "mode", "method", "quantity", "source_node", "target_node"])
+    used = (
+        links.loc[links["used"].astype(bool)].copy()
+        if len(links) and "used" in links
+        else pd.DataFrame(
+            columns=["link", "supply", "target", "resource", "mode", "method", "quantity", "source_node", "target_node"]
+        )
+    )
     if "source_kind" not in used:
         used["source_kind"] = ["supply" if s in supplies else "facility" for s in used["supply"]]
     if "target_kind" not in used:
@@ -102,10 +129,18 @@ def _solution(result: Result, scenario: Scenario) -> _Solution:
     purch_mask = (purch["kind"] == "demand") if len(purch) and "kind" in purch else None
     sites = result.sites
     opened = [str(o) for o in sites.loc[sites["opened"].astype(bool), "option"]] if len(sites) else []
-    sol = _Solution(scenario, load_catalogue(), supplies, demands, options, used,
-                    moved=_sum_by(used.loc[used["source_kind"] == "supply"], "supply"),
-                    disposed=_sum_by(disp, "supply", disp_mask), bought=_sum_by(purch, "demand", purch_mask),
-                    opened=opened)
+    sol = _Solution(
+        scenario,
+        load_catalogue(),
+        supplies,
+        demands,
+        options,
+        used,
+        moved=_sum_by(used.loc[used["source_kind"] == "supply"], "supply"),
+        disposed=_sum_by(disp, "supply", disp_mask),
+        bought=_sum_by(purch, "demand", purch_mask),
+        opened=opened,
+    )
     sol.binding_capacity = _binding_capacities(result, scenario, sol)
     return sol
 
@@ -239,7 +274,9 @@ def _supply_cost(sol: _Solution, s: Supply) -> list[str]:
 def _demand_co2(sol: _Solution, d: Demand) -> list[str]:
     if d.co2e_kg_per_unit is not None:
         return [f"demands.csv:{d.id}.co2e_kg_per_unit"]
-    return [k for m in sol.scenario.catalogue.members(d.resource) for k in _resource_key(sol, m, "virgin_co2e_kg_per_unit")]
+    return [
+        k for m in sol.scenario.catalogue.members(d.resource) for k in _resource_key(sol, m, "virgin_co2e_kg_per_unit")
+    ]
 
 
 def _demand_cost(sol: _Solution, d: Demand) -> list[str]:
@@ -291,8 +328,11 @@ def _eligibility(sol: _Solution, link: Any) -> list[str]:
     elif link.target in sol.options:
         fac = sol.scenario.config.facilities.get(sol.options[link.target].facility)
         if fac is not None:
-            out += [f"facilities.{sol.options[link.target].facility}.inputs[{i}].min_temperature_c"
-                    for i, inp in enumerate(fac.inputs) if inp.resource == "heat"]
+            out += [
+                f"facilities.{sol.options[link.target].facility}.inputs[{i}].min_temperature_c"
+                for i, inp in enumerate(fac.inputs)
+                if inp.resource == "heat"
+            ]
     return out
 
 
@@ -341,7 +381,9 @@ def _output_yield(sol: _Solution, option: str, resource: str) -> list[str]:
         return []
     if fac.passthrough:
         return [f"facilities.{opt.facility}.loss"]
-    return [f"facilities.{opt.facility}.outputs[{i}].per_unit" for i, o in enumerate(fac.outputs) if o.resource == resource]
+    return [
+        f"facilities.{opt.facility}.outputs[{i}].per_unit" for i, o in enumerate(fac.outputs) if o.resource == resource
+    ]
 
 
 def _site_keys(sol: _Solution, option: str) -> list[str]:
@@ -364,8 +406,11 @@ def _site_keys(sol: _Solution, option: str) -> list[str]:
 
 def _flowing(sol: _Solution, fate_test: str) -> list[Supply]:
     fates = sol.scenario.catalogue.fates
-    return [s for sid, s in sol.supplies.items()
-            if sol.moved.get(sid, 0.0) > 0 and getattr(fates[s.current_fate], fate_test)]
+    return [
+        s
+        for sid, s in sol.supplies.items()
+        if sol.moved.get(sid, 0.0) > 0 and getattr(fates[s.current_fate], fate_test)
+    ]
 
 
 # ---------------------------------------------------------------------------------------
@@ -407,18 +452,29 @@ def kpi_inputs(result: Result, scenario: Scenario) -> dict[str, list[str]]:
     # CO2e changes through the fates avoided (mass only), the purchases avoided and the trucks added
     symbiosis_co2 = gather(
         *(_supply_co2(sol, s) + _supply_quantity(sol, s) for s in diverted if _supply_co2(sol, s)),
-        *(_demand_co2(sol, sol.demands[lk.target]) + _link_quantity(sol, lk) for lk in used
-          if lk.target_kind == "demand" and lk.target in sol.demands),
+        *(
+            _demand_co2(sol, sol.demands[lk.target]) + _link_quantity(sol, lk)
+            for lk in used
+            if lk.target_kind == "demand" and lk.target in sol.demands
+        ),
         *(_link_co2(sol, lk) + _link_quantity(sol, lk) for lk in road),
     )
-    baseline_cost = gather(*(_supply_cost(sol, s) + _supply_quantity(sol, s) for s in scenario.supplies),
-                           *(_demand_cost(sol, d) + _demand_quantity(sol, d) for d in scenario.demands))
-    baseline_co2 = gather(*(_supply_co2(sol, s) + _supply_quantity(sol, s) for s in scenario.supplies),
-                          *(_demand_co2(sol, d) + _demand_quantity(sol, d) for d in scenario.demands))
-    left_cost = gather(*(_supply_cost(sol, s) + _supply_quantity(sol, s) for s in left_supplies),
-                       *(_demand_cost(sol, d) + _demand_quantity(sol, d) for d in left_demands))
-    left_co2 = gather(*(_supply_co2(sol, s) + _supply_quantity(sol, s) for s in left_supplies),
-                      *(_demand_co2(sol, d) + _demand_quantity(sol, d) for d in left_demands))
+    baseline_cost = gather(
+        *(_supply_cost(sol, s) + _supply_quantity(sol, s) for s in scenario.supplies),
+        *(_demand_cost(sol, d) + _demand_quantity(sol, d) for d in scenario.demands),
+    )
+    baseline_co2 = gather(
+        *(_supply_co2(sol, s) + _supply_quantity(sol, s) for s in scenario.supplies),
+        *(_demand_co2(sol, d) + _demand_quantity(sol, d) for d in scenario.demands),
+    )
+    left_cost = gather(
+        *(_supply_cost(sol, s) + _supply_quantity(sol, s) for s in left_supplies),
+        *(_demand_cost(sol, d) + _demand_quantity(sol, d) for d in left_demands),
+    )
+    left_co2 = gather(
+        *(_supply_co2(sol, s) + _supply_quantity(sol, s) for s in left_supplies),
+        *(_demand_co2(sol, d) + _demand_quantity(sol, d) for d in left_demands),
+    )
     transport_co2 = gather(*(_link_co2(sol, lk) + _link_quantity(sol, lk) for lk in road))
     tonne_km = gather(*(_distance(sol, lk) + _mass(sol, lk.resource) + _link_quantity(sol, lk) for lk in road))
     pipe_loss = [k for lk in heat if lk.mode == "pipe" for k in (*_PIPE_LOSS, *_distance(sol, lk))]
@@ -426,9 +482,12 @@ def kpi_inputs(result: Result, scenario: Scenario) -> dict[str, list[str]]:
         "total_cost": gather(left_cost, symbiosis_cost),
         "baseline_cost": baseline_cost,
         "savings": symbiosis_cost,
-        "landfill_diverted_t": gather(*(_supply_quantity(sol, s) + _mass(sol, s.resource) for s in _flowing(sol, "is_landfill"))),
-        "incineration_diverted_t": gather(*(_supply_quantity(sol, s) + _mass(sol, s.resource)
-                                            for s in _flowing(sol, "is_incineration"))),
+        "landfill_diverted_t": gather(
+            *(_supply_quantity(sol, s) + _mass(sol, s.resource) for s in _flowing(sol, "is_landfill"))
+        ),
+        "incineration_diverted_t": gather(
+            *(_supply_quantity(sol, s) + _mass(sol, s.resource) for s in _flowing(sol, "is_incineration"))
+        ),
         "co2e_avoided_t": symbiosis_co2,
         "co2e_total_t": gather(left_co2, symbiosis_co2),
         "baseline_co2e_t": baseline_co2,
@@ -570,7 +629,11 @@ def _format_value(value: Any, unit: str = "") -> str:
     if value is None or isinstance(value, (dict, bool)):
         return ""
     if isinstance(value, list):
-        return "[" + ", ".join(_format_value(v) for v in value) + "]" if all(isinstance(v, (int, float)) for v in value) else ""
+        return (
+            "[" + ", ".join(_format_value(v) for v in value) + "]"
+            if all(isinstance(v, (int, float)) for v in value)
+            else ""
+        )
     if isinstance(value, float) and value == int(value) and abs(value) < 1e15:
         text = f"{int(value):,}".replace(",", " ")
     elif isinstance(value, float):

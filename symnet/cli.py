@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import functools
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Any, Callable, Optional
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -56,11 +57,14 @@ def report_errors(func: Callable[..., Any]) -> Callable[..., Any]:
         except KeyboardInterrupt:
             err.print("interrupted")
             raise typer.Exit(130) from None
-        except Exception as exc:  # noqa: BLE001 - last-resort handler for the CLI
+        except Exception as exc:
             if os.environ.get("SYMNET_DEBUG"):
                 raise
-            err.print(f"internal error: {type(exc).__name__}: {exc}\n"
-                      "This is a bug in symnet; run again with SYMNET_DEBUG=1 for the traceback.", markup=False)
+            err.print(
+                f"internal error: {type(exc).__name__}: {exc}\n"
+                "This is a bug in symnet; run again with SYMNET_DEBUG=1 for the traceback.",
+                markup=False,
+            )
             raise typer.Exit(EXIT_INTERNAL) from None
 
     return wrapper
@@ -74,8 +78,9 @@ def _version_callback(value: bool) -> None:
 
 @app.callback()
 def _main(
-    version: Annotated[bool, typer.Option("--version", callback=_version_callback, is_eager=True,
-                                          help="Show the version and exit.")] = False,
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version_callback, is_eager=True, help="Show the version and exit.")
+    ] = False,
 ) -> None:
     """symnet: regional industrial symbiosis network analyser."""
 
@@ -98,9 +103,11 @@ def validate(scenario_dir: ScenarioArg) -> None:
     print_warnings(scenario.warnings)
     s = scenario.summary()
     out.print(f"[bold]{s['name']}[/bold]: valid")
-    out.print(f"  {s['actors']} actors, {s['supplies']} supplies, {s['demands']} demands, "
-              f"{s['sites']} candidate sites ({s['site_options']} facility options), periods: {', '.join(s['periods'])}",
-              soft_wrap=True)
+    out.print(
+        f"  {s['actors']} actors, {s['supplies']} supplies, {s['demands']} demands, "
+        f"{s['sites']} candidate sites ({s['site_options']} facility options), periods: {', '.join(s['periods'])}",
+        soft_wrap=True,
+    )
     table = Table("resource", "unit", "supply / yr", "demand / yr", box=None, pad_edge=False)
     for res, row in s["resources"].items():
         table.add_row(res, row["unit"], f"{row['supply']:,.1f}", f"{row['demand']:,.1f}")
@@ -122,13 +129,21 @@ def resources() -> None:
     out.print(table)
 
 
-
 OutOpt = Annotated[Path, typer.Option("--out", "-o", help="Output directory (replaced only with --force).")]
 ForceOpt = Annotated[bool, typer.Option("--force", help="Replace an existing output directory.")]
-OsmOpt = Annotated[Optional[Path], typer.Option("--osm", help="OSM extract (.osm, .osm.bz2, .osm.pbf) for road distances.")]
-OnlineOpt = Annotated[bool, typer.Option("--online", help="Download the region's roads through osmnx (needs internet; cached under gis/).")]
-WorkersOpt = Annotated[Optional[int], typer.Option("--workers", help="Dask workers on this machine (default: one per core).")]
-SchedulerOpt = Annotated[Optional[str], typer.Option("--scheduler", help="Address of an existing Dask scheduler, tcp://HOST:PORT.")]
+OsmOpt = Annotated[
+    Path | None, typer.Option("--osm", help="OSM extract (.osm, .osm.bz2, .osm.pbf) for road distances.")
+]
+OnlineOpt = Annotated[
+    bool,
+    typer.Option("--online", help="Download the region's roads through osmnx (needs internet; cached under gis/)."),
+]
+WorkersOpt = Annotated[
+    int | None, typer.Option("--workers", help="Dask workers on this machine (default: one per core).")
+]
+SchedulerOpt = Annotated[
+    str | None, typer.Option("--scheduler", help="Address of an existing Dask scheduler, tcp://HOST:PORT.")
+]
 
 
 def _fmt_money(value: Any, currency: str) -> str:
@@ -139,8 +154,11 @@ def _print_run(run: Any) -> None:
     r = run.result
     k = r.kpis
     cur = r.currency
-    out.print(f"[bold]{run.scenario.name}[/bold]: {r.status} ({r.solver}"
-              + (f", gap {r.gap:.2%}" if r.gap is not None else "") + ")")
+    out.print(
+        f"[bold]{run.scenario.name}[/bold]: {r.status} ({r.solver}"
+        + (f", gap {r.gap:.2%}" if r.gap is not None else "")
+        + ")"
+    )
     if r.message and r.message != r.status:
         out.print(f"  {r.message}", markup=False)
     out.print(f"  distances: {run.distances.description}", markup=False)
@@ -182,10 +200,12 @@ def run(
     out_dir: OutOpt = Path("out"),
     osm: OsmOpt = None,
     online: OnlineOpt = False,
-    solver: Annotated[Optional[str], typer.Option("--solver", help="highs (default) or cbc.")] = None,
-    time_limit: Annotated[Optional[float], typer.Option("--time-limit", help="Solver time limit, seconds.")] = None,
-    gap: Annotated[Optional[float], typer.Option("--gap", help="Relative MIP gap, e.g. 0.01.")] = None,
-    public: Annotated[bool, typer.Option("--public", help="Aggregate confidential actors and streams in every output.")] = False,
+    solver: Annotated[str | None, typer.Option("--solver", help="highs (default) or cbc.")] = None,
+    time_limit: Annotated[float | None, typer.Option("--time-limit", help="Solver time limit, seconds.")] = None,
+    gap: Annotated[float | None, typer.Option("--gap", help="Relative MIP gap, e.g. 0.01.")] = None,
+    public: Annotated[
+        bool, typer.Option("--public", help="Aggregate confidential actors and streams in every output.")
+    ] = False,
     force: ForceOpt = False,
 ) -> None:
     """Optimise a scenario and write summary.json, flows.csv, disposal.csv, network.gpkg, map and report."""
@@ -220,9 +240,13 @@ def _output_writers(public: bool) -> list[Callable[..., None]]:
 @report_errors
 def distances(
     points: Annotated[Path, typer.Option("--points", help="CSV with id,lon,lat.")],
-    out_file: Annotated[Path, typer.Option("--out", "-o", help="Output CSV: origin,destination,distance_m,duration_s,method.")],
+    out_file: Annotated[
+        Path, typer.Option("--out", "-o", help="Output CSV: origin,destination,distance_m,duration_s,method.")
+    ],
     osm: OsmOpt = None,
-    metric: Annotated[str, typer.Option("--metric", help="length or time: what the shortest path minimises.")] = "length",
+    metric: Annotated[
+        str, typer.Option("--metric", help="length or time: what the shortest path minimises.")
+    ] = "length",
     online: OnlineOpt = False,
 ) -> None:
     """Road distance and travel-time matrix between points (all ordered pairs)."""
@@ -246,8 +270,8 @@ def distances(
 def export(
     result_dir: Annotated[Path, typer.Argument(help="A result directory written by `symnet run`.")],
     fmt: Annotated[str, typer.Option("--format", "-f", help="gpkg, geojson, shp, fgb, csv or postgis.")] = "gpkg",
-    out_path: Annotated[Optional[Path], typer.Option("--out", "-o", help="Output file or folder.")] = None,
-    to: Annotated[Optional[str], typer.Option("--to", help="postgresql://USER@HOST:PORT/DB for --format postgis.")] = None,
+    out_path: Annotated[Path | None, typer.Option("--out", "-o", help="Output file or folder.")] = None,
+    to: Annotated[str | None, typer.Option("--to", help="postgresql://USER@HOST:PORT/DB for --format postgis.")] = None,
     schema: Annotated[str, typer.Option("--schema", help="PostGIS schema.")] = "symnet",
     public: Annotated[bool, typer.Option("--public", help="Aggregate confidential actors and streams.")] = False,
     force: ForceOpt = False,
@@ -264,8 +288,10 @@ def export(
 def compare(
     scenario_dir: ScenarioArg,
     out_dir: OutOpt = Path("out/compare"),
-    sites: Annotated[Optional[str], typer.Option("--sites", help="Comma-separated site ids (default: all).")] = None,
-    choose: Annotated[Optional[int], typer.Option("--choose", help="Also let the optimiser choose the best N sites.")] = None,
+    sites: Annotated[str | None, typer.Option("--sites", help="Comma-separated site ids (default: all).")] = None,
+    choose: Annotated[
+        int | None, typer.Option("--choose", help="Also let the optimiser choose the best N sites.")
+    ] = None,
     workers: WorkersOpt = None,
     scheduler: SchedulerOpt = None,
     force: ForceOpt = False,
@@ -273,8 +299,15 @@ def compare(
     """Compare candidate co-location sites: each forced open in turn, ranked by net benefit."""
     from symnet.planning import compare_command
 
-    compare_command(scenario_dir, out_dir, sites=sites.split(",") if sites else None, choose=choose,
-                    workers=workers, scheduler=scheduler, force=force)
+    compare_command(
+        scenario_dir,
+        out_dir,
+        sites=sites.split(",") if sites else None,
+        choose=choose,
+        workers=workers,
+        scheduler=scheduler,
+        force=force,
+    )
     out.print(f"site comparison written to {out_dir}/sites.csv", markup=False)
 
 
@@ -282,7 +315,9 @@ def compare(
 @report_errors
 def sweep(
     scenario_dir: ScenarioArg,
-    param: Annotated[list[str], typer.Option("--param", help="name=v1,v2,... (repeat for a grid), e.g. landfill_tax=400,800,1200.")],
+    param: Annotated[
+        list[str], typer.Option("--param", help="name=v1,v2,... (repeat for a grid), e.g. landfill_tax=400,800,1200.")
+    ],
     out_dir: OutOpt = Path("out/sweep"),
     workers: WorkersOpt = None,
     scheduler: SchedulerOpt = None,

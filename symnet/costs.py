@@ -7,9 +7,9 @@ All money is in the scenario's currency; quantities in the resource's canonical 
 
 from __future__ import annotations
 
-import numpy as np
 from typing import Any
 
+import numpy as np
 from numpy.typing import ArrayLike
 
 from symnet.resources import ResourceType
@@ -96,8 +96,10 @@ def road_trip_cost(scenario: Scenario, distance_m: ArrayLike) -> Any:
     road = econ.road
     truck_km = road_truck_km_per_trip(scenario, distance_m)
     per_truck_km = road.cost_per_km + road.fuel_l_per_km * econ.diesel_price
-    return _like(per_truck_km * truck_km + road.cost_per_trip + econ.co2_price * road_trip_co2e_t(scenario, distance_m),
-                 distance_m)
+    return _like(
+        per_truck_km * truck_km + road.cost_per_trip + econ.co2_price * road_trip_co2e_t(scenario, distance_m),
+        distance_m,
+    )
 
 
 def road_units_per_trip(scenario: Scenario, resource: str) -> float:

@@ -72,9 +72,10 @@ import os
 import re
 import sqlite3
 import tempfile
-from datetime import datetime, timezone
+from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -90,13 +91,66 @@ from symnet.scenario import Scenario, is_assumption
 LAYERS: tuple[str, ...] = ("actors", "sites", "exchanges", "disposal")
 GEOMETRY_TYPES: dict[str, str] = {"actors": "Point", "sites": "Point", "exchanges": "LineString", "disposal": "Point"}
 COLUMNS: dict[str, list[str]] = {
-    "actors": ["node", "name", "sector", "municipality", "confidential", "aggregated", "n_actors", "source", "assumption"],
-    "sites": ["option", "site", "facility", "name", "opened", "throughput", "capacity", "fixed_cost", "source", "assumption"],
-    "exchanges": ["link", "supplier", "supplier_name", "receiver", "receiver_name", "supply", "target", "resource",
-                  "quantity", "quantity_text", "unit", "cost", "distance_m", "tonne_km", "mode", "method",
-                  "geometry_kind", "confidential", "source", "assumption"],
-    "disposal": ["supply", "actor", "actor_name", "resource", "quantity", "quantity_text", "unit", "fate", "operation",
-                 "cost", "confidential", "source", "assumption"],
+    "actors": [
+        "node",
+        "name",
+        "sector",
+        "municipality",
+        "confidential",
+        "aggregated",
+        "n_actors",
+        "source",
+        "assumption",
+    ],
+    "sites": [
+        "option",
+        "site",
+        "facility",
+        "name",
+        "opened",
+        "throughput",
+        "capacity",
+        "fixed_cost",
+        "source",
+        "assumption",
+    ],
+    "exchanges": [
+        "link",
+        "supplier",
+        "supplier_name",
+        "receiver",
+        "receiver_name",
+        "supply",
+        "target",
+        "resource",
+        "quantity",
+        "quantity_text",
+        "unit",
+        "cost",
+        "distance_m",
+        "tonne_km",
+        "mode",
+        "method",
+        "geometry_kind",
+        "confidential",
+        "source",
+        "assumption",
+    ],
+    "disposal": [
+        "supply",
+        "actor",
+        "actor_name",
+        "resource",
+        "quantity",
+        "quantity_text",
+        "unit",
+        "fate",
+        "operation",
+        "cost",
+        "confidential",
+        "source",
+        "assumption",
+    ],
 }
 _FLOAT = {"throughput", "capacity", "fixed_cost", "quantity", "cost", "distance_m", "tonne_km"}
 _BOOL = {"confidential", "aggregated", "opened", "assumption"}
@@ -113,23 +167,74 @@ PUBLIC_SIGNIFICANT = 2
 # colours shared by QGIS styles, the HTML map and the report
 # ---------------------------------------------------------------------------------------
 RESOURCE_COLOURS: dict[str, str] = {
-    "heat": "#d7301f", "electricity": "#fdae61", "wood_residues": "#8c510a", "wood_fibre": "#bf812d",
-    "insulation": "#dfc27d", "construction_surplus": "#969696", "spent_grain": "#e6ab02", "food_waste": "#66a61e",
-    "fish_residues": "#1f78b4", "manure": "#6a3d00", "digestate": "#4d9221", "biogas": "#b2df8a",
-    "ash": "#525252", "sand": "#e5c494", "metal_scrap": "#5e3c99", "plastics": "#e7298a",
-    "mixed_plastics": "#f781bf", "pallets": "#a6761d", "paper": "#80b1d3", "water": "#2c7fb8",
-    "nutrient_water": "#41b6c4", "vegetables": "#1b9e77", "fruit_berries": "#c51b7d", "potatoes": "#b8860b",
-    "fish": "#084081", "insect_protein": "#d95f02", "feed": "#7570b3", "eggs": "#ffd92f",
-    "ethanol": "#a6cee3", "fridges": "#8dd3c7", "co2": "#636363", "insect_feedstock": "#fc8d62",
+    "heat": "#d7301f",
+    "electricity": "#fdae61",
+    "wood_residues": "#8c510a",
+    "wood_fibre": "#bf812d",
+    "insulation": "#dfc27d",
+    "construction_surplus": "#969696",
+    "spent_grain": "#e6ab02",
+    "food_waste": "#66a61e",
+    "fish_residues": "#1f78b4",
+    "manure": "#6a3d00",
+    "digestate": "#4d9221",
+    "biogas": "#b2df8a",
+    "ash": "#525252",
+    "sand": "#e5c494",
+    "metal_scrap": "#5e3c99",
+    "plastics": "#e7298a",
+    "mixed_plastics": "#f781bf",
+    "pallets": "#a6761d",
+    "paper": "#80b1d3",
+    "water": "#2c7fb8",
+    "nutrient_water": "#41b6c4",
+    "vegetables": "#1b9e77",
+    "fruit_berries": "#c51b7d",
+    "potatoes": "#b8860b",
+    "fish": "#084081",
+    "insect_protein": "#d95f02",
+    "feed": "#7570b3",
+    "eggs": "#ffd92f",
+    "ethanol": "#a6cee3",
+    "fridges": "#8dd3c7",
+    "co2": "#636363",
+    "insect_feedstock": "#fc8d62",
 }
 SECTOR_COLOURS: dict[str, str] = {
-    "energy": "#e41a1c", "agriculture": "#4daf4a", "forestry": "#1b7837", "sawmill": "#8c510a",
-    "wood": "#a6611a", "food": "#ff7f00", "brewery": "#e6ab02", "fish": "#377eb8", "aquaculture": "#377eb8",
-    "manufacturing": "#984ea3", "industry": "#984ea3", "municipality": "#f781bf", "public": "#f781bf",
-    "waste": "#666666", "recycling": "#999999", "retail": "#a65628", "construction": "#b3b3b3",
-    "mining": "#525252", "tourism": "#17becf", "greenhouse": "#66c2a5", "aggregated": "#bdbdbd",
+    "energy": "#e41a1c",
+    "agriculture": "#4daf4a",
+    "forestry": "#1b7837",
+    "sawmill": "#8c510a",
+    "wood": "#a6611a",
+    "food": "#ff7f00",
+    "brewery": "#e6ab02",
+    "fish": "#377eb8",
+    "aquaculture": "#377eb8",
+    "manufacturing": "#984ea3",
+    "industry": "#984ea3",
+    "municipality": "#f781bf",
+    "public": "#f781bf",
+    "waste": "#666666",
+    "recycling": "#999999",
+    "retail": "#a65628",
+    "construction": "#b3b3b3",
+    "mining": "#525252",
+    "tourism": "#17becf",
+    "greenhouse": "#66c2a5",
+    "aggregated": "#bdbdbd",
 }
-_FALLBACK = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"]
+_FALLBACK = [
+    "#1f77b4",
+    "#ff7f0e",
+    "#2ca02c",
+    "#d62728",
+    "#9467bd",
+    "#8c564b",
+    "#e377c2",
+    "#7f7f7f",
+    "#bcbd22",
+    "#17becf",
+]
 
 
 def _stable_index(text: str, n: int) -> int:
@@ -277,9 +382,19 @@ def build_layers(result: Result, scenario: Scenario | None = None) -> dict[str, 
         rows = []
         for row in actors.itertuples(index=False):
             src, assumed = _sources(scenario, [f"actors.csv:{row.node}."])
-            rows.append({"node": row.node, "name": row.name, "sector": getattr(row, "sector", ""),
-                         "municipality": getattr(row, "municipality", ""), "confidential": actor_conf.get(str(row.node), False),
-                         "aggregated": False, "n_actors": 1, "source": src, "assumption": assumed})
+            rows.append(
+                {
+                    "node": row.node,
+                    "name": row.name,
+                    "sector": getattr(row, "sector", ""),
+                    "municipality": getattr(row, "municipality", ""),
+                    "confidential": actor_conf.get(str(row.node), False),
+                    "aggregated": False,
+                    "n_actors": 1,
+                    "source": src,
+                    "assumption": assumed,
+                }
+            )
         layers["actors"] = _gdf(pd.DataFrame(rows), [Point(pos[str(r["node"])]) for r in rows], "actors", "EPSG:4326")
 
     # sites ----------------------------------------------------------------------------
@@ -288,54 +403,109 @@ def build_layers(result: Result, scenario: Scenario | None = None) -> dict[str, 
         rows = []
         for row in s.itertuples(index=False):
             src, assumed = _sources(scenario, [f"sites.csv:{row.option}."])
-            rows.append({"option": row.option, "site": row.site, "facility": row.facility, "name": row.name,
-                         "opened": bool(row.opened), "throughput": getattr(row, "throughput", 0.0),
-                         "capacity": getattr(row, "capacity", None), "fixed_cost": getattr(row, "fixed_cost", None),
-                         "source": src, "assumption": assumed})
-        layers["sites"] = _gdf(pd.DataFrame(rows), [Point(float(r.lon), float(r.lat)) for r in s.itertuples()],
-                               "sites", "EPSG:4326")
+            rows.append(
+                {
+                    "option": row.option,
+                    "site": row.site,
+                    "facility": row.facility,
+                    "name": row.name,
+                    "opened": bool(row.opened),
+                    "throughput": getattr(row, "throughput", 0.0),
+                    "capacity": getattr(row, "capacity", None),
+                    "fixed_cost": getattr(row, "fixed_cost", None),
+                    "source": src,
+                    "assumption": assumed,
+                }
+            )
+        layers["sites"] = _gdf(
+            pd.DataFrame(rows), [Point(float(r.lon), float(r.lat)) for r in s.itertuples()], "sites", "EPSG:4326"
+        )
 
     # exchanges ------------------------------------------------------------------------
     links = result.links
     used = links[links["used"].astype(bool)] if not links.empty and "used" in links.columns else links.iloc[0:0]
     if not used.empty:
-        tkm = result.flows.groupby("link")["tonne_km"].sum() if not result.flows.empty and "tonne_km" in result.flows else pd.Series(dtype=float)
+        tkm = (
+            result.flows.groupby("link")["tonne_km"].sum()
+            if not result.flows.empty and "tonne_km" in result.flows
+            else pd.Series(dtype=float)
+        )
         rows, geoms = [], []
         for row in used.itertuples(index=False):
             link, supply, target = str(row.link), str(row.supply), str(row.target)
             route = result.geometries.get(link)
             geometry_kind = "route" if route is not None and not getattr(route, "is_empty", True) else "straight"
-            geoms.append(route if geometry_kind == "route" else LineString([pos[str(row.source_node)], pos[str(row.target_node)]]))
+            geoms.append(
+                route
+                if geometry_kind == "route"
+                else LineString([pos[str(row.source_node)], pos[str(row.target_node)]])
+            )
             src, assumed = _sources(scenario, [f"supplies.csv:{supply}.", f"demands.csv:{target}."])
-            conf = (supply_conf.get(supply, False) or demand_conf.get(target, False)
-                    or actor_conf.get(str(row.source_node), False) or actor_conf.get(str(row.target_node), False))
-            rows.append({
-                "link": link, "supplier": row.source_node, "supplier_name": node_name.get(str(row.source_node), ""),
-                "receiver": row.target_node, "receiver_name": node_name.get(str(row.target_node), ""),
-                "supply": supply, "target": target, "resource": row.resource, "quantity": row.quantity,
-                "quantity_text": format_quantity(float(row.quantity)), "unit": _unit_of(result, scenario, str(row.resource)),
-                "cost": row.cost, "distance_m": row.distance_m, "tonne_km": float(tkm.get(link, 0.0)),
-                "mode": row.mode, "method": row.method, "geometry_kind": geometry_kind, "confidential": conf,
-                "source": src, "assumption": assumed,
-            })
+            conf = (
+                supply_conf.get(supply, False)
+                or demand_conf.get(target, False)
+                or actor_conf.get(str(row.source_node), False)
+                or actor_conf.get(str(row.target_node), False)
+            )
+            rows.append(
+                {
+                    "link": link,
+                    "supplier": row.source_node,
+                    "supplier_name": node_name.get(str(row.source_node), ""),
+                    "receiver": row.target_node,
+                    "receiver_name": node_name.get(str(row.target_node), ""),
+                    "supply": supply,
+                    "target": target,
+                    "resource": row.resource,
+                    "quantity": row.quantity,
+                    "quantity_text": format_quantity(float(row.quantity)),
+                    "unit": _unit_of(result, scenario, str(row.resource)),
+                    "cost": row.cost,
+                    "distance_m": row.distance_m,
+                    "tonne_km": float(tkm.get(link, 0.0)),
+                    "mode": row.mode,
+                    "method": row.method,
+                    "geometry_kind": geometry_kind,
+                    "confidential": conf,
+                    "source": src,
+                    "assumption": assumed,
+                }
+            )
         layers["exchanges"] = _gdf(pd.DataFrame(rows), geoms, "exchanges", "EPSG:4326")
 
     # disposal -------------------------------------------------------------------------
     disp = result.disposal
     if not disp.empty:
-        agg = (disp.groupby(["supply", "actor", "resource", "unit", "fate", "operation"], sort=False, dropna=False)
-               [["quantity", "cost"]].sum().reset_index())
+        agg = (
+            disp.groupby(["supply", "actor", "resource", "unit", "fate", "operation"], sort=False, dropna=False)[
+                ["quantity", "cost"]
+            ]
+            .sum()
+            .reset_index()
+        )
         agg = agg[agg["quantity"] > 1e-9]
         rows, geoms = [], []
         for row in agg.itertuples(index=False):
             supply, actor = str(row.supply), str(row.actor)
             src, assumed = _sources(scenario, [f"supplies.csv:{supply}."])
             actor = actor if actor in pos else supply_actor.get(supply, actor)
-            rows.append({"supply": supply, "actor": actor, "actor_name": node_name.get(actor, actor), "resource": row.resource,
-                         "quantity": row.quantity, "quantity_text": format_quantity(float(row.quantity)), "unit": row.unit,
-                         "fate": row.fate, "operation": row.operation if isinstance(row.operation, str) else "",
-                         "cost": row.cost, "confidential": supply_conf.get(supply, False) or actor_conf.get(actor, False),
-                         "source": src, "assumption": assumed})
+            rows.append(
+                {
+                    "supply": supply,
+                    "actor": actor,
+                    "actor_name": node_name.get(actor, actor),
+                    "resource": row.resource,
+                    "quantity": row.quantity,
+                    "quantity_text": format_quantity(float(row.quantity)),
+                    "unit": row.unit,
+                    "fate": row.fate,
+                    "operation": row.operation if isinstance(row.operation, str) else "",
+                    "cost": row.cost,
+                    "confidential": supply_conf.get(supply, False) or actor_conf.get(actor, False),
+                    "source": src,
+                    "assumption": assumed,
+                }
+            )
             geoms.append(Point(pos[actor]) if actor in pos else None)
         layers["disposal"] = _gdf(pd.DataFrame(rows), geoms, "disposal", "EPSG:4326")
 
@@ -359,12 +529,24 @@ def public_layers(layers: dict[str, gpd.GeoDataFrame]) -> dict[str, gpd.GeoDataF
         centre = Point(float(same.geometry.x.mean()), float(same.geometry.y.mean()))
         for n in group["node"]:
             agg_id[n], agg_name[n] = node, f"{key} (aggregated)"
-        agg_rows.append({"node": node, "name": f"{key} (aggregated)", "sector": "aggregated", "municipality": muni,
-                         "confidential": False, "aggregated": True, "n_actors": len(group), "source": "", "assumption": False})
+        agg_rows.append(
+            {
+                "node": node,
+                "name": f"{key} (aggregated)",
+                "sector": "aggregated",
+                "municipality": muni,
+                "confidential": False,
+                "aggregated": True,
+                "n_actors": len(group),
+                "source": "",
+                "assumption": False,
+            }
+        )
         agg_geoms.append(centre)
     open_actors = actors[~actors["confidential"]]
-    new_actors = pd.concat([open_actors.drop(columns="geometry"), pd.DataFrame(agg_rows, columns=COLUMNS["actors"])],
-                           ignore_index=True)
+    new_actors = pd.concat(
+        [open_actors.drop(columns="geometry"), pd.DataFrame(agg_rows, columns=COLUMNS["actors"])], ignore_index=True
+    )
     out = {"actors": _gdf(new_actors, list(open_actors.geometry) + agg_geoms, "actors", crs)}
 
     pub_sites = sites.copy()
@@ -388,8 +570,9 @@ def _round_rows(frame: pd.DataFrame) -> pd.DataFrame:
     return frame
 
 
-def _public_exchanges(ex: gpd.GeoDataFrame, agg_id: dict[str, str], agg_name: dict[str, str],
-                      position: dict[str, Any], crs: Any) -> gpd.GeoDataFrame:
+def _public_exchanges(
+    ex: gpd.GeoDataFrame, agg_id: dict[str, str], agg_name: dict[str, str], position: dict[str, Any], crs: Any
+) -> gpd.GeoDataFrame:
     hidden = ex["confidential"] | ex["supplier"].isin(list(agg_id)) | ex["receiver"].isin(list(agg_id))
     open_rows = ex[~hidden]
     conf = pd.DataFrame(ex[hidden].drop(columns="geometry"))
@@ -400,9 +583,17 @@ def _public_exchanges(ex: gpd.GeoDataFrame, agg_id: dict[str, str], agg_name: di
         conf[end] = [agg_id.get(n, n) for n in conf[end]]
     conf["weighted_m"] = conf["distance_m"] * conf["quantity"]
     keys = ["supplier", "supplier_name", "receiver", "receiver_name", "resource", "unit", "mode", "method"]
-    grouped = conf.groupby(keys, sort=True, dropna=False).agg(
-        quantity=("quantity", "sum"), cost=("cost", "sum"), tonne_km=("tonne_km", "sum"),
-        weighted_m=("weighted_m", "sum"), assumption=("assumption", "any")).reset_index()
+    grouped = (
+        conf.groupby(keys, sort=True, dropna=False)
+        .agg(
+            quantity=("quantity", "sum"),
+            cost=("cost", "sum"),
+            tonne_km=("tonne_km", "sum"),
+            weighted_m=("weighted_m", "sum"),
+            assumption=("assumption", "any"),
+        )
+        .reset_index()
+    )
     grouped["source"] = ""  # source texts of confidential streams may name the company
     grouped["distance_m"] = grouped["weighted_m"] / grouped["quantity"].where(grouped["quantity"] > 0, 1.0)
     grouped["link"] = [f"aggregated-{i + 1}" for i in range(len(grouped))]
@@ -411,13 +602,17 @@ def _public_exchanges(ex: gpd.GeoDataFrame, agg_id: dict[str, str], agg_name: di
     grouped["geometry_kind"] = "straight"
     grouped["confidential"] = True
     grouped = _round_rows(grouped)
-    geoms = [LineString([position[a].coords[0], position[b].coords[0]]) for a, b in zip(grouped["supplier"], grouped["receiver"])]
+    geoms = [
+        LineString([position[a].coords[0], position[b].coords[0]])
+        for a, b in zip(grouped["supplier"], grouped["receiver"])
+    ]
     merged = pd.concat([pd.DataFrame(open_rows.drop(columns="geometry")), grouped], ignore_index=True)
     return _gdf(merged, list(open_rows.geometry) + geoms, "exchanges", crs)
 
 
-def _public_disposal(disp: gpd.GeoDataFrame, agg_id: dict[str, str], agg_name: dict[str, str],
-                     position: dict[str, Any], crs: Any) -> gpd.GeoDataFrame:
+def _public_disposal(
+    disp: gpd.GeoDataFrame, agg_id: dict[str, str], agg_name: dict[str, str], position: dict[str, Any], crs: Any
+) -> gpd.GeoDataFrame:
     hidden = disp["confidential"] | disp["actor"].isin(list(agg_id))
     open_rows = disp[~hidden]
     conf = pd.DataFrame(disp[hidden].drop(columns="geometry"))
@@ -426,8 +621,11 @@ def _public_disposal(disp: gpd.GeoDataFrame, agg_id: dict[str, str], agg_name: d
     conf["actor_name"] = [agg_name.get(n, nm) for n, nm in zip(conf["actor"], conf["actor_name"])]
     conf["actor"] = [agg_id.get(n, n) for n in conf["actor"]]
     keys = ["actor", "actor_name", "resource", "unit", "fate", "operation"]
-    grouped = conf.groupby(keys, sort=True, dropna=False).agg(
-        quantity=("quantity", "sum"), cost=("cost", "sum"), assumption=("assumption", "any")).reset_index()
+    grouped = (
+        conf.groupby(keys, sort=True, dropna=False)
+        .agg(quantity=("quantity", "sum"), cost=("cost", "sum"), assumption=("assumption", "any"))
+        .reset_index()
+    )
     grouped["supply"] = ""
     grouped["source"] = ""
     grouped["confidential"] = True
@@ -450,8 +648,9 @@ def _check_destination(out: Path, force: bool, inputs: list[Path] | None = None)
     for p in inputs or []:
         p_abs = p.resolve()
         if out_abs == p_abs or p_abs.is_relative_to(out_abs):
-            raise InputError([Problem(str(out), None, None,
-                                      f"the output would overwrite the input {p}; choose another --out")])
+            raise InputError(
+                [Problem(str(out), None, None, f"the output would overwrite the input {p}; choose another --out")]
+            )
     if out.exists() and not force:
         raise InputError([Problem(str(out), None, None, "output exists; use --force to replace it")])
 
@@ -503,61 +702,91 @@ def _rgba(hex_colour: str, alpha: int = 255) -> str:
 
 
 def _xml(text: str) -> str:
-    return (text.replace("&", "&amp;").replace('"', "&quot;").replace("<", "&lt;").replace(">", "&gt;"))
+    return text.replace("&", "&amp;").replace('"', "&quot;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def _opt(name: str, value: str, kind: str = "QString") -> str:
     return f'<Option name="{name}" type="{kind}" value="{_xml(value)}"/>'
 
 
-_LINE_WIDTH_EXPR = ('coalesce(scale_linear("quantity", minimum("quantity", group_by:="resource"), '
-                    'maximum("quantity", group_by:="resource"), 0.6, 3.5), 1.5)')
+_LINE_WIDTH_EXPR = (
+    'coalesce(scale_linear("quantity", minimum("quantity", group_by:="resource"), '
+    'maximum("quantity", group_by:="resource"), 0.6, 3.5), 1.5)'
+)
 
 
 def _symbol(kind: str, index: str, colour: str, size_expr: str | None = None) -> str:
     if kind == "line":
-        layer_cls, props = "SimpleLine", [_opt("line_color", _rgba(colour)), _opt("line_width", "1.2"),
-                                          _opt("line_width_unit", "MM"), _opt("capstyle", "round"),
-                                          _opt("joinstyle", "round"), _opt("line_style", "solid")]
+        layer_cls, props = (
+            "SimpleLine",
+            [
+                _opt("line_color", _rgba(colour)),
+                _opt("line_width", "1.2"),
+                _opt("line_width_unit", "MM"),
+                _opt("capstyle", "round"),
+                _opt("joinstyle", "round"),
+                _opt("line_style", "solid"),
+            ],
+        )
         dd_key = "outlineWidth"
     else:
-        layer_cls, props = "SimpleMarker", [_opt("color", _rgba(colour)), _opt("name", "circle"), _opt("size", "3"),
-                                            _opt("size_unit", "MM"), _opt("outline_color", "35,35,35,255"),
-                                            _opt("outline_width", "0.3")]
+        layer_cls, props = (
+            "SimpleMarker",
+            [
+                _opt("color", _rgba(colour)),
+                _opt("name", "circle"),
+                _opt("size", "3"),
+                _opt("size_unit", "MM"),
+                _opt("outline_color", "35,35,35,255"),
+                _opt("outline_width", "0.3"),
+            ],
+        )
         dd_key = "size"
     dd = ""
     if size_expr:
-        dd = ('<Option name="properties" type="Map">'
-              f'<Option name="{dd_key}" type="Map">{_opt("active", "true", "bool")}'
-              f'{_opt("expression", size_expr)}{_opt("type", "3", "int")}</Option></Option>')
-    return (f'<symbol name="{index}" type="{kind}" alpha="1" clip_to_extent="1" force_rhr="0">'
-            f'<layer class="{layer_cls}" enabled="1" locked="0" pass="0">'
-            f'<Option type="Map">{"".join(props)}</Option>'
-            f'<data_defined_properties><Option type="Map">{_opt("name", "")}{dd}{_opt("type", "collection")}'
-            f'</Option></data_defined_properties></layer></symbol>')
+        dd = (
+            '<Option name="properties" type="Map">'
+            f'<Option name="{dd_key}" type="Map">{_opt("active", "true", "bool")}'
+            f"{_opt('expression', size_expr)}{_opt('type', '3', 'int')}</Option></Option>"
+        )
+    return (
+        f'<symbol name="{index}" type="{kind}" alpha="1" clip_to_extent="1" force_rhr="0">'
+        f'<layer class="{layer_cls}" enabled="1" locked="0" pass="0">'
+        f'<Option type="Map">{"".join(props)}</Option>'
+        f'<data_defined_properties><Option type="Map">{_opt("name", "")}{dd}{_opt("type", "collection")}'
+        f"</Option></data_defined_properties></layer></symbol>"
+    )
 
 
 def _categorized(field: str, values: list[tuple[str, str]], kind: str, size_expr: str | None, default: str) -> str:
     cats, syms = [], []
     for i, (value, colour) in enumerate(values):
-        cats.append(f'<category render="true" symbol="{i}" value="{_xml(value)}" label="{_xml(value.replace("_", " "))}"/>')
+        cats.append(
+            f'<category render="true" symbol="{i}" value="{_xml(value)}" label="{_xml(value.replace("_", " "))}"/>'
+        )
         syms.append(_symbol(kind, str(i), colour, size_expr))
     n = len(values)
     cats.append(f'<category render="true" symbol="{n}" value="" label="other"/>')
     syms.append(_symbol(kind, str(n), default, size_expr))
-    return (f'<renderer-v2 type="categorizedSymbol" attr="{field}" symbollevels="0" enableorderby="0" forceraster="0">'
-            f'<categories>{"".join(cats)}</categories><symbols>{"".join(syms)}</symbols></renderer-v2>')
+    return (
+        f'<renderer-v2 type="categorizedSymbol" attr="{field}" symbollevels="0" enableorderby="0" forceraster="0">'
+        f"<categories>{''.join(cats)}</categories><symbols>{''.join(syms)}</symbols></renderer-v2>"
+    )
 
 
 def _single(kind: str, colour: str, size_expr: str | None = None) -> str:
-    return (f'<renderer-v2 type="singleSymbol" symbollevels="0" enableorderby="0" forceraster="0">'
-            f'<symbols>{_symbol(kind, "0", colour, size_expr)}</symbols></renderer-v2>')
+    return (
+        f'<renderer-v2 type="singleSymbol" symbollevels="0" enableorderby="0" forceraster="0">'
+        f"<symbols>{_symbol(kind, '0', colour, size_expr)}</symbols></renderer-v2>"
+    )
 
 
 def _labeling(field_expr: str) -> str:
-    return ('<labeling type="simple"><settings calloutType="simple">'
-            f'<text-style fieldName="{_xml(field_expr)}" isExpression="1" fontSize="8" textColor="30,30,30,255" fontFamily="Sans Serif"/>'
-            '<placement placement="0" dist="1.5"/></settings></labeling>')
+    return (
+        '<labeling type="simple"><settings calloutType="simple">'
+        f'<text-style fieldName="{_xml(field_expr)}" isExpression="1" fontSize="8" textColor="30,30,30,255" fontFamily="Sans Serif"/>'
+        '<placement placement="0" dist="1.5"/></settings></labeling>'
+    )
 
 
 def qml_style(layer: str) -> str:
@@ -576,17 +805,23 @@ def qml_style(layer: str) -> str:
         label = _labeling('"name"')
     elif layer == "sites":
         renderer = _categorized("opened", [("true", "#1a9850"), ("false", "#bdbdbd")], "marker", None, "#bdbdbd")
-        label = _labeling('"name" || \' (\' || "facility" || \')\'')
+        label = _labeling("\"name\" || ' (' || \"facility\" || ')'")
     elif layer == "disposal":
-        renderer = _single("marker", "#252525", 'coalesce(scale_linear("quantity", minimum("quantity", group_by:="resource"), '
-                                                'maximum("quantity", group_by:="resource"), 2, 7), 3)')
+        renderer = _single(
+            "marker",
+            "#252525",
+            'coalesce(scale_linear("quantity", minimum("quantity", group_by:="resource"), '
+            'maximum("quantity", group_by:="resource"), 2, 7), 3)',
+        )
         label = ""
     else:
         raise ValueError(f"unknown layer '{layer}'; expected one of {', '.join(LAYERS)}")
-    return ("<!DOCTYPE qgis PUBLIC 'http://mrcc.com/qgis.dtd' 'SYSTEM'>\n"
-            f'<qgis version="3.34.0-Prizren" styleCategories="Symbology|Labeling" labelsEnabled="{1 if label else 0}">\n'
-            f"  {renderer}\n  {label}\n  <layerGeometryType>{1 if GEOMETRY_TYPES[layer] == 'LineString' else 0}</layerGeometryType>\n"
-            "</qgis>\n")
+    return (
+        "<!DOCTYPE qgis PUBLIC 'http://mrcc.com/qgis.dtd' 'SYSTEM'>\n"
+        f'<qgis version="3.34.0-Prizren" styleCategories="Symbology|Labeling" labelsEnabled="{1 if label else 0}">\n'
+        f"  {renderer}\n  {label}\n  <layerGeometryType>{1 if GEOMETRY_TYPES[layer] == 'LineString' else 0}</layerGeometryType>\n"
+        "</qgis>\n"
+    )
 
 
 def write_qml_styles(folder: str | Path = STYLES_DIR) -> list[Path]:
@@ -607,17 +842,22 @@ _LAYER_STYLES_DDL = (
 def _embed_styles(gpkg: Path, layers: list[str]) -> None:
     """Insert the QGIS styles into the GeoPackage's ``layer_styles`` table (registered in
     ``gpkg_contents`` as an attributes table, as QGIS does)."""
-    now = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.000Z")
+    now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z")
     with contextlib.closing(sqlite3.connect(gpkg)) as db, db:
         db.execute(_LAYER_STYLES_DDL)
-        db.execute("INSERT OR REPLACE INTO gpkg_contents (table_name, data_type, identifier, description, last_change) "
-                   "VALUES ('layer_styles', 'attributes', 'layer_styles', 'QGIS layer styles', ?)", (now,))
+        db.execute(
+            "INSERT OR REPLACE INTO gpkg_contents (table_name, data_type, identifier, description, last_change) "
+            "VALUES ('layer_styles', 'attributes', 'layer_styles', 'QGIS layer styles', ?)",
+            (now,),
+        )
         for layer in layers:
             db.execute("DELETE FROM layer_styles WHERE f_table_name = ?", (layer,))
-            db.execute("INSERT INTO layer_styles (f_table_catalog, f_table_schema, f_table_name, f_geometry_column, "
-                       "styleName, styleQML, styleSLD, useAsDefault, description, owner, ui, update_time) "
-                       "VALUES ('', '', ?, 'geom', ?, ?, '', 1, ?, '', NULL, ?)",
-                       (layer, layer, qml_style(layer), f"symnet style for {layer}", now))
+            db.execute(
+                "INSERT INTO layer_styles (f_table_catalog, f_table_schema, f_table_name, f_geometry_column, "
+                "styleName, styleQML, styleSLD, useAsDefault, description, owner, ui, update_time) "
+                "VALUES ('', '', ?, 'geom', ?, ?, '', 1, ?, '', NULL, ?)",
+                (layer, layer, qml_style(layer), f"symnet style for {layer}", now),
+            )
 
 
 # ---------------------------------------------------------------------------------------
@@ -632,8 +872,9 @@ def _write_ogr(gdf: gpd.GeoDataFrame, path: Path, layer: str, driver: str, **opt
         for c in frame.columns:
             if frame[c].dtype == bool:
                 frame[c] = frame[c].astype("int32")
-    pyogrio.write_dataframe(frame, path, layer=layer, driver=driver, geometry_type=GEOMETRY_TYPES[layer],
-                            promote_to_multi=False, **options)
+    pyogrio.write_dataframe(
+        frame, path, layer=layer, driver=driver, geometry_type=GEOMETRY_TYPES[layer], promote_to_multi=False, **options
+    )
 
 
 def write_layers_gpkg(layers: dict[str, gpd.GeoDataFrame], path: str | Path, force: bool = False) -> Path:
@@ -646,8 +887,9 @@ def write_layers_gpkg(layers: dict[str, gpd.GeoDataFrame], path: str | Path, for
     return path
 
 
-def write_geopackage(result: Result, scenario: Scenario | None, path: str | Path, public: bool = False,
-                     force: bool = False) -> Path:
+def write_geopackage(
+    result: Result, scenario: Scenario | None, path: str | Path, public: bool = False, force: bool = False
+) -> Path:
     """Write ``result`` as a GeoPackage with layers actors, sites, exchanges, disposal
     (projected CRS ``result.crs``) and the QGIS styles in ``layer_styles``.
 
@@ -687,8 +929,11 @@ def shapefile_field_names(columns: list[str]) -> dict[str, str]:
 
 
 def _manifest(folder: Path, fmt: str, layers: dict[str, gpd.GeoDataFrame], crs: str, files: dict[str, str]) -> None:
-    data = {"format": fmt, "crs": crs, "layers": {n: {"file": files[n], "rows": int(len(layers[n])),
-                                                      "geometry": GEOMETRY_TYPES[n]} for n in LAYERS}}
+    data = {
+        "format": fmt,
+        "crs": crs,
+        "layers": {n: {"file": files[n], "rows": len(layers[n]), "geometry": GEOMETRY_TYPES[n]} for n in LAYERS},
+    }
     (folder / "layers.json").write_text(json.dumps(data, indent=2), "utf-8")
 
 
@@ -712,8 +957,13 @@ def _write_folder(layers: dict[str, gpd.GeoDataFrame], fmt: str, folder: Path) -
                 mapping = shapefile_field_names([c for c in layers[n].columns if c != "geometry"])
                 writer.writerows([n, k, v] for k, v in mapping.items())
                 files[n] = f"{n}.shp"
-                _write_ogr(layers[n].rename(columns=mapping), folder / files[n], n, "ESRI Shapefile",
-                           layer_options={"ENCODING": "UTF-8"})
+                _write_ogr(
+                    layers[n].rename(columns=mapping),
+                    folder / files[n],
+                    n,
+                    "ESRI Shapefile",
+                    layer_options={"ENCODING": "UTF-8"},
+                )
     elif fmt == "csv":
         for n in LAYERS:
             files[n] = f"{n}.csv"
@@ -739,7 +989,12 @@ def read_layers(path: str | Path, fmt: str | None = None) -> dict[str, gpd.GeoDa
     for n in LAYERS:
         file = path / manifest["layers"][n]["file"]
         if fmt == "csv":
-            frame = pd.read_csv(file, keep_default_na=False, na_values=[""], dtype={c: str for c in COLUMNS[n] if c not in _FLOAT | _BOOL | _INT})
+            frame = pd.read_csv(
+                file,
+                keep_default_na=False,
+                na_values=[""],
+                dtype={c: str for c in COLUMNS[n] if c not in _FLOAT | _BOOL | _INT},
+            )
             geoms = shapely.from_wkt(frame.pop("geometry").fillna("").replace("", None))
             out[n] = gpd.GeoDataFrame(frame, geometry=geoms, crs=manifest["crs"])
         else:
@@ -754,8 +1009,13 @@ def read_layers(path: str | Path, fmt: str | None = None) -> dict[str, gpd.GeoDa
     return out
 
 
-def export_layers(layers: dict[str, gpd.GeoDataFrame], fmt: str, out: str | Path, force: bool = False,
-                  inputs: list[Path] | None = None) -> Path:
+def export_layers(
+    layers: dict[str, gpd.GeoDataFrame],
+    fmt: str,
+    out: str | Path,
+    force: bool = False,
+    inputs: list[Path] | None = None,
+) -> Path:
     """Write layers as ``gpkg`` (one file) or ``geojson|shp|fgb|csv`` (a folder, see the
     module docstring), atomically."""
     out = Path(out)
@@ -763,7 +1023,9 @@ def export_layers(layers: dict[str, gpd.GeoDataFrame], fmt: str, out: str | Path
         _check_destination(out, force, inputs)
         return write_layers_gpkg(layers, out, force)
     if fmt not in ("geojson", "shp", "fgb", "csv"):
-        raise InputError([Problem("--format", None, None, f"'{fmt}' is not an export format; expected one of {', '.join(FORMATS)}")])
+        raise InputError(
+            [Problem("--format", None, None, f"'{fmt}' is not an export format; expected one of {', '.join(FORMATS)}")]
+        )
     with atomic_dir(out, force, inputs) as tmp:
         _write_folder(layers, fmt, tmp)
     return out
@@ -781,19 +1043,42 @@ def read_result_layers(result_dir: str | Path) -> dict[str, gpd.GeoDataFrame]:
     result_dir = Path(result_dir)
     gpkg = result_dir / RESULT_GPKG
     if not result_dir.is_dir():
-        raise InputError([Problem(str(result_dir), None, None, "result directory not found; expected a folder written by `symnet run`")])
+        raise InputError(
+            [
+                Problem(
+                    str(result_dir), None, None, "result directory not found; expected a folder written by `symnet run`"
+                )
+            ]
+        )
     if not gpkg.is_file():
-        raise InputError([Problem(str(gpkg), None, None, "not found; expected the network.gpkg that `symnet run` writes into a result directory")])
+        raise InputError(
+            [
+                Problem(
+                    str(gpkg),
+                    None,
+                    None,
+                    "not found; expected the network.gpkg that `symnet run` writes into a result directory",
+                )
+            ]
+        )
     try:
         layers = read_layers(gpkg, "gpkg")
-    except Exception as exc:  # noqa: BLE001 - pyogrio raises several types for bad files
-        raise InputError([Problem(str(gpkg), None, None, f"cannot read the GeoPackage ({exc}); expected layers {', '.join(LAYERS)}")]) from None
+    except Exception as exc:
+        raise InputError(
+            [Problem(str(gpkg), None, None, f"cannot read the GeoPackage ({exc}); expected layers {', '.join(LAYERS)}")]
+        ) from None
     for n, gdf in layers.items():
         if gdf.geometry.name != "geometry":
             gdf = gdf.rename_geometry("geometry")
         for c in COLUMNS[n]:
             if c not in gdf.columns:
-                raise InputError([Problem(str(gpkg), None, f"{n}.{c}", f"layer '{n}' has no column '{c}'; was it written by symnet?")])
+                raise InputError(
+                    [
+                        Problem(
+                            str(gpkg), None, f"{n}.{c}", f"layer '{n}' has no column '{c}'; was it written by symnet?"
+                        )
+                    ]
+                )
         for c in _BOOL:
             if c in gdf.columns:
                 gdf[c] = gdf[c].astype(bool)
@@ -801,8 +1086,16 @@ def read_result_layers(result_dir: str | Path) -> dict[str, gpd.GeoDataFrame]:
     return layers
 
 
-def export_result(result_dir_or_result: str | Path | Result, fmt: str, out: str | Path, scenario: Scenario | None = None,
-                  public: bool = False, force: bool = False, to: str | None = None, schema: str = "symnet") -> Path | None:
+def export_result(
+    result_dir_or_result: str | Path | Result,
+    fmt: str,
+    out: str | Path,
+    scenario: Scenario | None = None,
+    public: bool = False,
+    force: bool = False,
+    to: str | None = None,
+    schema: str = "symnet",
+) -> Path | None:
     """Export a result (a :class:`Result` or a result directory) in ``fmt``.
 
     Parameters
@@ -824,7 +1117,9 @@ def export_result(result_dir_or_result: str | Path | Result, fmt: str, out: str 
         inputs = [rd, rd / RESULT_GPKG, rd / RESULT_SUMMARY]
     if fmt == "postgis":
         if not to:
-            raise InputError([Problem("--to", None, None, "missing; --format postgis needs --to postgresql://USER@HOST:PORT/DB")])
+            raise InputError(
+                [Problem("--to", None, None, "missing; --format postgis needs --to postgresql://USER@HOST:PORT/DB")]
+            )
         export_postgis(layers, to, schema=schema)
         return None
     if out is None:
@@ -832,11 +1127,20 @@ def export_result(result_dir_or_result: str | Path | Result, fmt: str, out: str 
     return export_layers(layers, fmt, out, force, inputs)
 
 
-def export_command(result_dir: str | Path, fmt: str, out: str | Path | None, to: str | None = None,
-                   schema: str | None = None, public: bool = False, force: bool = False) -> None:
+def export_command(
+    result_dir: str | Path,
+    fmt: str,
+    out: str | Path | None,
+    to: str | None = None,
+    schema: str | None = None,
+    public: bool = False,
+    force: bool = False,
+) -> None:
     """``symnet export RESULT_DIR --format FMT --out PATH [--to URL --schema S] [--public] [--force]``."""
     if fmt not in FORMATS:
-        raise InputError([Problem("--format", None, None, f"'{fmt}' is not an export format; expected one of {', '.join(FORMATS)}")])
+        raise InputError(
+            [Problem("--format", None, None, f"'{fmt}' is not an export format; expected one of {', '.join(FORMATS)}")]
+        )
     if fmt != "postgis" and to:
         raise InputError([Problem("--to", None, None, "only used with --format postgis")])
     export_result(Path(result_dir), fmt, out, public=public, force=force, to=to, schema=schema or "symnet")  # type: ignore[arg-type]
@@ -856,7 +1160,7 @@ def _mask_text(text: str, url: str) -> str:
     text = text.replace(url, mask_url(url))
     try:
         password = make_url(url).password
-    except Exception:  # noqa: BLE001
+    except Exception:
         password = None
     if password:
         text = text.replace(str(password), "***")
@@ -897,9 +1201,24 @@ def export_postgis(layers: dict[str, gpd.GeoDataFrame], url: str, schema: str = 
     import sqlalchemy as sa
 
     if not _IDENT.match(schema):
-        raise InputError([Problem("--schema", None, None, f"'{schema}' is not a plain SQL identifier; expected letters, digits and _")])
+        raise InputError(
+            [
+                Problem(
+                    "--schema", None, None, f"'{schema}' is not a plain SQL identifier; expected letters, digits and _"
+                )
+            ]
+        )
     if not re.match(r"^postgres(ql)?(\+psycopg)?://", url):
-        raise InputError([Problem("--to", None, None, f"'{mask_url(url)}' is not a PostgreSQL URL; expected postgresql://USER@HOST:PORT/DB")])
+        raise InputError(
+            [
+                Problem(
+                    "--to",
+                    None,
+                    None,
+                    f"'{mask_url(url)}' is not a PostgreSQL URL; expected postgresql://USER@HOST:PORT/DB",
+                )
+            ]
+        )
     written: list[str] = []
     try:
         engine = sa.create_engine(_engine_url(url))
@@ -910,17 +1229,22 @@ def export_postgis(layers: dict[str, gpd.GeoDataFrame], url: str, schema: str = 
                     gdf = layers[name]
                     conn.execute(sa.text(f'DROP TABLE IF EXISTS "{schema}"."{name}" CASCADE'))
                     gdf.to_postgis(name, conn, schema=schema, if_exists="fail", index=False)
-                    has_index = conn.execute(sa.text(
-                        "SELECT count(*) FROM pg_indexes WHERE schemaname = :s AND tablename = :t AND indexdef ILIKE '%USING gist%'"),
-                        {"s": schema, "t": name}).scalar()
+                    has_index = conn.execute(
+                        sa.text(
+                            "SELECT count(*) FROM pg_indexes WHERE schemaname = :s AND tablename = :t AND indexdef ILIKE '%USING gist%'"
+                        ),
+                        {"s": schema, "t": name},
+                    ).scalar()
                     if not has_index:
-                        conn.execute(sa.text(f'CREATE INDEX "{name}_geometry_gist" ON "{schema}"."{name}" USING GIST (geometry)'))
+                        conn.execute(
+                            sa.text(f'CREATE INDEX "{name}_geometry_gist" ON "{schema}"."{name}" USING GIST (geometry)')
+                        )
                     written.append(f"{schema}.{name}")
         finally:
             engine.dispose()
     except (InputError, SymnetError):
         raise
-    except Exception as exc:  # noqa: BLE001 - database errors of many kinds, re-raised without credentials
+    except Exception as exc:
         message = _mask_text(f"{type(exc).__name__}: {exc}".splitlines()[0], url)
         raise SymnetError(f"PostGIS export to {mask_url(url)} failed, nothing was changed: {message}") from None
     return written

@@ -59,16 +59,24 @@ def baseline(scenario: Scenario, excluded_actors: Iterable[str] = ()) -> dict[st
         pcost += c
         per_actor[d.actor] += c
         pco2 += costs.purchase_co2e_t_per_unit(scenario, d) * d.quantity
-    return {"disposal_cost": dcost, "purchase_cost": pcost, "total_cost": dcost + pcost,
-            "disposal_co2e_t": dco2, "purchase_co2e_t": pco2, "co2e_t": dco2 + pco2, "per_actor": dict(per_actor)}
+    return {
+        "disposal_cost": dcost,
+        "purchase_cost": pcost,
+        "total_cost": dcost + pcost,
+        "disposal_co2e_t": dco2,
+        "purchase_co2e_t": pco2,
+        "co2e_t": dco2 + pco2,
+        "per_actor": dict(per_actor),
+    }
 
 
 def _kept(items: Iterable[Any], gone: set[str]) -> list[Any]:
     return [item for item in items if item.actor not in gone]
 
 
-def compute_kpis(result: Result, scenario: Scenario, excluded_actors: Iterable[str] = (),
-                 total_cost: float | None = None) -> dict[str, Any]:
+def compute_kpis(
+    result: Result, scenario: Scenario, excluded_actors: Iterable[str] = (), total_cost: float | None = None
+) -> dict[str, Any]:
     """KPIs of a solved result (also stored in ``result.kpis``); see the module doc.
 
     Parameters
@@ -103,11 +111,18 @@ def compute_kpis(result: Result, scenario: Scenario, excluded_actors: Iterable[s
     landfill = sum(moved[sid] * tpu[sid] for sid, s in supplies.items() if fates[s.current_fate].is_landfill)
     incin = sum(moved[sid] * tpu[sid] for sid, s in supplies.items() if fates[s.current_fate].is_incineration)
 
-    co2_disp = sum(costs.disposal_co2e_t_per_unit(scenario, supplies[r.supply]) * r.quantity for r in disp_s.itertuples())
+    co2_disp = sum(
+        costs.disposal_co2e_t_per_unit(scenario, supplies[r.supply]) * r.quantity for r in disp_s.itertuples()
+    )
     disp_f = disp.loc[disp["origin"] == "facility"] if len(disp) else disp
-    co2_hub = sum(costs.disposal_co2e_t_per_unit(scenario, _fate_supply(scenario, r)) * r.quantity
-                  for r in disp_f.itertuples() if r.fate != "sale")
-    co2_purch = sum(costs.purchase_co2e_t_per_unit(scenario, demands[r.demand]) * r.quantity for r in purch_d.itertuples())
+    co2_hub = sum(
+        costs.disposal_co2e_t_per_unit(scenario, _fate_supply(scenario, r)) * r.quantity
+        for r in disp_f.itertuples()
+        if r.fate != "sale"
+    )
+    co2_purch = sum(
+        costs.purchase_co2e_t_per_unit(scenario, demands[r.demand]) * r.quantity for r in purch_d.itertuples()
+    )
     co2_transport, truck_km = _transport(used)
     co2_total = co2_disp + co2_hub + co2_purch + co2_transport
     tonne_km = float(result.flows["tonne_km"].sum()) if len(result.flows) else 0.0
@@ -128,10 +143,12 @@ def compute_kpis(result: Result, scenario: Scenario, excluded_actors: Iterable[s
         "tonne_km": tonne_km,
         "truck_km": truck_km,
         "heat_recovered_mwh": float((heat["quantity"] * (1 - heat["loss"])).sum()) if len(heat) else 0.0,
-        "active_links": int(len(used)),
+        "active_links": len(used),
         "opened_sites": result.sites.loc[result.sites["opened"], "option"].tolist() if len(result.sites) else [],
-        "self_sufficiency": {did: (1.0 - float(bought.get(did, 0.0)) / d.quantity) if d.quantity > 0 else 1.0
-                             for did, d in demands.items()},
+        "self_sufficiency": {
+            did: (1.0 - float(bought.get(did, 0.0)) / d.quantity) if d.quantity > 0 else 1.0
+            for did, d in demands.items()
+        },
         "per_actor": _per_actor(result, scenario, base["per_actor"]),
         "diversion_by_chapter": _diversion_by_chapter(scenario, moved, tpu, gone),
         "distance_methods": {str(k): int(v) for k, v in used["method"].value_counts().items()} if len(used) else {},
@@ -178,12 +195,15 @@ def _per_actor(result: Result, scenario: Scenario, base: dict[str, float]) -> di
         if r.opened:
             cost[r.option] += r.fixed_cost + fac[r.option].operating_cost * r.throughput
     actors = set(base) | set(cost)
-    return {a: {"baseline_cost": base.get(a, 0.0), "cost": cost.get(a, 0.0), "gain": base.get(a, 0.0) - cost.get(a, 0.0)}
-            for a in sorted(actors)}
+    return {
+        a: {"baseline_cost": base.get(a, 0.0), "cost": cost.get(a, 0.0), "gain": base.get(a, 0.0) - cost.get(a, 0.0)}
+        for a in sorted(actors)
+    }
 
 
-def _diversion_by_chapter(scenario: Scenario, moved: dict[str, float], tpu: dict[str, float],
-                          gone: set[str]) -> dict[str, dict[str, Any]]:
+def _diversion_by_chapter(
+    scenario: Scenario, moved: dict[str, float], tpu: dict[str, float], gone: set[str]
+) -> dict[str, dict[str, Any]]:
     """Tonnes of EWC-coded waste moved from D1/D5/D10 to recovery (R) by symbiosis links,
     by EWC chapter (two-digit code)."""
     codes = waste_codes()
@@ -194,7 +214,9 @@ def _diversion_by_chapter(scenario: Scenario, moved: dict[str, float], tpu: dict
         if not s.ewc or op not in DISPOSAL_OPS or moved[s.id] <= 0:
             continue
         ch = s.ewc[:2]
-        entry = out.setdefault(ch, {"chapter": codes[s.ewc].chapter if s.ewc in codes else "", "tonnes": 0.0, "from_operations": {}})
+        entry = out.setdefault(
+            ch, {"chapter": codes[s.ewc].chapter if s.ewc in codes else "", "tonnes": 0.0, "from_operations": {}}
+        )
         t = moved[s.id] * tpu[s.id]
         entry["tonnes"] += t
         entry["from_operations"][op] = entry["from_operations"].get(op, 0.0) + t

@@ -55,10 +55,32 @@ ROAD_SPEED_KMH = 60.0  # only for estimated durations
 DISTANCE_COLUMNS = ["origin", "destination", "distance_m", "duration_s", "method"]
 NODE_COLUMNS = ["node", "kind", "name", "sector", "municipality", "lon", "lat", "confidential"]
 LINK_COLUMNS = [
-    "link", "source_node", "target_node", "supply", "target", "target_resource", "resource", "mode",
-    "distance_m", "method", "unit_cost", "transport_unit_cost", "gate_fee", "fixed_cost", "min_volume",
-    "factor", "loss", "co2e_t_per_unit", "supplier_actor", "receiver_actor", "source_kind", "target_kind",
-    "trip_cost", "units_per_trip", "truck_km_per_trip", "trip_co2e_t",
+    "link",
+    "source_node",
+    "target_node",
+    "supply",
+    "target",
+    "target_resource",
+    "resource",
+    "mode",
+    "distance_m",
+    "method",
+    "unit_cost",
+    "transport_unit_cost",
+    "gate_fee",
+    "fixed_cost",
+    "min_volume",
+    "factor",
+    "loss",
+    "co2e_t_per_unit",
+    "supplier_actor",
+    "receiver_actor",
+    "source_kind",
+    "target_kind",
+    "trip_cost",
+    "units_per_trip",
+    "truck_km_per_trip",
+    "trip_co2e_t",
 ]
 EXCLUDED_COLUMNS = ["supply", "target", "resource", "rule", "detail"]
 RECOVERY_OPERATIONS = frozenset(f"R{i}" for i in range(1, 14))
@@ -72,13 +94,22 @@ def estimated_distances(circuity: float) -> DistanceProvider:
 
     Durations assume 60 km/h. Returns every origin x destination pair.
     """
+
     def provider(origins: pd.DataFrame, destinations: pd.DataFrame) -> pd.DataFrame:
-        pairs = origins[["id", "lon", "lat"]].merge(destinations[["id", "lon", "lat"]], how="cross", suffixes=("_o", "_d"))
+        pairs = origins[["id", "lon", "lat"]].merge(
+            destinations[["id", "lon", "lat"]], how="cross", suffixes=("_o", "_d")
+        )
         dist = great_circle_m(pairs["lon_o"], pairs["lat_o"], pairs["lon_d"], pairs["lat_d"]) * circuity
-        return pd.DataFrame({
-            "origin": pairs["id_o"].to_numpy(), "destination": pairs["id_d"].to_numpy(), "distance_m": dist,
-            "duration_s": dist / (ROAD_SPEED_KMH / 3.6), "method": "estimated",
-        })
+        return pd.DataFrame(
+            {
+                "origin": pairs["id_o"].to_numpy(),
+                "destination": pairs["id_d"].to_numpy(),
+                "distance_m": dist,
+                "duration_s": dist / (ROAD_SPEED_KMH / 3.6),
+                "method": "estimated",
+            }
+        )
+
     return provider
 
 
@@ -100,6 +131,7 @@ def table_distances(table: pd.DataFrame) -> DistanceProvider:
         est = fallback(origins, destinations)
         both = pd.concat([fixed, est], ignore_index=True)
         return both.drop_duplicates(["origin", "destination"], keep="first")
+
     return provider
 
 
@@ -155,8 +187,9 @@ class SymbiosisNetwork:
         return replace(self, links=links, _graph=None)
 
 
-def build_network(scenario: Scenario, distances: DistanceProvider | None = None,
-                  distance_table: pd.DataFrame | None = None) -> SymbiosisNetwork:
+def build_network(
+    scenario: Scenario, distances: DistanceProvider | None = None, distance_table: pd.DataFrame | None = None
+) -> SymbiosisNetwork:
     """Build the candidate links of a scenario.
 
     Parameters
@@ -183,8 +216,13 @@ def build_network(scenario: Scenario, distances: DistanceProvider | None = None,
     links = _link_ids(links)
     links = _price_links(links, scenario)
     excl = pd.concat([excluded, more_excluded, knn_excluded], ignore_index=True)[EXCLUDED_COLUMNS]
-    return SymbiosisNetwork(nodes=nodes, links=links.reset_index(drop=True), excluded=excl.reset_index(drop=True),
-                            distance_table=table, scenario_name=scenario.name)
+    return SymbiosisNetwork(
+        nodes=nodes,
+        links=links.reset_index(drop=True),
+        excluded=excl.reset_index(drop=True),
+        distance_table=table,
+        scenario_name=scenario.name,
+    )
 
 
 # ---------------------------------------------------------------------------------------
@@ -194,8 +232,18 @@ def _nodes(scenario: Scenario) -> pd.DataFrame:
     rows = [(a.id, "actor", a.name, a.sector, a.municipality, a.lon, a.lat, a.confidential) for a in scenario.actors]
     for o in scenario.sites:
         fac = scenario.facility(o)
-        rows.append((o.option_id, "site", f"{o.name} ({fac.name or o.facility})", "facility", o.municipality,
-                     o.lon, o.lat, False))
+        rows.append(
+            (
+                o.option_id,
+                "site",
+                f"{o.name} ({fac.name or o.facility})",
+                "facility",
+                o.municipality,
+                o.lon,
+                o.lat,
+                False,
+            )
+        )
     return pd.DataFrame(rows, columns=NODE_COLUMNS)
 
 
@@ -207,8 +255,11 @@ def facility_senders(scenario: Scenario) -> list[tuple[str, str, str, float | No
     out: list[tuple[str, str, str, float | None]] = []
     for o in scenario.sites:
         fac = scenario.facility(o)
-        items = ([(i.resource, None) for i in fac.inputs] if fac.passthrough
-                 else [(p.resource, p.temperature_c) for p in fac.outputs])
+        items = (
+            [(i.resource, None) for i in fac.inputs]
+            if fac.passthrough
+            else [(p.resource, p.temperature_c) for p in fac.outputs]
+        )
         for res, temp in dict.fromkeys(items):
             out.append((f"{o.option_id}>{res}", o.option_id, res, temp))
     return out
@@ -216,12 +267,40 @@ def facility_senders(scenario: Scenario) -> list[tuple[str, str, str, float | No
 
 def _senders(scenario: Scenario) -> pd.DataFrame:
     pos = {a.id: (a.lon, a.lat) for a in scenario.actors}
-    rows = [(s.id, s.actor, s.actor, s.resource, s.temperature_c, s.ewc or "", s.hazard_assessment or "", "supply",
-             *pos[s.actor]) for s in scenario.supplies]
+    rows = [
+        (
+            s.id,
+            s.actor,
+            s.actor,
+            s.resource,
+            s.temperature_c,
+            s.ewc or "",
+            s.hazard_assessment or "",
+            "supply",
+            *pos[s.actor],
+        )
+        for s in scenario.supplies
+    ]
     site_pos = {o.option_id: (o.lon, o.lat) for o in scenario.sites}
-    rows += [(sid, opt, "", res, temp, "", "", "facility", *site_pos[opt]) for sid, opt, res, temp in facility_senders(scenario)]
-    return pd.DataFrame(rows, columns=["supply", "source_node", "supplier_actor", "resource", "temperature_c", "ewc",
-                                       "hazard_assessment", "source_kind", "lon_o", "lat_o"])
+    rows += [
+        (sid, opt, "", res, temp, "", "", "facility", *site_pos[opt])
+        for sid, opt, res, temp in facility_senders(scenario)
+    ]
+    return pd.DataFrame(
+        rows,
+        columns=[
+            "supply",
+            "source_node",
+            "supplier_actor",
+            "resource",
+            "temperature_c",
+            "ewc",
+            "hazard_assessment",
+            "source_kind",
+            "lon_o",
+            "lat_o",
+        ],
+    )
 
 
 def _receivers(scenario: Scenario) -> pd.DataFrame:
@@ -230,15 +309,55 @@ def _receivers(scenario: Scenario) -> pd.DataFrame:
     for d in scenario.demands:
         a = actors[d.actor]
         ops = d.operations or a.operations
-        rows.append((d.id, d.resource, d.actor, d.actor, d.min_temperature_c, "|".join(ops), d.max_km, d.gate_fee,
-                     "demand", a.lon, a.lat))
+        rows.append(
+            (
+                d.id,
+                d.resource,
+                d.actor,
+                d.actor,
+                d.min_temperature_c,
+                "|".join(ops),
+                d.max_km,
+                d.gate_fee,
+                "demand",
+                a.lon,
+                a.lat,
+            )
+        )
     for o in scenario.sites:
         fac = scenario.facility(o)
         for inp in fac.inputs:
-            rows.append((o.option_id, inp.resource, o.option_id, "", inp.min_temperature_c, "|".join(fac.operations),
-                         None, 0.0, "facility", o.lon, o.lat))
-    df = pd.DataFrame(rows, columns=["target", "target_resource", "target_node", "receiver_actor", "min_temperature_c",
-                                     "operations", "max_km", "gate_fee", "target_kind", "lon_d", "lat_d"])
+            rows.append(
+                (
+                    o.option_id,
+                    inp.resource,
+                    o.option_id,
+                    "",
+                    inp.min_temperature_c,
+                    "|".join(fac.operations),
+                    None,
+                    0.0,
+                    "facility",
+                    o.lon,
+                    o.lat,
+                )
+            )
+    df = pd.DataFrame(
+        rows,
+        columns=[
+            "target",
+            "target_resource",
+            "target_node",
+            "receiver_actor",
+            "min_temperature_c",
+            "operations",
+            "max_km",
+            "gate_fee",
+            "target_kind",
+            "lon_d",
+            "lat_d",
+        ],
+    )
     return df.drop_duplicates(["target", "target_resource"])
 
 
@@ -248,17 +367,28 @@ def _receivers(scenario: Scenario) -> pd.DataFrame:
 def _excluded_rows(pairs: pd.DataFrame, mask: Any, rule: str, detail: pd.Series | str) -> pd.DataFrame:
     sel = pairs.loc[mask]
     det = detail if isinstance(detail, str) else detail.loc[mask]
-    return pd.DataFrame({"supply": sel["supply"].to_numpy(), "target": sel["target"].to_numpy(),
-                         "resource": sel["resource"].to_numpy(), "rule": rule,
-                         "detail": det if isinstance(det, str) else det.to_numpy()})
+    return pd.DataFrame(
+        {
+            "supply": sel["supply"].to_numpy(),
+            "target": sel["target"].to_numpy(),
+            "resource": sel["resource"].to_numpy(),
+            "rule": rule,
+            "detail": det if isinstance(det, str) else det.to_numpy(),
+        }
+    )
 
 
-def _candidate_pairs(scenario: Scenario, senders: pd.DataFrame, receivers: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+def _candidate_pairs(
+    scenario: Scenario, senders: pd.DataFrame, receivers: pd.DataFrame
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Pairs of compatible resources that pass the pair-level rules (same actor, quality,
     waste law, hazard assessment, transport mode)."""
     cat = scenario.catalogue
-    combos = [(s, r, cat.substitution_factor(s, r)) for s in senders["resource"].unique()
-              for r in receivers["target_resource"].unique()]
+    combos = [
+        (s, r, cat.substitution_factor(s, r))
+        for s in senders["resource"].unique()
+        for r in receivers["target_resource"].unique()
+    ]
     compat = pd.DataFrame([c for c in combos if c[2] is not None], columns=["resource", "target_resource", "factor"])
     pairs = senders.merge(compat, on="resource").merge(receivers, on="target_resource")
     excluded: list[pd.DataFrame] = []
@@ -272,26 +402,46 @@ def _candidate_pairs(scenario: Scenario, senders: pd.DataFrame, receivers: pd.Da
             pairs = pairs.loc[~mask].reset_index(drop=True)
 
     same = ((pairs["supplier_actor"] != "") & (pairs["supplier_actor"] == pairs["receiver_actor"])) | (
-        pairs["source_node"] == pairs["target_node"])
+        pairs["source_node"] == pairs["target_node"]
+    )
     drop(same, "same_actor", lambda: "supplier and receiver are the same actor or site")
 
     t, tmin = pairs["temperature_c"].astype(float), pairs["min_temperature_c"].astype(float)
     low = t.notna() & tmin.notna() & (t < tmin)
-    drop(low, "quality", lambda: "supply at " + t.map("{:g} C".format) + " is below the required "
-         + tmin.map("{:g} C".format))
+    drop(
+        low,
+        "quality",
+        lambda: "supply at " + t.map("{:g} C".format) + " is below the required " + tmin.map("{:g} C".format),
+    )
 
     ops = pairs["operations"].astype(str)
-    has_r = ops.map({u: bool(RECOVERY_OPERATIONS.intersection(u.split("|"))) for u in ops.unique()}).to_numpy(dtype=bool)
+    has_r = ops.map({u: bool(RECOVERY_OPERATIONS.intersection(u.split("|"))) for u in ops.unique()}).to_numpy(
+        dtype=bool
+    )
     waste = (pairs["ewc"] != "").to_numpy(dtype=bool)
-    drop(waste & ~has_r, "waste_law",
-         lambda: "EWC " + pairs["ewc"] + " needs a receiver permitted a recovery operation (R1-R13); receiver declares "
-         + ops.where(ops != "", "none"))
+    drop(
+        waste & ~has_r,
+        "waste_law",
+        lambda: (
+            "EWC "
+            + pairs["ewc"]
+            + " needs a receiver permitted a recovery operation (R1-R13); receiver declares "
+            + ops.where(ops != "", "none")
+        ),
+    )
 
     codes = waste_codes()
     mirror = {c: bool(c) and c in codes and codes[c].mirror and codes[c].hazardous for c in pairs["ewc"].unique()}
     mirror_haz = pairs["ewc"].map(mirror).to_numpy(dtype=bool)
-    drop(mirror_haz & (pairs["hazard_assessment"] == "").to_numpy(dtype=bool), "hazard_assessment",
-         lambda: "EWC " + pairs["ewc"] + " is a mirror entry: state hazard_assessment (hazardous/non_hazardous) in supplies.csv")
+    drop(
+        mirror_haz & (pairs["hazard_assessment"] == "").to_numpy(dtype=bool),
+        "hazard_assessment",
+        lambda: (
+            "EWC "
+            + pairs["ewc"]
+            + " is a mirror entry: state hazard_assessment (hazardous/non_hazardous) in supplies.csv"
+        ),
+    )
 
     modes = _mode_limits(scenario)
     no_mode = ~pairs["resource"].isin(modes["resource"].unique())
@@ -315,8 +465,9 @@ def _mode_limits(scenario: Scenario) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["resource", "mode", "mode_max_km"])
 
 
-def _with_distances(scenario: Scenario, pairs: pd.DataFrame, provider: DistanceProvider,
-                    previous: pd.DataFrame | None) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+def _with_distances(
+    scenario: Scenario, pairs: pd.DataFrame, provider: DistanceProvider, previous: pd.DataFrame | None
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """Attach distances: one provider call for the road pairs still within reach by
     straight line; pipes use straight line x pipe circuity. Drops pairs beyond the limit."""
     gc = great_circle_m(pairs["lon_o"], pairs["lat_o"], pairs["lon_d"], pairs["lat_d"])
@@ -325,8 +476,11 @@ def _with_distances(scenario: Scenario, pairs: pd.DataFrame, provider: DistanceP
     reachable = gc <= pairs["limit_km"].to_numpy() * 1000.0
     road = pairs.loc[is_road & reachable]
     table = _road_table(road, provider, previous)
-    road = road.merge(table.rename(columns={"origin": "source_node", "destination": "target_node"}),
-                      on=["source_node", "target_node"], how="left")
+    road = road.merge(
+        table.rename(columns={"origin": "source_node", "destination": "target_node"}),
+        on=["source_node", "target_node"],
+        how="left",
+    )
     road["distance_m"] = road["distance_m"].astype(float).fillna(np.inf)
     road["method"] = road["method"].fillna("unreachable")
     pipe = pairs.loc[~is_road & reachable].copy()
@@ -344,8 +498,16 @@ def _with_distances(scenario: Scenario, pairs: pd.DataFrame, provider: DistanceP
         kept = set(zip(links["supply"].tolist(), links["target"].tolist(), links["target_resource"].tolist()))
         key = pd.Series(list(zip(lost["supply"], lost["target"], lost["target_resource"])), index=lost.index)
         lost = lost.loc[~key.isin(kept)]
-        detail = (lost["mode"] + " " + (lost["distance_m"] / 1000).map("{:.1f}".format) + " km ("
-                  + lost["method"] + ") exceeds the limit of " + lost["limit_km"].map("{:g}".format) + " km")
+        detail = (
+            lost["mode"]
+            + " "
+            + (lost["distance_m"] / 1000).map("{:.1f}".format)
+            + " km ("
+            + lost["method"]
+            + ") exceeds the limit of "
+            + lost["limit_km"].map("{:g}".format)
+            + " km"
+        )
         lost = lost.assign(detail=detail).drop_duplicates(["supply", "target", "target_resource"])
         far_excl = _excluded_rows(lost, np.ones(len(lost), dtype=bool), "max_distance", lost["detail"])
     else:
@@ -356,7 +518,9 @@ def _with_distances(scenario: Scenario, pairs: pd.DataFrame, provider: DistanceP
 def _road_table(road: pd.DataFrame, provider: DistanceProvider, previous: pd.DataFrame | None) -> pd.DataFrame:
     needed = road[["source_node", "target_node"]].drop_duplicates()
     needed.columns = ["origin", "destination"]
-    known = previous[DISTANCE_COLUMNS] if previous is not None and len(previous) else pd.DataFrame(columns=DISTANCE_COLUMNS)
+    known = (
+        previous[DISTANCE_COLUMNS] if previous is not None and len(previous) else pd.DataFrame(columns=DISTANCE_COLUMNS)
+    )
     have = needed.merge(known, on=["origin", "destination"], how="left", indicator=True)
     missing = have.loc[have["_merge"] == "left_only", ["origin", "destination"]]
     parts = [have.loc[have["_merge"] == "both", DISTANCE_COLUMNS]]
@@ -365,8 +529,12 @@ def _road_table(road: pd.DataFrame, provider: DistanceProvider, previous: pd.Dat
         pos_d = road.drop_duplicates("target_node").set_index("target_node")[["lon_d", "lat_d"]]
         o_ids = missing["origin"].unique()
         d_ids = missing["destination"].unique()
-        origins = pd.DataFrame({"id": o_ids, "lon": pos_o.loc[o_ids, "lon_o"].to_numpy(), "lat": pos_o.loc[o_ids, "lat_o"].to_numpy()})
-        dests = pd.DataFrame({"id": d_ids, "lon": pos_d.loc[d_ids, "lon_d"].to_numpy(), "lat": pos_d.loc[d_ids, "lat_d"].to_numpy()})
+        origins = pd.DataFrame(
+            {"id": o_ids, "lon": pos_o.loc[o_ids, "lon_o"].to_numpy(), "lat": pos_o.loc[o_ids, "lat_o"].to_numpy()}
+        )
+        dests = pd.DataFrame(
+            {"id": d_ids, "lon": pos_d.loc[d_ids, "lon_d"].to_numpy(), "lat": pos_d.loc[d_ids, "lat_d"].to_numpy()}
+        )
         got = provider(origins, dests)[DISTANCE_COLUMNS]
         parts.append(missing.merge(got, on=["origin", "destination"], how="inner"))
     parts = [p for p in parts if len(p)]
@@ -386,9 +554,16 @@ def _k_nearest(links: pd.DataFrame, k: int | None) -> tuple[pd.DataFrame, pd.Dat
     far = best.loc[best["rank"] > k]
     if far.empty:
         return links, pd.DataFrame(columns=EXCLUDED_COLUMNS)
-    far = far.merge(links[["supply", "target", "target_resource", "resource"]].drop_duplicates(), on=["supply", "target", "target_resource"])
-    excl = _excluded_rows(far, np.ones(len(far), dtype=bool), "k_nearest",
-                          f"not among the {k} nearest compatible receivers of this supply")
+    far = far.merge(
+        links[["supply", "target", "target_resource", "resource"]].drop_duplicates(),
+        on=["supply", "target", "target_resource"],
+    )
+    excl = _excluded_rows(
+        far,
+        np.ones(len(far), dtype=bool),
+        "k_nearest",
+        f"not among the {k} nearest compatible receivers of this supply",
+    )
     keep = links.merge(far[["supply", "target", "target_resource"]], how="left", indicator=True)
     return links.loc[(keep["_merge"] == "left_only").to_numpy()].reset_index(drop=True), excl
 
@@ -445,10 +620,23 @@ def _price_links(links: pd.DataFrame, scenario: Scenario) -> pd.DataFrame:
         transport[pipe] = costs.pipe_unit_cost(scenario, dist[pipe])
         fixed[pipe] = costs.pipe_fixed_cost(scenario, dist[pipe])
         loss[pipe] = costs.pipe_loss(scenario, dist[pipe])
-    gate = links["target"].map({d.id: d.gate_fee for d in scenario.demands}).fillna(0.0).to_numpy(dtype=float) if n else np.zeros(0)
+    gate = (
+        links["target"].map({d.id: d.gate_fee for d in scenario.demands}).fillna(0.0).to_numpy(dtype=float)
+        if n
+        else np.zeros(0)
+    )
     factor = links["factor"].to_numpy(dtype=float) if n else np.zeros(0)
-    links = links.assign(transport_unit_cost=transport, gate_fee=gate,
-                         unit_cost=transport + gate * factor * (1.0 - loss),
-                         fixed_cost=fixed, min_volume=min_volume, loss=loss, co2e_t_per_unit=co2,
-                         trip_cost=trip_cost, units_per_trip=per_trip, truck_km_per_trip=truck_km, trip_co2e_t=trip_co2)
+    links = links.assign(
+        transport_unit_cost=transport,
+        gate_fee=gate,
+        unit_cost=transport + gate * factor * (1.0 - loss),
+        fixed_cost=fixed,
+        min_volume=min_volume,
+        loss=loss,
+        co2e_t_per_unit=co2,
+        trip_cost=trip_cost,
+        units_per_trip=per_trip,
+        truck_km_per_trip=truck_km,
+        trip_co2e_t=trip_co2,
+    )
     return links.reindex(columns=LINK_COLUMNS)

@@ -92,12 +92,14 @@ class _Data:
 
     periods: list[str]
     weights: np.ndarray
-    supplies: pd.DataFrame     # id, actor, resource, unit, quantity, profile(list), cost, co2, fate, operation
-    demands: pd.DataFrame      # id, actor, resource, unit, quantity, profile, cost, co2
-    options: pd.DataFrame      # option, site, facility, name, lon, lat, capacity, fixed_cost, min_throughput, operating_cost, passthrough, loss, max_count, bound
-    senders: pd.DataFrame      # sender, option, resource, per_unit, price (revenue per unit, negative = cost), co2, fate, bound
-    inputs: pd.DataFrame       # option, resource, per_unit, optional, price, tpu
-    links: pd.DataFrame        # network links of the model (excluded actors removed), with U
+    supplies: pd.DataFrame  # id, actor, resource, unit, quantity, profile(list), cost, co2, fate, operation
+    demands: pd.DataFrame  # id, actor, resource, unit, quantity, profile, cost, co2
+    options: pd.DataFrame  # option, site, facility, name, lon, lat, capacity, fixed_cost, min_throughput, operating_cost, passthrough, loss, max_count, bound
+    senders: (
+        pd.DataFrame
+    )  # sender, option, resource, per_unit, price (revenue per unit, negative = cost), co2, fate, bound
+    inputs: pd.DataFrame  # option, resource, per_unit, optional, price, tpu
+    links: pd.DataFrame  # network links of the model (excluded actors removed), with U
     orphaned: list[str]
 
 
@@ -131,28 +133,44 @@ class _Builder:
         self.row_names: list[str] = []
         self.blocks: dict[str, np.ndarray] = {}
 
-    def add_cols(self, name: str, shape: tuple[int, ...], *, lower: Any = 0.0, upper: Any = INF, cost: Any = 0.0,
-                 co2: Any = 0.0, integer: Any = False) -> np.ndarray:
+    def add_cols(
+        self,
+        name: str,
+        shape: tuple[int, ...],
+        *,
+        lower: Any = 0.0,
+        upper: Any = INF,
+        cost: Any = 0.0,
+        co2: Any = 0.0,
+        integer: Any = False,
+    ) -> np.ndarray:
         size = int(np.prod(shape)) if shape else 1
         idx = np.arange(self.ncol, self.ncol + size).reshape(shape)
 
         def flat(v: Any, dtype: Any = float) -> np.ndarray:
             return np.broadcast_to(np.asarray(v, dtype=dtype), shape).ravel().copy()
+
         self.cols.append((name, shape, flat(lower), flat(upper), flat(cost), flat(co2), flat(integer, bool)))
         self.ncol += size
         self.blocks[name] = idx
         return idx
 
-    def add_rows(self, names: list[str], rows: np.ndarray, cols: np.ndarray, vals: np.ndarray,
-                 lower: Any, upper: Any) -> None:
+    def add_rows(
+        self, names: list[str], rows: np.ndarray, cols: np.ndarray, vals: np.ndarray, lower: Any, upper: Any
+    ) -> None:
         """Rows ``lower <= sum vals x[cols] <= upper``; ``rows`` index ``names`` (0-based)."""
         n = len(names)
         if n == 0:
             return
         if not len(rows) == len(cols) == len(vals):
             raise AssertionError(f"row family {names[0]}: {len(rows)} rows, {len(cols)} columns, {len(vals)} values")
-        self.triplets.append((np.asarray(rows, dtype=np.int64) + self.nrow, np.asarray(cols, dtype=np.int64),
-                              np.asarray(vals, dtype=float)))
+        self.triplets.append(
+            (
+                np.asarray(rows, dtype=np.int64) + self.nrow,
+                np.asarray(cols, dtype=np.int64),
+                np.asarray(vals, dtype=float),
+            )
+        )
         self.row_lo.append(np.broadcast_to(np.asarray(lower, dtype=float), (n,)).copy())
         self.row_hi.append(np.broadcast_to(np.asarray(upper, dtype=float), (n,)).copy())
         self.row_names.extend(names)
@@ -161,6 +179,7 @@ class _Builder:
     def finish(self) -> _Arrays:
         def cat(i: int) -> np.ndarray:
             return np.concatenate([c[i] for c in self.cols]) if self.cols else np.zeros(0)
+
         names: list[str] = []
         for name, shape, *_ in self.cols:
             if len(shape) == 2:
@@ -178,8 +197,19 @@ class _Builder:
         matrix.sort_indices()
         lo = np.concatenate(self.row_lo) if self.row_lo else np.zeros(0)
         hi = np.concatenate(self.row_hi) if self.row_hi else np.zeros(0)
-        return _Arrays(cat(2), cat(3), cat(4), cat(5), cat(6).astype(bool), names, matrix, lo, hi,
-                       list(self.row_names), self.blocks)
+        return _Arrays(
+            cat(2),
+            cat(3),
+            cat(4),
+            cat(5),
+            cat(6).astype(bool),
+            names,
+            matrix,
+            lo,
+            hi,
+            list(self.row_names),
+            self.blocks,
+        )
 
 
 class AllocationModel:
@@ -230,13 +260,25 @@ class AllocationModel:
         The model as a PuLP problem (built on first access).
     """
 
-    def __init__(self, scenario: Scenario, network: SymbiosisNetwork | None = None, *,
-                 solver: str | None = None, time_limit_s: float | None = None, gap: float | None = None,
-                 force_open: Iterable[str] = (), force_closed: Iterable[str] = (),
-                 excluded_actors: Iterable[str] = (), co2_cap_t: float | None = None,
-                 max_open: int | None = None, objective: Literal["cost", "co2"] = "cost",
-                 fixed_binaries: dict[str, float] | None = None, threads: int | None = None, msg: bool = False,
-                 warm_start: bool = True):
+    def __init__(
+        self,
+        scenario: Scenario,
+        network: SymbiosisNetwork | None = None,
+        *,
+        solver: str | None = None,
+        time_limit_s: float | None = None,
+        gap: float | None = None,
+        force_open: Iterable[str] = (),
+        force_closed: Iterable[str] = (),
+        excluded_actors: Iterable[str] = (),
+        co2_cap_t: float | None = None,
+        max_open: int | None = None,
+        objective: Literal["cost", "co2"] = "cost",
+        fixed_binaries: dict[str, float] | None = None,
+        threads: int | None = None,
+        msg: bool = False,
+        warm_start: bool = True,
+    ):
         cfg = scenario.config.solver
         self.scenario = scenario
         self.network = network if network is not None else build_network(scenario)
@@ -340,16 +382,27 @@ class AllocationModel:
         objective = float(self.objective_vector() @ self._sol) if solved else None
         if status == "infeasible":
             message = self.explain_infeasible()
-        result = Result(scenario=self.scenario.name, status=status, solver=self.solver, objective=objective,
-                        bound=bound, gap=gap, build_seconds=self.build_seconds, solve_seconds=solve_seconds,
-                        message=message, currency=self.scenario.config.economics.currency, crs=self.scenario.config.crs)
+        result = Result(
+            scenario=self.scenario.name,
+            status=status,
+            solver=self.solver,
+            objective=objective,
+            bound=bound,
+            gap=gap,
+            build_seconds=self.build_seconds,
+            solve_seconds=solve_seconds,
+            message=message,
+            currency=self.scenario.config.economics.currency,
+            crs=self.scenario.config.crs,
+        )
         self._fill_tables(result, solved=solved)
         if result.ok:
             from symnet.kpi import compute_kpis
 
             total_cost = float(self.arrays.cost @ self._sol) if solved else None
-            result.kpis = compute_kpis(result, self.scenario, excluded_actors=self.excluded_actors,
-                                       total_cost=total_cost)
+            result.kpis = compute_kpis(
+                result, self.scenario, excluded_actors=self.excluded_actors, total_cost=total_cost
+            )
         return result
 
     def values(self, block: str) -> np.ndarray:
@@ -376,9 +429,13 @@ class AllocationModel:
         assert self.arrays is not None and self._col_dual is not None
         idx = self.arrays.blocks["x"]
         L, P = idx.shape
-        return pd.DataFrame({"link": np.repeat(self.data.links["link"].to_numpy(), P),
-                             "period": np.tile(np.array(self.data.periods, dtype=object), L),
-                             "reduced_cost": self._col_dual[idx].ravel()})
+        return pd.DataFrame(
+            {
+                "link": np.repeat(self.data.links["link"].to_numpy(), P),
+                "period": np.tile(np.array(self.data.periods, dtype=object), L),
+                "reduced_cost": self._col_dual[idx].ravel(),
+            }
+        )
 
     def link_duals(self) -> pd.DataFrame:
         """Per link (model order), the duals of its own rows after an LP solve: columns
@@ -404,8 +461,10 @@ class AllocationModel:
         for name, ids in (("force_open", self.force_open), ("force_closed", self.force_closed)):
             unknown = sorted(ids - known)
             if unknown:
-                raise SymnetError(f"{name}: unknown site option(s) {', '.join(unknown)}; expected one of "
-                                  f"{', '.join(sorted(known)) or '(no sites)'}")
+                raise SymnetError(
+                    f"{name}: unknown site option(s) {', '.join(unknown)}; expected one of "
+                    f"{', '.join(sorted(known)) or '(no sites)'}"
+                )
         both = sorted(self.force_open & self.force_closed)
         if both:
             raise SymnetError(f"site option(s) {', '.join(both)} are both forced open and forced closed")
@@ -440,30 +499,57 @@ class AllocationModel:
         # trips: integer where the link's largest annual flow is small (not in LP mode)
         per_trip = links["units_per_trip"].to_numpy(dtype=float)
         upper = links["U"].to_numpy(dtype=float)
-        thr_units = np.where(per_trip > 0, costs.integer_trips_below_t(self.scenario)
-                             * per_trip / self.scenario.config.economics.road.payload_t, 0.0)
+        thr_units = np.where(
+            per_trip > 0,
+            costs.integer_trips_below_t(self.scenario) * per_trip / self.scenario.config.economics.road.payload_t,
+            0.0,
+        )
         integer_trips = (per_trip > 0) & (upper < thr_units) & (upper > TOL) & (not lp_mode)
         trip_bound = np.where(per_trip > 0, np.ceil(upper / np.where(per_trip > 0, per_trip, 1.0) - 1e-9), 0.0)
         links["integer_trips"] = integer_trips
         links["trip_bound"] = trip_bound
         links["activation"] = (links["fixed_cost"].to_numpy() > 0) | (links["min_volume"].to_numpy() > 0)
         share = np.where(integer_trips, links["trip_cost"].to_numpy() / np.where(per_trip > 0, per_trip, 1.0), 0.0)
-        co2_share = np.where(integer_trips, links["trip_co2e_t"].to_numpy() / np.where(per_trip > 0, per_trip, 1.0), 0.0)
-        X = bld.add_cols("x", (L, P), cost=(links["unit_cost"].to_numpy() - share)[:, None],
-                         co2=(links["co2e_t_per_unit"].to_numpy() - co2_share)[:, None])
-        U = bld.add_cols("u", (len(d.supplies), P), cost=d.supplies["cost"].to_numpy(dtype=float)[:, None],
-                         co2=d.supplies["co2"].to_numpy(dtype=float)[:, None])
-        B = bld.add_cols("b", (len(d.demands), P), cost=d.demands["cost"].to_numpy(dtype=float)[:, None],
-                         co2=d.demands["co2"].to_numpy(dtype=float)[:, None])
+        co2_share = np.where(
+            integer_trips, links["trip_co2e_t"].to_numpy() / np.where(per_trip > 0, per_trip, 1.0), 0.0
+        )
+        X = bld.add_cols(
+            "x",
+            (L, P),
+            cost=(links["unit_cost"].to_numpy() - share)[:, None],
+            co2=(links["co2e_t_per_unit"].to_numpy() - co2_share)[:, None],
+        )
+        U = bld.add_cols(
+            "u",
+            (len(d.supplies), P),
+            cost=d.supplies["cost"].to_numpy(dtype=float)[:, None],
+            co2=d.supplies["co2"].to_numpy(dtype=float)[:, None],
+        )
+        B = bld.add_cols(
+            "b",
+            (len(d.demands), P),
+            cost=d.demands["cost"].to_numpy(dtype=float)[:, None],
+            co2=d.demands["co2"].to_numpy(dtype=float)[:, None],
+        )
         V = bld.add_cols("v", (len(d.options), P), cost=d.options["operating_cost"].to_numpy(dtype=float)[:, None])
-        W = bld.add_cols("w", (len(d.senders), P), cost=-d.senders["price"].to_numpy(dtype=float)[:, None],
-                         co2=d.senders["co2"].to_numpy(dtype=float)[:, None])
+        W = bld.add_cols(
+            "w",
+            (len(d.senders), P),
+            cost=-d.senders["price"].to_numpy(dtype=float)[:, None],
+            co2=d.senders["co2"].to_numpy(dtype=float)[:, None],
+        )
         price = d.inputs["price"].to_numpy(dtype=float)
         bf_rows = np.flatnonzero(price > 0)
         BF = bld.add_cols("bf", (len(bf_rows), P), cost=price[bf_rows][:, None])
         nt = np.flatnonzero(integer_trips)
-        N = bld.add_cols("n", (len(nt),), upper=trip_bound[nt], cost=links["trip_cost"].to_numpy()[nt],
-                         co2=links["trip_co2e_t"].to_numpy()[nt], integer=True)
+        N = bld.add_cols(
+            "n",
+            (len(nt),),
+            upper=trip_bound[nt],
+            cost=links["trip_cost"].to_numpy()[nt],
+            co2=links["trip_co2e_t"].to_numpy()[nt],
+            integer=True,
+        )
         # link binaries
         yl = np.flatnonzero(links["activation"].to_numpy())
         ids = links["link"].to_numpy()
@@ -471,8 +557,14 @@ class AllocationModel:
         y_is_fixed = ~np.isnan(y_fixed)
         min_vol = links["min_volume"].to_numpy(dtype=float)
         y_up = np.where(y_is_fixed, y_fixed, np.where(min_vol[yl] > upper[yl] + TOL, 0.0, 1.0))
-        Y = bld.add_cols("y", (len(yl),), lower=np.where(y_is_fixed, y_fixed, 0.0), upper=y_up,
-                         cost=links["fixed_cost"].to_numpy()[yl], integer=~y_is_fixed)
+        Y = bld.add_cols(
+            "y",
+            (len(yl),),
+            lower=np.where(y_is_fixed, y_fixed, 0.0),
+            upper=y_up,
+            cost=links["fixed_cost"].to_numpy()[yl],
+            integer=~y_is_fixed,
+        )
         self._ybin = {int(i): int(c) for i, c, f in zip(yl, Y, y_is_fixed) if not f}
         self._yfixed = {int(i): float(v) for i, v, f in zip(yl, y_fixed, y_is_fixed) if f}
         # site binaries
@@ -486,8 +578,14 @@ class AllocationModel:
             elif opt in self.force_closed:
                 z_val[k] = 0.0
         z_fixed = ~np.isnan(z_val)
-        Z = bld.add_cols("z", (len(opts),), lower=np.where(z_fixed, z_val, 0.0), upper=np.where(z_fixed, z_val, 1.0),
-                         cost=d.options["fixed_cost"].to_numpy(dtype=float), integer=~z_fixed)
+        Z = bld.add_cols(
+            "z",
+            (len(opts),),
+            lower=np.where(z_fixed, z_val, 0.0),
+            upper=np.where(z_fixed, z_val, 1.0),
+            cost=d.options["fixed_cost"].to_numpy(dtype=float),
+            integer=~z_fixed,
+        )
         self._zbin = {k: int(Z[k]) for k in range(len(opts)) if not z_fixed[k]}
         self._zfixed = {k: float(z_val[k]) for k in range(len(opts)) if z_fixed[k]}
 
@@ -508,8 +606,16 @@ class AllocationModel:
             arrays = _with_row(arrays, "co2_cap", arrays.co2, -INF, float(self.co2_cap_t))
         return arrays
 
-    def _balance_rows(self, bld: _Builder, X: np.ndarray, U: np.ndarray, B: np.ndarray, eff: np.ndarray,
-                      src: np.ndarray, dem: np.ndarray) -> None:
+    def _balance_rows(
+        self,
+        bld: _Builder,
+        X: np.ndarray,
+        U: np.ndarray,
+        B: np.ndarray,
+        eff: np.ndarray,
+        src: np.ndarray,
+        dem: np.ndarray,
+    ) -> None:
         d = self.data
         P = X.shape[1]
         for name, owners, var, data, coef in (("supply", src, U, d.supplies, None), ("demand", dem, B, d.demands, eff)):
@@ -519,12 +625,27 @@ class AllocationModel:
             vals = np.ones(len(rows)) if coef is None else np.repeat(coef[li], P)
             own = np.arange(n * P)
             rhs = (data["quantity"].to_numpy(dtype=float)[:, None] * _profiles(data, P)).ravel()
-            bld.add_rows([f"{name}_{i}_{p}" for i in range(n) for p in range(P)],
-                         np.concatenate([rows, own]), np.concatenate([X[li].ravel(), var.ravel()]),
-                         np.concatenate([vals, np.ones(n * P)]), rhs, rhs)
+            bld.add_rows(
+                [f"{name}_{i}_{p}" for i in range(n) for p in range(P)],
+                np.concatenate([rows, own]),
+                np.concatenate([X[li].ravel(), var.ravel()]),
+                np.concatenate([vals, np.ones(n * P)]),
+                rhs,
+                rhs,
+            )
 
-    def _facility_rows(self, bld: _Builder, X: np.ndarray, V: np.ndarray, W: np.ndarray, BF: np.ndarray,
-                       bf_rows: np.ndarray, eff: np.ndarray, inp: np.ndarray, snd: np.ndarray) -> None:
+    def _facility_rows(
+        self,
+        bld: _Builder,
+        X: np.ndarray,
+        V: np.ndarray,
+        W: np.ndarray,
+        BF: np.ndarray,
+        bf_rows: np.ndarray,
+        eff: np.ndarray,
+        inp: np.ndarray,
+        snd: np.ndarray,
+    ) -> None:
         d = self.data
         P = X.shape[1]
         pp = np.arange(P)
@@ -545,8 +666,13 @@ class AllocationModel:
             r_v = (np.arange(len(conv))[:, None] * P + pp).ravel()
             rows = np.concatenate([r_x, (bf_pos[:, None] * P + pp).ravel(), r_v])
             cols = np.concatenate([X[m].ravel(), BF.ravel(), V[inp_k[conv]].ravel()])
-            vals = np.concatenate([np.repeat(eff[m], P), np.ones(BF.size),
-                                   np.repeat(-d.inputs["per_unit"].to_numpy(dtype=float)[conv], P)])
+            vals = np.concatenate(
+                [
+                    np.repeat(eff[m], P),
+                    np.ones(BF.size),
+                    np.repeat(-d.inputs["per_unit"].to_numpy(dtype=float)[conv], P),
+                ]
+            )
             optional = d.inputs["optional"].to_numpy(dtype=bool)[conv]
             lo = np.repeat(np.where(optional, -INF, 0.0), P)
             bld.add_rows([f"input_{r}_{p}" for r in conv for p in range(P)], rows, cols, vals, lo, 0.0)
@@ -556,7 +682,11 @@ class AllocationModel:
             snd_k = d.senders["option"].map(opt_pos).to_numpy(dtype=int)
             lo_ = np.flatnonzero(snd >= 0)
             r_out = (snd[lo_][:, None] * P + pp).ravel()
-            parts_r, parts_c, parts_v = [r_out, np.arange(O * P)], [X[lo_].ravel(), W.ravel()], [np.ones(len(r_out)), np.ones(O * P)]
+            parts_r, parts_c, parts_v = (
+                [r_out, np.arange(O * P)],
+                [X[lo_].ravel(), W.ravel()],
+                [np.ones(len(r_out)), np.ones(O * P)],
+            )
             conv_o = np.flatnonzero(~passthrough[snd_k])
             parts_r.append((conv_o[:, None] * P + pp).ravel())
             parts_c.append(V[snd_k[conv_o]].ravel())
@@ -568,8 +698,14 @@ class AllocationModel:
             parts_r.append((inp_sender[inp[m]][:, None] * P + pp).ravel())
             parts_c.append(X[m].ravel())
             parts_v.append(np.repeat(-eff[m] * (1.0 - hub_loss[inp_k[inp[m]]]), P))
-            bld.add_rows([f"output_{o}_{p}" for o in range(O) for p in range(P)], np.concatenate(parts_r),
-                         np.concatenate(parts_c), np.concatenate(parts_v), 0.0, 0.0)
+            bld.add_rows(
+                [f"output_{o}_{p}" for o in range(O) for p in range(P)],
+                np.concatenate(parts_r),
+                np.concatenate(parts_c),
+                np.concatenate(parts_v),
+                0.0,
+                0.0,
+            )
         # hub throughput in tonnes: sum t_r eff x_in - v = 0
         hubs = np.flatnonzero(passthrough)
         if len(hubs):
@@ -582,8 +718,18 @@ class AllocationModel:
             vals = np.concatenate([np.repeat(eff[m] * tpu[inp[m]], P), -np.ones(len(hubs) * P)])
             bld.add_rows([f"hub_{k}_{p}" for k in hubs for p in range(P)], rows, cols, vals, 0.0, 0.0)
 
-    def _trip_and_activation_rows(self, bld: _Builder, X: np.ndarray, N: np.ndarray, nt: np.ndarray, Y: np.ndarray,
-                                  yl: np.ndarray, per_trip: np.ndarray, upper: np.ndarray, min_vol: np.ndarray) -> None:
+    def _trip_and_activation_rows(
+        self,
+        bld: _Builder,
+        X: np.ndarray,
+        N: np.ndarray,
+        nt: np.ndarray,
+        Y: np.ndarray,
+        yl: np.ndarray,
+        per_trip: np.ndarray,
+        upper: np.ndarray,
+        min_vol: np.ndarray,
+    ) -> None:
         P = X.shape[1]
         # trips: units_per_trip n - sum_p x >= 0
         if len(nt):
@@ -598,20 +744,42 @@ class AllocationModel:
         rows = np.concatenate([np.repeat(np.arange(len(yl)), P), np.arange(len(yl))])
         cols = np.concatenate([X[yl].ravel(), Y])
         self._link_rows["max"] = (yl, bld.nrow + np.arange(len(yl)))
-        bld.add_rows([f"link_max_{i}" for i in yl], rows, cols,
-                     np.concatenate([np.ones(len(yl) * P), -np.where(np.isfinite(upper[yl]), upper[yl], BIG_M_FALLBACK)]),
-                     -INF, 0.0)
+        bld.add_rows(
+            [f"link_max_{i}" for i in yl],
+            rows,
+            cols,
+            np.concatenate([np.ones(len(yl) * P), -np.where(np.isfinite(upper[yl]), upper[yl], BIG_M_FALLBACK)]),
+            -INF,
+            0.0,
+        )
         mv = np.flatnonzero(min_vol[yl] > 0)
         if len(mv):
             sel = yl[mv]
             rows = np.concatenate([np.repeat(np.arange(len(mv)), P), np.arange(len(mv))])
             cols = np.concatenate([X[sel].ravel(), Y[mv]])
             self._link_rows["min"] = (sel, bld.nrow + np.arange(len(mv)))
-            bld.add_rows([f"link_min_{i}" for i in sel], rows, cols,
-                         np.concatenate([np.ones(len(mv) * P), -min_vol[sel]]), 0.0, INF)
+            bld.add_rows(
+                [f"link_min_{i}" for i in sel],
+                rows,
+                cols,
+                np.concatenate([np.ones(len(mv) * P), -min_vol[sel]]),
+                0.0,
+                INF,
+            )
 
-    def _site_rows(self, bld: _Builder, X: np.ndarray, V: np.ndarray, Z: np.ndarray, eff: np.ndarray, src: np.ndarray,
-                   dem: np.ndarray, inp: np.ndarray, snd: np.ndarray, pp: np.ndarray) -> None:
+    def _site_rows(
+        self,
+        bld: _Builder,
+        X: np.ndarray,
+        V: np.ndarray,
+        Z: np.ndarray,
+        eff: np.ndarray,
+        src: np.ndarray,
+        dem: np.ndarray,
+        inp: np.ndarray,
+        snd: np.ndarray,
+        pp: np.ndarray,
+    ) -> None:
         d = self.data
         P = len(pp)
         K = len(d.options)
@@ -624,15 +792,26 @@ class AllocationModel:
         self._cap_hi = hi
         rows = np.concatenate([np.arange(K * P), np.arange(K * P)])
         cols = np.concatenate([V.ravel(), np.repeat(Z, P)])
-        bld.add_rows([f"cap_{k}_{p}" for k in range(K) for p in range(P)], rows, cols,
-                     np.concatenate([np.ones(K * P), -hi.ravel()]), -INF, 0.0)
+        bld.add_rows(
+            [f"cap_{k}_{p}" for k in range(K) for p in range(P)],
+            rows,
+            cols,
+            np.concatenate([np.ones(K * P), -hi.ravel()]),
+            -INF,
+            0.0,
+        )
         mint = d.options["min_throughput"].to_numpy(dtype=float)
         km = np.flatnonzero(mint > 0)
         if len(km):
             n = len(km) * P
-            bld.add_rows([f"min_{k}_{p}" for k in km for p in range(P)], np.concatenate([np.arange(n), np.arange(n)]),
-                         np.concatenate([V[km].ravel(), np.repeat(Z[km], P)]),
-                         np.concatenate([np.ones(n), -(mint[km][:, None] * w).ravel()]), 0.0, INF)
+            bld.add_rows(
+                [f"min_{k}_{p}" for k in km for p in range(P)],
+                np.concatenate([np.arange(n), np.arange(n)]),
+                np.concatenate([V[km].ravel(), np.repeat(Z[km], P)]),
+                np.concatenate([np.ones(n), -(mint[km][:, None] * w).ravel()]),
+                0.0,
+                INF,
+            )
         self._facility_link_bounds(bld, X, Z, hi, eff, src, dem, inp, snd)
         groups = [(f"site_{name}", idx, 1) for name, idx in _groups(d.options, "site")]
         for fac, idx in _groups(d.options, "facility"):
@@ -645,11 +824,25 @@ class AllocationModel:
         if groups:
             rows = np.concatenate([np.full(len(idx), g) for g, (_, idx, _) in enumerate(groups)])
             cols = np.concatenate([Z[idx] for _, idx, _ in groups])
-            bld.add_rows([_safe_name(n) for n, _, _ in groups], rows, cols, np.ones(len(rows)), -INF,
-                         np.array([lim for _, _, lim in groups], dtype=float))
+            bld.add_rows(
+                [_safe_name(n) for n, _, _ in groups],
+                rows,
+                cols,
+                np.ones(len(rows)),
+                -INF,
+                np.array([lim for _, _, lim in groups], dtype=float),
+            )
 
-    def _cover_rows(self, bld: _Builder, U: np.ndarray, Z: np.ndarray, eff: np.ndarray, src: np.ndarray,
-                    dem: np.ndarray, inp: np.ndarray) -> None:
+    def _cover_rows(
+        self,
+        bld: _Builder,
+        U: np.ndarray,
+        Z: np.ndarray,
+        eff: np.ndarray,
+        src: np.ndarray,
+        dem: np.ndarray,
+        inp: np.ndarray,
+    ) -> None:
         """Rounded capacity covers, one per resource and period (valid inequalities).
 
         The supplies of resource ``r`` that can reach a facility send their quantity ``S``
@@ -671,8 +864,11 @@ class AllocationModel:
         opt_pos = {o: k for k, o in enumerate(d.options["option"])}
         inp_k = d.inputs["option"].map(opt_pos).to_numpy(dtype=int)
         passthrough = d.options["passthrough"].to_numpy(dtype=bool)[inp_k]
-        per = np.where(passthrough, 1.0 / np.maximum(d.inputs["tpu"].to_numpy(dtype=float), 1e-12),
-                       d.inputs["per_unit"].to_numpy(dtype=float))
+        per = np.where(
+            passthrough,
+            1.0 / np.maximum(d.inputs["tpu"].to_numpy(dtype=float), 1e-12),
+            d.inputs["per_unit"].to_numpy(dtype=float),
+        )
         qp = d.supplies["quantity"].to_numpy(dtype=float)[:, None] * _profiles(d.supplies, P)
         dp = d.demands["quantity"].to_numpy(dtype=float)[:, None] * _profiles(d.demands, P)
         safe_eff = np.maximum(eff, 1e-12)
@@ -685,12 +881,20 @@ class AllocationModel:
             lf, ld = ls[inp[ls] >= 0], ls[dem[ls] >= 0]
             # demands: largest intake from these supplies (supply units) per period
             dem_eff = pd.Series(safe_eff[ld]).groupby(dem[ld]).min()
-            reach_d = (dp[dem_eff.index.to_numpy(dtype=int)] / dem_eff.to_numpy()[:, None]).sum(axis=0) \
-                if len(ld) else np.zeros(P)
+            reach_d = (
+                (dp[dem_eff.index.to_numpy(dtype=int)] / dem_eff.to_numpy()[:, None]).sum(axis=0)
+                if len(ld)
+                else np.zeros(P)
+            )
             # facilities: capacity in supply units (all input rows these supplies can feed)
             k_of = inp_k[inp[lf]]
-            per_k = pd.DataFrame({"k": k_of, "row": inp[lf]}).drop_duplicates().assign(
-                per=lambda df: per[df["row"]]).groupby("k")["per"].sum()
+            per_k = (
+                pd.DataFrame({"k": k_of, "row": inp[lf]})
+                .drop_duplicates()
+                .assign(per=lambda df: per[df["row"]])
+                .groupby("k")["per"]
+                .sum()
+            )
             eff_k = pd.Series(safe_eff[lf]).groupby(k_of).min()
             q_k = pd.DataFrame({"k": k_of, "s": src[lf]}).drop_duplicates()
             ks = per_k.index.to_numpy(dtype=int)
@@ -722,8 +926,18 @@ class AllocationModel:
         if names:
             bld.add_rows(names, np.concatenate(rows), np.concatenate(cols), np.concatenate(vals), np.array(rhs), INF)
 
-    def _facility_link_bounds(self, bld: _Builder, X: np.ndarray, Z: np.ndarray, hi: np.ndarray, eff: np.ndarray,
-                              src: np.ndarray, dem: np.ndarray, inp: np.ndarray, snd: np.ndarray) -> None:
+    def _facility_link_bounds(
+        self,
+        bld: _Builder,
+        X: np.ndarray,
+        Z: np.ndarray,
+        hi: np.ndarray,
+        eff: np.ndarray,
+        src: np.ndarray,
+        dem: np.ndarray,
+        inp: np.ndarray,
+        snd: np.ndarray,
+    ) -> None:
         """``x[l,p] <= B[l,p] z[k]`` for every link into or out of an option with a binary z."""
         d = self.data
         L, P = X.shape
@@ -744,8 +958,11 @@ class AllocationModel:
         parts = []
         if len(d.inputs):
             inp_k = d.inputs["option"].map(opt_pos).to_numpy(dtype=int)
-            per = np.where(passthrough[inp_k], 1.0 / np.maximum(d.inputs["tpu"].to_numpy(dtype=float), 1e-12),
-                           d.inputs["per_unit"].to_numpy(dtype=float))
+            per = np.where(
+                passthrough[inp_k],
+                1.0 / np.maximum(d.inputs["tpu"].to_numpy(dtype=float), 1e-12),
+                d.inputs["per_unit"].to_numpy(dtype=float),
+            )
             i = np.flatnonzero(inp >= 0)
             k = inp_k[inp[i]]
             b = hi[k] * (per[inp[i]] / np.maximum(eff[i], 1e-12))[:, None]
@@ -753,8 +970,12 @@ class AllocationModel:
         if len(d.senders):
             snd_k = d.senders["option"].map(opt_pos).to_numpy(dtype=int)
             tpu_of = dict(zip(d.inputs["option"] + ">" + d.inputs["resource"], d.inputs["tpu"]))
-            per = np.array([1.0 / max(tpu_of.get(f"{o}>{r}", 1.0), 1e-12) if passthrough[k] else pu
-                            for o, r, k, pu in zip(d.senders["option"], d.senders["resource"], snd_k, d.senders["per_unit"])])
+            per = np.array(
+                [
+                    1.0 / max(tpu_of.get(f"{o}>{r}", 1.0), 1e-12) if passthrough[k] else pu
+                    for o, r, k, pu in zip(d.senders["option"], d.senders["resource"], snd_k, d.senders["per_unit"])
+                ]
+            )
             i = np.flatnonzero(snd >= 0)
             k = snd_k[snd[i]]
             parts.append((i, k, hi[k] * per[snd[i]][:, None]))
@@ -765,10 +986,14 @@ class AllocationModel:
                 continue
             b = np.where(np.isfinite(b), b, BIG_M_FALLBACK)
             n = len(i) * P
-            bld.add_rows([f"{name}_{l}_{p}" for l in i for p in range(P)],
-                         np.concatenate([np.arange(n), np.arange(n)]),
-                         np.concatenate([X[i].ravel(), np.repeat(Z[k], P)]),
-                         np.concatenate([np.ones(n), -b.ravel()]), -INF, 0.0)
+            bld.add_rows(
+                [f"{name}_{l}_{p}" for l in i for p in range(P)],
+                np.concatenate([np.arange(n), np.arange(n)]),
+                np.concatenate([X[i].ravel(), np.repeat(Z[k], P)]),
+                np.concatenate([np.ones(n), -b.ravel()]),
+                -INF,
+                0.0,
+            )
 
     # -- solving ------------------------------------------------------------------
     @staticmethod
@@ -806,8 +1031,13 @@ class AllocationModel:
             self._highs_options(h)
         t1 = time.perf_counter()
         if is_mip and self._zbin and self.warm_start:
-            start = _site_warm_start(self.arrays, self.objective_vector(), self._zbin, self.data.options,
-                                     WARM_START_SHARE * self.time_limit_s)
+            start = _site_warm_start(
+                self.arrays,
+                self.objective_vector(),
+                self._zbin,
+                self.data.options,
+                WARM_START_SHARE * self.time_limit_s,
+            )
             if start is not None:
                 h.setSolution(len(start[0]), start[0], start[1])
             h.setOptionValue("time_limit", max(self.time_limit_s - (time.perf_counter() - t1), 0.01))
@@ -843,9 +1073,10 @@ class AllocationModel:
             con.pi = pi
             slack = con.constant + act
             con.slack = -slack if con.sense == pulp.LpConstraintLE else slack
-        status = {"optimal": (pulp.LpStatusOptimal, pulp.LpSolutionOptimal),
-                  "time_limit": (pulp.LpStatusOptimal, pulp.LpSolutionIntegerFeasible)}.get(
-                      self._status or "optimal", (pulp.LpStatusOptimal, pulp.LpSolutionOptimal))
+        status = {
+            "optimal": (pulp.LpStatusOptimal, pulp.LpSolutionOptimal),
+            "time_limit": (pulp.LpStatusOptimal, pulp.LpSolutionIntegerFeasible),
+        }.get(self._status or "optimal", (pulp.LpStatusOptimal, pulp.LpSolutionOptimal))
         prob.assignStatus(*status)
         prob.solverModel = self._highs
 
@@ -854,14 +1085,20 @@ class AllocationModel:
         prob = self.prob
         t0 = time.perf_counter()
         if self.solver == "highs":
-            solver = pulp.HiGHS(msg=self.msg, timeLimit=self.time_limit_s, gapRel=self.gap,
-                                random_seed=self.seed, output_flag=self.msg)
+            solver = pulp.HiGHS(
+                msg=self.msg, timeLimit=self.time_limit_s, gapRel=self.gap, random_seed=self.seed, output_flag=self.msg
+            )
         else:
             # CBC's integer preprocessing returns a wrong "optimal" on models with general
             # integer trips (seen on tests/fixtures/tiny: 111,800 instead of 60,530, while its
             # own LP relaxation is 59,609), so it is switched off.
-            solver = pulp.PULP_CBC_CMD(msg=self.msg, timeLimit=self.time_limit_s, gapRel=self.gap,
-                                       threads=self.threads, options=[f"randomSeed {self.seed + 1}", "preprocess off"])
+            solver = pulp.PULP_CBC_CMD(
+                msg=self.msg,
+                timeLimit=self.time_limit_s,
+                gapRel=self.gap,
+                threads=self.threads,
+                options=[f"randomSeed {self.seed + 1}", "preprocess off"],
+            )
         try:
             with quiet_stdout(not self.msg):
                 prob.solve(solver)
@@ -898,11 +1135,26 @@ class AllocationModel:
         if ms in (S.kInfeasible,):
             return "infeasible", None, None, "infeasible"
         if ms in (S.kUnbounded, S.kUnboundedOrInfeasible):
-            return "unbounded", None, None, "unbounded: some cost can decrease without limit (check negative prices and gate fees)"
+            return (
+                "unbounded",
+                None,
+                None,
+                "unbounded: some cost can decrease without limit (check negative prices and gate fees)",
+            )
         if ms in (S.kTimeLimit, S.kIterationLimit, S.kInterrupt):
             if has_solution:
-                return "time_limit", bound, gap, f"time limit of {self.time_limit_s:g} s reached; best solution within gap {gap:.2%}"
-            return "not_solved", None, None, f"time limit of {self.time_limit_s:g} s reached before any solution was found"
+                return (
+                    "time_limit",
+                    bound,
+                    gap,
+                    f"time limit of {self.time_limit_s:g} s reached; best solution within gap {gap:.2%}",
+                )
+            return (
+                "not_solved",
+                None,
+                None,
+                f"time limit of {self.time_limit_s:g} s reached before any solution was found",
+            )
         return "error", None, None, f"HiGHS status: {h.modelStatusToString(ms)}"
 
     def _cbc_status(self, is_mip: bool) -> tuple[Status, float | None, float | None, str]:
@@ -911,12 +1163,22 @@ class AllocationModel:
         if st == pulp.LpStatusInfeasible:
             return "infeasible", None, None, "infeasible"
         if st == pulp.LpStatusUnbounded:
-            return "unbounded", None, None, "unbounded: some cost can decrease without limit (check negative prices and gate fees)"
+            return (
+                "unbounded",
+                None,
+                None,
+                "unbounded: some cost can decrease without limit (check negative prices and gate fees)",
+            )
         if st == pulp.LpStatusOptimal and sol == pulp.LpSolutionOptimal:
             obj = pulp.value(prob.objective) or 0.0
             return "optimal", (None if is_mip else obj), (None if is_mip else 0.0), "optimal"
         if sol == pulp.LpSolutionIntegerFeasible:
-            return "time_limit", None, None, f"time limit of {self.time_limit_s:g} s reached; CBC returned its best solution (gap not reported)"
+            return (
+                "time_limit",
+                None,
+                None,
+                f"time limit of {self.time_limit_s:g} s reached; CBC returned its best solution (gap not reported)",
+            )
         return "not_solved", None, None, f"CBC status: {pulp.LpStatus[st]}"
 
     def least_co2_t(self) -> float | None:
@@ -924,9 +1186,19 @@ class AllocationModel:
         assert self.arrays is not None
         arrays = self.arrays
         keep = np.array([n != "co2_cap" for n in arrays.row_names], dtype=bool)
-        relaxed = _Arrays(arrays.lower, arrays.upper, arrays.co2, arrays.co2, np.zeros_like(arrays.integer),
-                          arrays.col_names, arrays.matrix[keep], arrays.row_lower[keep], arrays.row_upper[keep],
-                          [n for n, k in zip(arrays.row_names, keep) if k], arrays.blocks)
+        relaxed = _Arrays(
+            arrays.lower,
+            arrays.upper,
+            arrays.co2,
+            arrays.co2,
+            np.zeros_like(arrays.integer),
+            arrays.col_names,
+            arrays.matrix[keep],
+            arrays.row_lower[keep],
+            arrays.row_upper[keep],
+            [n for n, k in zip(arrays.row_names, keep) if k],
+            arrays.blocks,
+        )
         import highspy
 
         with quiet_stdout(True):
@@ -947,8 +1219,9 @@ class AllocationModel:
 # ---------------------------------------------------------------------------------------
 # arrays -> solvers
 # ---------------------------------------------------------------------------------------
-def _site_warm_start(arrays: _Arrays, cost: np.ndarray, zbin: dict[int, int], options: pd.DataFrame,
-                     budget_s: float) -> tuple[np.ndarray, np.ndarray] | None:
+def _site_warm_start(
+    arrays: _Arrays, cost: np.ndarray, zbin: dict[int, int], options: pd.DataFrame, budget_s: float
+) -> tuple[np.ndarray, np.ndarray] | None:
     """A site choice for the solver's first incumbent: ``(z columns, 0/1 values)`` or None.
 
     The LP relaxation's site binaries are rounded at 0.5 (in decreasing order), then a
@@ -960,8 +1233,19 @@ def _site_warm_start(arrays: _Arrays, cost: np.ndarray, zbin: dict[int, int], op
     import highspy
 
     t0 = time.perf_counter()
-    relaxed = _Arrays(arrays.lower, arrays.upper, cost, arrays.co2, np.zeros_like(arrays.integer), arrays.col_names,
-                      arrays.matrix, arrays.row_lower, arrays.row_upper, arrays.row_names, arrays.blocks)
+    relaxed = _Arrays(
+        arrays.lower,
+        arrays.upper,
+        cost,
+        arrays.co2,
+        np.zeros_like(arrays.integer),
+        arrays.col_names,
+        arrays.matrix,
+        arrays.row_lower,
+        arrays.row_upper,
+        arrays.row_names,
+        arrays.blocks,
+    )
     with quiet_stdout(True):
         h = _highs_model(relaxed, cost)
     h.setOptionValue("output_flag", False)
@@ -988,8 +1272,16 @@ def _site_warm_start(arrays: _Arrays, cost: np.ndarray, zbin: dict[int, int], op
     improved = True
     while improved and time.perf_counter() - t0 < budget_s:
         improved = False
-        moves = [current | {j} for j in candidates if j not in current] + [current - {i} for i in current] + \
-            [(current - {i}) | {j} for i in current for j in candidates if j not in current and facility[i] == facility[j]]
+        moves = (
+            [current | {j} for j in candidates if j not in current]
+            + [current - {i} for i in current]
+            + [
+                (current - {i}) | {j}
+                for i in current
+                for j in candidates
+                if j not in current and facility[i] == facility[j]
+            ]
+        )
         for chosen in moves:
             if time.perf_counter() - t0 >= budget_s:
                 break
@@ -1005,9 +1297,19 @@ def _site_warm_start(arrays: _Arrays, cost: np.ndarray, zbin: dict[int, int], op
 def _with_row(arrays: _Arrays, name: str, coefs: np.ndarray, lower: float, upper: float) -> _Arrays:
     row = sp.csr_matrix(coefs.reshape(1, -1))
     row.eliminate_zeros()
-    return _Arrays(arrays.lower, arrays.upper, arrays.cost, arrays.co2, arrays.integer, arrays.col_names,
-                   sp.vstack([arrays.matrix, row], format="csr"), np.append(arrays.row_lower, lower),
-                   np.append(arrays.row_upper, upper), arrays.row_names + [name], arrays.blocks)
+    return _Arrays(
+        arrays.lower,
+        arrays.upper,
+        arrays.cost,
+        arrays.co2,
+        arrays.integer,
+        arrays.col_names,
+        sp.vstack([arrays.matrix, row], format="csr"),
+        np.append(arrays.row_lower, lower),
+        np.append(arrays.row_upper, upper),
+        arrays.row_names + [name],
+        arrays.blocks,
+    )
 
 
 def _highs_model(arrays: _Arrays, cost: np.ndarray) -> Any:
@@ -1029,8 +1331,9 @@ def _highs_model(arrays: _Arrays, cost: np.ndarray) -> Any:
     lp.a_matrix_.index_ = csc.indices.astype(np.int32)
     lp.a_matrix_.value_ = csc.data.astype(float)
     if arrays.integer.any():
-        lp.integrality_ = [highspy.HighsVarType.kInteger if i else highspy.HighsVarType.kContinuous
-                           for i in arrays.integer.tolist()]
+        lp.integrality_ = [
+            highspy.HighsVarType.kInteger if i else highspy.HighsVarType.kContinuous for i in arrays.integer.tolist()
+        ]
     h = highspy.Highs()
     h.setOptionValue("output_flag", False)
     h.passModel(lp)
@@ -1045,8 +1348,10 @@ def _to_pulp(arrays: _Arrays, cost: np.ndarray) -> pulp.LpProblem:
     cats = [pulp.LpInteger if i else pulp.LpContinuous for i in arrays.integer.tolist()]
     binary = arrays.integer & (arrays.lower == 0) & (arrays.upper == 1)
     cats = [pulp.LpBinary if b else c for b, c in zip(binary.tolist(), cats)]
-    variables = [prob.add_variable(n, lowBound=lo, upBound=up, cat=c)
-                 for n, lo, up, c in zip(arrays.col_names, lower, upper, cats)]
+    variables = [
+        prob.add_variable(n, lowBound=lo, upBound=up, cat=c)
+        for n, lo, up, c in zip(arrays.col_names, lower, upper, cats)
+    ]
     prob._symnet_columns = variables  # type: ignore[attr-defined]
     varr = np.empty(len(variables), dtype=object)
     varr[:] = variables
@@ -1112,44 +1417,109 @@ def hub_supply(scenario: Scenario, option: str, resource: str) -> Supply:
     """A synthetic supply for a hub forward, so that its fate is costed by costs.py."""
     res = scenario.catalogue.resources.get(resource)
     fate = res.default_fate if res is not None else "none"
-    return Supply(id=f"{option}>{resource}", actor=option, resource=resource, quantity=0.0,
-                  unit=res.unit if res is not None else "t", profile=[w.weight for w in scenario.periods],
-                  current_fate=fate, fate_cost=scenario.catalogue.fates[fate].cost)
+    return Supply(
+        id=f"{option}>{resource}",
+        actor=option,
+        resource=resource,
+        quantity=0.0,
+        unit=res.unit if res is not None else "t",
+        profile=[w.weight for w in scenario.periods],
+        current_fate=fate,
+        fate_cost=scenario.catalogue.fates[fate].cost,
+    )
 
 
 def _prepare(scenario: Scenario, network: SymbiosisNetwork, excluded_actors: set[str]) -> _Data:
     periods = [p.id for p in scenario.periods]
     weights = np.array([p.weight for p in scenario.periods])
     fates = scenario.catalogue.fates
-    supplies = pd.DataFrame([{
-        "id": s.id, "actor": s.actor, "resource": s.resource, "unit": s.unit, "quantity": s.quantity,
-        "profile": list(s.profile), "cost": costs.disposal_unit_cost(scenario, s),
-        "co2": costs.disposal_co2e_t_per_unit(scenario, s), "fate": s.current_fate,
-        "operation": fates[s.current_fate].operation or "", "ewc": s.ewc or "",
-    } for s in scenario.supplies if s.actor not in excluded_actors],
-        columns=["id", "actor", "resource", "unit", "quantity", "profile", "cost", "co2", "fate", "operation", "ewc"])
-    demands = pd.DataFrame([{
-        "id": d.id, "actor": d.actor, "resource": d.resource, "unit": d.unit, "quantity": d.quantity,
-        "profile": list(d.profile), "cost": costs.purchase_unit_cost(scenario, d),
-        "co2": costs.purchase_co2e_t_per_unit(scenario, d),
-    } for d in scenario.demands if d.actor not in excluded_actors],
-        columns=["id", "actor", "resource", "unit", "quantity", "profile", "cost", "co2"])
+    supplies = pd.DataFrame(
+        [
+            {
+                "id": s.id,
+                "actor": s.actor,
+                "resource": s.resource,
+                "unit": s.unit,
+                "quantity": s.quantity,
+                "profile": list(s.profile),
+                "cost": costs.disposal_unit_cost(scenario, s),
+                "co2": costs.disposal_co2e_t_per_unit(scenario, s),
+                "fate": s.current_fate,
+                "operation": fates[s.current_fate].operation or "",
+                "ewc": s.ewc or "",
+            }
+            for s in scenario.supplies
+            if s.actor not in excluded_actors
+        ],
+        columns=["id", "actor", "resource", "unit", "quantity", "profile", "cost", "co2", "fate", "operation", "ewc"],
+    )
+    demands = pd.DataFrame(
+        [
+            {
+                "id": d.id,
+                "actor": d.actor,
+                "resource": d.resource,
+                "unit": d.unit,
+                "quantity": d.quantity,
+                "profile": list(d.profile),
+                "cost": costs.purchase_unit_cost(scenario, d),
+                "co2": costs.purchase_co2e_t_per_unit(scenario, d),
+            }
+            for d in scenario.demands
+            if d.actor not in excluded_actors
+        ],
+        columns=["id", "actor", "resource", "unit", "quantity", "profile", "cost", "co2"],
+    )
     opt_rows, inp_rows = [], []
     for o in scenario.sites:
         fac = scenario.facility(o)
-        opt_rows.append({
-            "option": o.option_id, "site": o.site, "facility": o.facility, "name": o.name, "lon": o.lon, "lat": o.lat,
-            "capacity": o.capacity if o.capacity is not None else fac.capacity,
-            "fixed_cost": o.fixed_cost if o.fixed_cost is not None else fac.fixed_cost,
-            "min_throughput": fac.min_throughput, "operating_cost": fac.operating_cost,
-            "passthrough": fac.passthrough, "loss": fac.loss if fac.passthrough else 0.0, "max_count": fac.max_count,
-        })
+        opt_rows.append(
+            {
+                "option": o.option_id,
+                "site": o.site,
+                "facility": o.facility,
+                "name": o.name,
+                "lon": o.lon,
+                "lat": o.lat,
+                "capacity": o.capacity if o.capacity is not None else fac.capacity,
+                "fixed_cost": o.fixed_cost if o.fixed_cost is not None else fac.fixed_cost,
+                "min_throughput": fac.min_throughput,
+                "operating_cost": fac.operating_cost,
+                "passthrough": fac.passthrough,
+                "loss": fac.loss if fac.passthrough else 0.0,
+                "max_count": fac.max_count,
+            }
+        )
         for inp in fac.inputs:
             tpu = costs.tonnes_per_unit(scenario, inp.resource)
-            inp_rows.append({"option": o.option_id, "resource": inp.resource, "per_unit": inp.per_unit,
-                             "optional": inp.optional, "price": inp.price, "tpu": tpu if tpu > 0 else 1.0})
-    options = pd.DataFrame(opt_rows, columns=["option", "site", "facility", "name", "lon", "lat", "capacity", "fixed_cost",
-                                              "min_throughput", "operating_cost", "passthrough", "loss", "max_count"])
+            inp_rows.append(
+                {
+                    "option": o.option_id,
+                    "resource": inp.resource,
+                    "per_unit": inp.per_unit,
+                    "optional": inp.optional,
+                    "price": inp.price,
+                    "tpu": tpu if tpu > 0 else 1.0,
+                }
+            )
+    options = pd.DataFrame(
+        opt_rows,
+        columns=[
+            "option",
+            "site",
+            "facility",
+            "name",
+            "lon",
+            "lat",
+            "capacity",
+            "fixed_cost",
+            "min_throughput",
+            "operating_cost",
+            "passthrough",
+            "loss",
+            "max_count",
+        ],
+    )
     inputs = pd.DataFrame(inp_rows, columns=["option", "resource", "per_unit", "optional", "price", "tpu"])
     snd_rows = []
     for sid, opt, res, _temp in facility_senders(scenario):
@@ -1181,13 +1551,16 @@ def _orphaned(all_links: pd.DataFrame, kept: pd.DataFrame, excluded: set[str]) -
         return []
     before = set(all_links["supply"]) | set(all_links["target"])
     after = set(kept["supply"]) | set(kept["target"])
-    gone = all_links.loc[all_links["supplier_actor"].isin(excluded), "supply"].tolist() + \
-        all_links.loc[all_links["receiver_actor"].isin(excluded), "target"].tolist()
+    gone = (
+        all_links.loc[all_links["supplier_actor"].isin(excluded), "supply"].tolist()
+        + all_links.loc[all_links["receiver_actor"].isin(excluded), "target"].tolist()
+    )
     return sorted(before - after - set(gone))
 
 
-def _index_links(links: pd.DataFrame, supplies: pd.DataFrame, demands: pd.DataFrame, inputs: pd.DataFrame,
-                 senders: pd.DataFrame) -> pd.DataFrame:
+def _index_links(
+    links: pd.DataFrame, supplies: pd.DataFrame, demands: pd.DataFrame, inputs: pd.DataFrame, senders: pd.DataFrame
+) -> pd.DataFrame:
     def code(values: pd.Series, keys: pd.Series) -> np.ndarray:
         mapping = pd.Series(np.arange(len(keys)), index=pd.Index(keys))
         return values.map(mapping).fillna(-1).to_numpy(dtype=int)
@@ -1202,8 +1575,9 @@ def _index_links(links: pd.DataFrame, supplies: pd.DataFrame, demands: pd.DataFr
     ).pipe(lambda df: df.loc[(df["dem_idx"] >= 0) | (df["inp_idx"] >= 0)].reset_index(drop=True))
 
 
-def _throughput_bounds(links: pd.DataFrame, options: pd.DataFrame, inputs: pd.DataFrame, senders: pd.DataFrame,
-                       supplies: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+def _throughput_bounds(
+    links: pd.DataFrame, options: pd.DataFrame, inputs: pd.DataFrame, senders: pd.DataFrame, supplies: pd.DataFrame
+) -> tuple[np.ndarray, np.ndarray]:
     """Annual bounds derived from the data: per option, its throughput (capacity, and what
     its required inputs can reach, iterated for chains; a hub's in tonnes), and per sender,
     its annual output. Only an uncapped converter whose required inputs can all be bought
@@ -1229,8 +1603,11 @@ def _throughput_bounds(links: pd.DataFrame, options: pd.DataFrame, inputs: pd.Da
     snd_bound = np.full(len(senders), INF)
     m = inp >= 0
     for _ in range(4):
-        link_up = np.where(src >= 0, q[np.clip(src, 0, None)] if len(q) else INF,
-                           snd_bound[np.clip(snd, 0, None)] if len(snd_bound) else INF)
+        link_up = np.where(
+            src >= 0,
+            q[np.clip(src, 0, None)] if len(q) else INF,
+            snd_bound[np.clip(snd, 0, None)] if len(snd_bound) else INF,
+        )
         reach = np.zeros(len(inputs))
         np.add.at(reach, inp[m], link_up[m] * eff[m])
         reach = np.where(buyable, INF, reach)
@@ -1253,16 +1630,23 @@ def _throughput_bounds(links: pd.DataFrame, options: pd.DataFrame, inputs: pd.Da
     return bound, snd_bound
 
 
-def _link_bounds(links: pd.DataFrame, supplies: pd.DataFrame, demands: pd.DataFrame, senders: pd.DataFrame,
-                 options: pd.DataFrame, inputs: pd.DataFrame) -> np.ndarray:
+def _link_bounds(
+    links: pd.DataFrame,
+    supplies: pd.DataFrame,
+    demands: pd.DataFrame,
+    senders: pd.DataFrame,
+    options: pd.DataFrame,
+    inputs: pd.DataFrame,
+) -> np.ndarray:
     """Largest possible annual flow per link (supply units): what its supplier can send,
     its demand can take, and its receiving facility can process."""
     q = supplies["quantity"].to_numpy(dtype=float)
     qd = demands["quantity"].to_numpy(dtype=float)
     src, snd, dem, inp = (links[c].to_numpy() for c in ("src_idx", "snd_idx", "dem_idx", "inp_idx"))
     snd_up = senders["bound"].to_numpy(dtype=float)
-    up = np.where(src >= 0, q[np.clip(src, 0, None)] if len(q) else INF,
-                  snd_up[np.clip(snd, 0, None)] if len(snd_up) else INF)
+    up = np.where(
+        src >= 0, q[np.clip(src, 0, None)] if len(q) else INF, snd_up[np.clip(snd, 0, None)] if len(snd_up) else INF
+    )
     eff = np.maximum((links["factor"] * (1 - links["loss"])).to_numpy(dtype=float), 1e-12)
     dem_up = np.where(dem >= 0, (qd[np.clip(dem, 0, None)] if len(qd) else INF) / eff, INF)
     if len(inputs):

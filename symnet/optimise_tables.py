@@ -17,8 +17,24 @@ if TYPE_CHECKING:
     from symnet.optimise import AllocationModel
 
 TOL = 1e-6
-FLOW_COLUMNS = ["link", "period", "supplier", "supplier_name", "receiver", "receiver_name", "supply", "target",
-                "resource", "quantity", "unit", "distance_m", "method", "mode", "cost", "tonne_km"]
+FLOW_COLUMNS = [
+    "link",
+    "period",
+    "supplier",
+    "supplier_name",
+    "receiver",
+    "receiver_name",
+    "supply",
+    "target",
+    "resource",
+    "quantity",
+    "unit",
+    "distance_m",
+    "method",
+    "mode",
+    "cost",
+    "tonne_km",
+]
 DISPOSAL_COLUMNS = ["supply", "actor", "resource", "period", "quantity", "unit", "fate", "operation", "cost", "origin"]
 PURCHASE_COLUMNS = ["demand", "actor", "resource", "period", "quantity", "unit", "cost", "kind"]
 SITE_COLUMNS = ["option", "site", "facility", "name", "lon", "lat", "opened", "throughput", "capacity", "fixed_cost"]
@@ -64,18 +80,32 @@ def fill_tables(model: AllocationModel, result: Result, solved: bool) -> None:
     coef = model.arrays.cost[model.arrays.blocks["x"][:, 0]] if L else np.zeros(0)
     variable = coef * qty
     result.links = links.reindex(columns=LINK_COLUMNS).assign(
-        quantity=qty, used=used, cost=variable + trip_paid + fixed, trips=trips,
-        truck_km=trips * links["truck_km_per_trip"].to_numpy(dtype=float))
+        quantity=qty,
+        used=used,
+        cost=variable + trip_paid + fixed,
+        trips=trips,
+        truck_km=trips * links["truck_km_per_trip"].to_numpy(dtype=float),
+    )
     result.flows = _flows(model, x, qty, coef, trip_paid + fixed)
     result.disposal = _disposal(model, solved)
     result.purchases = _purchases(model, solved)
     result.sites = _sites(model, solved)
-    gone = net.links.loc[net.links["supplier_actor"].isin(model.excluded_actors)
-                         | net.links["receiver_actor"].isin(model.excluded_actors)]
-    extra = pd.DataFrame({"supply": gone["supply"].to_numpy(), "target": gone["target"].to_numpy(),
-                          "resource": gone["resource"].to_numpy(), "rule": "excluded_actor",
-                          "detail": "an actor of this pair is excluded from the run"})
-    result.excluded = pd.concat([net.excluded, extra], ignore_index=True)[EXCLUDED_COLUMNS] if len(extra) else net.excluded.copy()
+    gone = net.links.loc[
+        net.links["supplier_actor"].isin(model.excluded_actors)
+        | net.links["receiver_actor"].isin(model.excluded_actors)
+    ]
+    extra = pd.DataFrame(
+        {
+            "supply": gone["supply"].to_numpy(),
+            "target": gone["target"].to_numpy(),
+            "resource": gone["resource"].to_numpy(),
+            "rule": "excluded_actor",
+            "detail": "an actor of this pair is excluded from the run",
+        }
+    )
+    result.excluded = (
+        pd.concat([net.excluded, extra], ignore_index=True)[EXCLUDED_COLUMNS] if len(extra) else net.excluded.copy()
+    )
     if d.orphaned:
         result.message += f"; orphaned by the excluded actors: {', '.join(d.orphaned)}"
 
@@ -94,16 +124,26 @@ def _flows(model: AllocationModel, x: np.ndarray, qty: np.ndarray, coef: np.ndar
     share = q / np.maximum(qty[li], TOL)
     tpu = sel["resource"].map(lambda r: costs.tonnes_per_unit(model.scenario, r)).to_numpy(dtype=float)
     dist = sel["distance_m"].to_numpy(dtype=float)
-    return pd.DataFrame({
-        "link": sel["link"].to_numpy(), "period": np.array(d.periods, dtype=object)[pi],
-        "supplier": sel["source_node"].to_numpy(), "supplier_name": sel["source_node"].map(names).to_numpy(),
-        "receiver": sel["target_node"].to_numpy(), "receiver_name": sel["target_node"].map(names).to_numpy(),
-        "supply": sel["supply"].to_numpy(), "target": sel["target"].to_numpy(), "resource": sel["resource"].to_numpy(),
-        "quantity": q, "unit": [_unit(model, r) for r in sel["resource"]], "distance_m": dist,
-        "method": sel["method"].to_numpy(), "mode": sel["mode"].to_numpy(),
-        "cost": coef[li] * q + lump[li] * share,
-        "tonne_km": np.where(sel["mode"].to_numpy() == "road", q * tpu * dist / 1000.0, 0.0),
-    })
+    return pd.DataFrame(
+        {
+            "link": sel["link"].to_numpy(),
+            "period": np.array(d.periods, dtype=object)[pi],
+            "supplier": sel["source_node"].to_numpy(),
+            "supplier_name": sel["source_node"].map(names).to_numpy(),
+            "receiver": sel["target_node"].to_numpy(),
+            "receiver_name": sel["target_node"].map(names).to_numpy(),
+            "supply": sel["supply"].to_numpy(),
+            "target": sel["target"].to_numpy(),
+            "resource": sel["resource"].to_numpy(),
+            "quantity": q,
+            "unit": [_unit(model, r) for r in sel["resource"]],
+            "distance_m": dist,
+            "method": sel["method"].to_numpy(),
+            "mode": sel["mode"].to_numpy(),
+            "cost": coef[li] * q + lump[li] * share,
+            "tonne_km": np.where(sel["mode"].to_numpy() == "road", q * tpu * dist / 1000.0, 0.0),
+        }
+    )
 
 
 def _disposal(model: AllocationModel, solved: bool) -> pd.DataFrame:
@@ -114,14 +154,37 @@ def _disposal(model: AllocationModel, solved: bool) -> pd.DataFrame:
         u = model.values("u")
         for s, p in zip(*np.nonzero(u > TOL)):
             row = d.supplies.iloc[s]
-            frames.append((row["id"], row["actor"], row["resource"], d.periods[p], u[s, p], row["unit"], row["fate"],
-                           row["operation"], row["cost"] * u[s, p], "supply"))
+            frames.append(
+                (
+                    row["id"],
+                    row["actor"],
+                    row["resource"],
+                    d.periods[p],
+                    u[s, p],
+                    row["unit"],
+                    row["fate"],
+                    row["operation"],
+                    row["cost"] * u[s, p],
+                    "supply",
+                )
+            )
         w = model.values("w")
         for o, p in zip(*np.nonzero(w > TOL)):
             row = d.senders.iloc[o]
-            frames.append((row["sender"], row["option"], row["resource"], d.periods[p], w[o, p],
-                           _unit(model, row["resource"]), row["fate"], fates[row["fate"]].operation or "",
-                           -row["price"] * w[o, p], "facility"))
+            frames.append(
+                (
+                    row["sender"],
+                    row["option"],
+                    row["resource"],
+                    d.periods[p],
+                    w[o, p],
+                    _unit(model, row["resource"]),
+                    row["fate"],
+                    fates[row["fate"]].operation or "",
+                    -row["price"] * w[o, p],
+                    "facility",
+                )
+            )
     return pd.DataFrame(frames, columns=DISPOSAL_COLUMNS)
 
 
@@ -132,13 +195,34 @@ def _purchases(model: AllocationModel, solved: bool) -> pd.DataFrame:
         b = model.values("b")
         for j, p in zip(*np.nonzero(b > TOL)):
             row = d.demands.iloc[j]
-            rows.append((row["id"], row["actor"], row["resource"], d.periods[p], b[j, p], row["unit"], row["cost"] * b[j, p], "demand"))
+            rows.append(
+                (
+                    row["id"],
+                    row["actor"],
+                    row["resource"],
+                    d.periods[p],
+                    b[j, p],
+                    row["unit"],
+                    row["cost"] * b[j, p],
+                    "demand",
+                )
+            )
         bf = model.values("bf")
         bf_rows = np.flatnonzero(d.inputs["price"].to_numpy(dtype=float) > 0)
         for r, p in zip(*np.nonzero(bf > TOL)):
             row = d.inputs.iloc[bf_rows[r]]
-            rows.append((f"{row['option']}#{row['resource']}", row["option"], row["resource"], d.periods[p], bf[r, p],
-                         _unit(model, row["resource"]), row["price"] * bf[r, p], "facility_input"))
+            rows.append(
+                (
+                    f"{row['option']}#{row['resource']}",
+                    row["option"],
+                    row["resource"],
+                    d.periods[p],
+                    bf[r, p],
+                    _unit(model, row["resource"]),
+                    row["price"] * bf[r, p],
+                    "facility_input",
+                )
+            )
     return pd.DataFrame(rows, columns=PURCHASE_COLUMNS)
 
 
@@ -147,11 +231,20 @@ def _sites(model: AllocationModel, solved: bool) -> pd.DataFrame:
     opts = d.options
     v = model.values("v") if solved else np.zeros((len(opts), len(d.periods)))
     opened = (np.round(model.values("z")) > 0.5) if solved else np.zeros(len(opts), dtype=bool)
-    return pd.DataFrame({
-        "option": opts["option"], "site": opts["site"], "facility": opts["facility"], "name": opts["name"],
-        "lon": opts["lon"], "lat": opts["lat"], "opened": opened, "throughput": v.sum(axis=1),
-        "capacity": opts["capacity"], "fixed_cost": opts["fixed_cost"],
-    }).reindex(columns=SITE_COLUMNS)
+    return pd.DataFrame(
+        {
+            "option": opts["option"],
+            "site": opts["site"],
+            "facility": opts["facility"],
+            "name": opts["name"],
+            "lon": opts["lon"],
+            "lat": opts["lat"],
+            "opened": opened,
+            "throughput": v.sum(axis=1),
+            "capacity": opts["capacity"],
+            "fixed_cost": opts["fixed_cost"],
+        }
+    ).reindex(columns=SITE_COLUMNS)
 
 
 # ---------------------------------------------------------------------------------------
@@ -175,17 +268,22 @@ def structural_reasons(model: AllocationModel) -> list[str]:
         limit = group["max_count"].iat[0]
         forced = sorted(set(group["option"]) & opened)
         if limit is not None and not pd.isna(limit) and len(forced) > limit:
-            reasons.append(f"{len(forced)} {fac} options are forced open ({', '.join(forced)}), above its max_count of {int(limit)}")
+            reasons.append(
+                f"{len(forced)} {fac} options are forced open ({', '.join(forced)}), above its max_count of {int(limit)}"
+            )
     upper, min_vol = d.links["U"].to_numpy(), d.links["min_volume"].to_numpy()
     for i, val in model._yfixed.items():
         if val > 0.5 and min_vol[i] > upper[i] + TOL:
-            reasons.append(f"link {d.links['link'].iat[i]} is fixed in use but can carry at most {_fmt(upper[i])} "
-                           f"per year, below its minimum volume of {_fmt(min_vol[i])}")
+            reasons.append(
+                f"link {d.links['link'].iat[i]} is fixed in use but can carry at most {_fmt(upper[i])} "
+                f"per year, below its minimum volume of {_fmt(min_vol[i])}"
+            )
     if model.co2_cap_t is not None:
         least = _least_co2(model)
         if least is not None and least > model.co2_cap_t + 1e-6:
-            reasons.append(f"the CO2 cap of {_fmt(model.co2_cap_t)} t/yr is below the least achievable "
-                           f"{_fmt(least)} t CO2e/yr")
+            reasons.append(
+                f"the CO2 cap of {_fmt(model.co2_cap_t)} t/yr is below the least achievable {_fmt(least)} t CO2e/yr"
+            )
     return reasons
 
 
@@ -232,14 +330,18 @@ def _site_reach_reasons(model: AllocationModel, opened: set[str]) -> list[str]:
             reach_cap = np.minimum(reach, cap * W) if math.isfinite(cap) else reach
             unit = "t" if passthrough else _unit(model, res.split(" + ")[0])
             if reach_cap.sum() * per_unit < mint * per_unit - TOL:
-                out.append(f"site {opt} is forced open but can receive at most {_fmt(reach.sum() * per_unit)} {unit}/yr "
-                           f"of {res}, below its minimum throughput of {_fmt(mint * per_unit)} {unit}/yr")
+                out.append(
+                    f"site {opt} is forced open but can receive at most {_fmt(reach.sum() * per_unit)} {unit}/yr "
+                    f"of {res}, below its minimum throughput of {_fmt(mint * per_unit)} {unit}/yr"
+                )
                 continue
             for p, pid in enumerate(d.periods):
                 if reach_cap[p] < mint * W[p] - TOL:
-                    out.append(f"site {opt} is forced open but can receive at most {_fmt(reach[p] * per_unit)} {unit} "
-                               f"of {res} in period {pid}, below its minimum throughput of "
-                               f"{_fmt(mint * W[p] * per_unit)} {unit} for that period")
+                    out.append(
+                        f"site {opt} is forced open but can receive at most {_fmt(reach[p] * per_unit)} {unit} "
+                        f"of {res} in period {pid}, below its minimum throughput of "
+                        f"{_fmt(mint * W[p] * per_unit)} {unit} for that period"
+                    )
                     break
     return out
 

@@ -37,9 +37,9 @@ from __future__ import annotations
 import math
 import os
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from typing import Any, Iterator, TypeVar
+from typing import Any, TypeVar
 
 from symnet.errors import InputError, Problem
 
@@ -71,8 +71,16 @@ def check_workers(workers: int | None) -> None:
 def check_chunk_size(chunk_size: int | None) -> None:
     """Raise :class:`InputError` for a chunk size below 1."""
     if chunk_size is not None and chunk_size < 1:
-        raise InputError([Problem("chunk_size", None, "chunk_size",
-                                  f"got {chunk_size}; expected a whole number of items per task >= 1")])
+        raise InputError(
+            [
+                Problem(
+                    "chunk_size",
+                    None,
+                    "chunk_size",
+                    f"got {chunk_size}; expected a whole number of items per task >= 1",
+                )
+            ]
+        )
 
 
 def chunk_bounds(n_items: int, chunk_size: int) -> list[tuple[int, int]]:
@@ -179,8 +187,10 @@ def warm_workers(client: Any) -> list[bool]:
     list of bool
         :func:`warm_up`'s result per worker (workers sorted by address).
     """
-    futures = [client.submit(warm_up, workers=[address], allow_other_workers=False, pure=False)
-               for address in sorted(client.nthreads())]
+    futures = [
+        client.submit(warm_up, workers=[address], allow_other_workers=False, pure=False)
+        for address in sorted(client.nthreads())
+    ]
     return client.gather(futures)
 
 
@@ -199,17 +209,30 @@ def dask_client(workers: int | None = None, scheduler: str | None = None) -> Ite
         try:
             client = Client(scheduler, timeout="20s")
         except OSError as exc:
-            raise InputError([Problem("--scheduler", None, "scheduler",
-                                      f"cannot reach the Dask scheduler at '{scheduler}' ({exc}); "
-                                      "expected the address of a running scheduler such as tcp://HOST:8786")]) from None
+            raise InputError(
+                [
+                    Problem(
+                        "--scheduler",
+                        None,
+                        "scheduler",
+                        f"cannot reach the Dask scheduler at '{scheduler}' ({exc}); "
+                        "expected the address of a running scheduler such as tcp://HOST:8786",
+                    )
+                ]
+            ) from None
         try:
             warm_workers(client)
             yield client
         finally:
             client.close()
         return
-    cluster = LocalCluster(n_workers=workers or default_workers(), threads_per_worker=1, processes=True,
-                           host="127.0.0.1", dashboard_address=None)
+    cluster = LocalCluster(
+        n_workers=workers or default_workers(),
+        threads_per_worker=1,
+        processes=True,
+        host="127.0.0.1",
+        dashboard_address=None,
+    )
     client = Client(cluster)
     try:
         warm_workers(client)
@@ -226,9 +249,18 @@ def _progress(total: int, desc: str, enabled: bool | None) -> Any:
     return tqdm(total=total, desc=desc, unit="run", disable=None if enabled is None else not enabled, leave=False)
 
 
-def run_tasks(func: Callable[[S, T], R], items: Sequence[T], *, shared: S = None, workers: int | None = None,
-              scheduler: str | None = None, client: Any = None, progress: bool | None = None,
-              desc: str = "runs", chunk_size: int | None = None) -> list[R]:
+def run_tasks(
+    func: Callable[[S, T], R],
+    items: Sequence[T],
+    *,
+    shared: S = None,
+    workers: int | None = None,
+    scheduler: str | None = None,
+    client: Any = None,
+    progress: bool | None = None,
+    desc: str = "runs",
+    chunk_size: int | None = None,
+) -> list[R]:
     """Run ``func(shared, item)`` for every item and return the results in input order.
 
     Parameters
@@ -267,7 +299,11 @@ def run_tasks(func: Callable[[S, T], R], items: Sequence[T], *, shared: S = None
     items = list(items)
     if not items:
         return []
-    if client is None and scheduler is None and (workers == 1 or (workers is None and default_workers(len(items)) == 1)):
+    if (
+        client is None
+        and scheduler is None
+        and (workers == 1 or (workers is None and default_workers(len(items)) == 1))
+    ):
         return _run_serial(func, items, shared, progress, desc)
     if client is not None:
         return _run_on(client, func, items, shared, progress, desc, chunk_size)
@@ -291,8 +327,15 @@ def _run_chunk(func: Callable[[S, T], R], shared: S, chunk: list[T]) -> list[R]:
     return [func(shared, item) for item in chunk]
 
 
-def _run_on(client: Any, func: Callable[[S, T], R], items: list[T], shared: S, progress: bool | None,
-            desc: str, chunk_size: int | None) -> list[R]:
+def _run_on(
+    client: Any,
+    func: Callable[[S, T], R],
+    items: list[T],
+    shared: S,
+    progress: bool | None,
+    desc: str,
+    chunk_size: int | None,
+) -> list[R]:
     from distributed import as_completed
 
     if chunk_size is None:

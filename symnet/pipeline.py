@@ -10,9 +10,10 @@ import contextlib
 import json
 import math
 import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any
 
 import pandas as pd
 
@@ -22,9 +23,20 @@ from symnet.result import Result
 from symnet.scenario import Scenario
 
 SUMMARY_KEYS = (
-    "status", "solver", "objective", "total_cost", "baseline_cost", "savings",
-    "landfill_diverted_t", "incineration_diverted_t", "co2e_avoided_t", "tonne_km",
-    "heat_recovered_mwh", "active_links", "opened_sites", "distance_methods",
+    "status",
+    "solver",
+    "objective",
+    "total_cost",
+    "baseline_cost",
+    "savings",
+    "landfill_diverted_t",
+    "incineration_diverted_t",
+    "co2e_avoided_t",
+    "tonne_km",
+    "heat_recovered_mwh",
+    "active_links",
+    "opened_sites",
+    "distance_methods",
 )
 
 
@@ -50,8 +62,9 @@ class RunOutput:
     warnings: list[str] = field(default_factory=list)
 
 
-def distance_source(scenario: Scenario, osm: Path | None = None, online: bool = False,
-                    cache_dir: Path | None = None) -> DistanceSource:
+def distance_source(
+    scenario: Scenario, osm: Path | None = None, online: bool = False, cache_dir: Path | None = None
+) -> DistanceSource:
     """Choose where distances come from: ``osm`` (command line) wins over the scenario's
     ``network.osm``; ``online`` downloads the region through osmnx (explicit opt-in);
     otherwise great-circle x the scenario's circuity factor, clearly labelled.
@@ -69,17 +82,34 @@ def distance_source(scenario: Scenario, osm: Path | None = None, online: bool = 
         lons = [a.lon for a in scenario.actors] + [s.lon for s in scenario.sites]
         lats = [a.lat for a in scenario.actors] + [s.lat for s in scenario.sites]
         gis_dir = (scenario.folder.parent.parent / "gis") if scenario.folder else Path("gis")
-        path = routing.download_road_graph((min(lons), min(lats), max(lons), max(lats)), buffer_m=10_000, out_dir=gis_dir)
+        path = routing.download_road_graph(
+            (min(lons), min(lats), max(lons), max(lats)), buffer_m=10_000, out_dir=gis_dir
+        )
     if path is None:
-        return DistanceSource("estimated", f"estimated: great-circle x circuity {circuity:g} (no road extract given)", circuity)
+        return DistanceSource(
+            "estimated", f"estimated: great-circle x circuity {circuity:g} (no road extract given)", circuity
+        )
     path = Path(path)
     if not path.is_file():
-        raise InputError([Problem(str(path), None, None, "road extract not found; expected an .osm, .osm.bz2 or .osm.pbf file "
-                                  "(or leave network.osm unset to estimate distances)")])
+        raise InputError(
+            [
+                Problem(
+                    str(path),
+                    None,
+                    None,
+                    "road extract not found; expected an .osm, .osm.bz2 or .osm.pbf file "
+                    "(or leave network.osm unset to estimate distances)",
+                )
+            ]
+        )
     graph = routing.load_road_graph(path, crs=scenario.config.crs, cache_dir=cache_dir)
     router = routing.Router(graph, snap_warn_m=scenario.config.network.snap_warn_m)
-    return DistanceSource("routed", f"routed on {path.name} (estimates, x{router.circuity:.2f}, where routing cannot answer)",
-                          router.circuity, router)
+    return DistanceSource(
+        "routed",
+        f"routed on {path.name} (estimates, x{router.circuity:.2f}, where routing cannot answer)",
+        router.circuity,
+        router,
+    )
 
 
 def distance_provider(source: DistanceSource) -> Callable[[pd.DataFrame, pd.DataFrame], pd.DataFrame]:
@@ -95,9 +125,16 @@ def distance_provider(source: DistanceSource) -> Callable[[pd.DataFrame, pd.Data
     return routed
 
 
-def run_scenario(scenario: Scenario, *, osm: Path | None = None, online: bool = False,
-                 solver: str | None = None, time_limit_s: float | None = None, gap: float | None = None,
-                 cache_dir: Path | None = None) -> RunOutput:
+def run_scenario(
+    scenario: Scenario,
+    *,
+    osm: Path | None = None,
+    online: bool = False,
+    solver: str | None = None,
+    time_limit_s: float | None = None,
+    gap: float | None = None,
+    cache_dir: Path | None = None,
+) -> RunOutput:
     """Run the whole pipeline on a loaded scenario and return its outputs (nothing written)."""
     import warnings
 
@@ -192,14 +229,28 @@ def check_output_dir(out_dir: Path, inputs: list[Path], force: bool) -> None:
     for p in inputs:
         p_abs = p.resolve()
         if out_abs == p_abs or p_abs.is_relative_to(out_abs) or (p_abs.is_dir() and out_abs.is_relative_to(p_abs)):
-            raise InputError([Problem(str(out_dir), None, None,
-                                      f"the output directory would overwrite or sit inside the input {p}; choose another --out")])
+            raise InputError(
+                [
+                    Problem(
+                        str(out_dir),
+                        None,
+                        None,
+                        f"the output directory would overwrite or sit inside the input {p}; choose another --out",
+                    )
+                ]
+            )
     if out_dir.exists() and not force:
         raise InputError([Problem(str(out_dir), None, None, "output directory exists; use --force to replace it")])
 
 
-def write_run(run: RunOutput, out_dir: Path, *, force: bool = False, public: bool = False,
-              extra_writers: list[Callable[[Result, Scenario, Path], None]] | None = None) -> Path:
+def write_run(
+    run: RunOutput,
+    out_dir: Path,
+    *,
+    force: bool = False,
+    public: bool = False,
+    extra_writers: list[Callable[[Result, Scenario, Path], None]] | None = None,
+) -> Path:
     """Write summary.json, flows.csv, disposal.csv (+ GIS, map and report when available)
     into ``out_dir`` atomically: everything goes to a temporary sibling directory that
     replaces ``out_dir`` only when complete."""
@@ -207,8 +258,23 @@ def write_run(run: RunOutput, out_dir: Path, *, force: bool = False, public: boo
     with staged_output_dir(out_dir, [run.scenario.folder] if run.scenario.folder else [], force) as tmp:
         r = run.result
         (tmp / "summary.json").write_text(json.dumps(summary(run), indent=2, ensure_ascii=False), "utf-8")
-        flows = r.flows if not r.flows.empty else pd.DataFrame(columns=[
-            "supplier", "receiver", "resource", "period", "quantity", "unit", "distance_m", "method", "cost"])
+        flows = (
+            r.flows
+            if not r.flows.empty
+            else pd.DataFrame(
+                columns=[
+                    "supplier",
+                    "receiver",
+                    "resource",
+                    "period",
+                    "quantity",
+                    "unit",
+                    "distance_m",
+                    "method",
+                    "cost",
+                ]
+            )
+        )
         flows.to_csv(tmp / "flows.csv", index=False)
         r.disposal.to_csv(tmp / "disposal.csv", index=False)
         r.links.to_csv(tmp / "links.csv", index=False)

@@ -52,12 +52,27 @@ from symnet.parallel import check_workers, dask_client, default_workers, run_tas
 from symnet.scenario import Scenario, load_scenario, resolve_parameter, with_parameters
 
 TOL = 1e-6
-KPI_COLUMNS = ["total_cost", "baseline_cost", "savings", "co2e_total_t", "co2e_avoided_t", "tonne_km",
-               "landfill_diverted_t", "active_links"]
+KPI_COLUMNS = [
+    "total_cost",
+    "baseline_cost",
+    "savings",
+    "co2e_total_t",
+    "co2e_avoided_t",
+    "tonne_km",
+    "landfill_diverted_t",
+    "active_links",
+]
 # parameters that change which links exist or how long they are: the network is rebuilt
 # (road distances already computed are reused from the distance table)
-NETWORK_PARAMETERS = frozenset({"network.circuity", "network.k_nearest", "economics.pipe.circuity",
-                                "economics.road.max_km", "economics.pipe.max_km"})
+NETWORK_PARAMETERS = frozenset(
+    {
+        "network.circuity",
+        "network.k_nearest",
+        "economics.pipe.circuity",
+        "economics.road.max_km",
+        "economics.pipe.max_km",
+    }
+)
 
 
 # ---------------------------------------------------------------------------------------
@@ -111,9 +126,9 @@ class Outcome:
     message: str
     objective: float | None
     kpis: dict[str, Any]
-    used: dict[str, float]                      # link id -> quantity per year
+    used: dict[str, float]  # link id -> quantity per year
     sites: dict[str, tuple[bool, float, float]]  # option -> (opened, throughput, capacity)
-    co2_t: float | None = None                   # model CO2e (the epsilon-constraint's left side)
+    co2_t: float | None = None  # model CO2e (the epsilon-constraint's left side)
 
     @property
     def ok(self) -> bool:
@@ -135,9 +150,17 @@ def evaluate(shared: Shared, variant: Variant) -> Outcome:
     from symnet.optimise import AllocationModel
 
     scenario, network = _variant_inputs(shared, variant)
-    model = AllocationModel(scenario, network, force_open=variant.force_open, force_closed=variant.force_closed,
-                            excluded_actors=variant.excluded_actors, co2_cap_t=variant.co2_cap_t,
-                            max_open=variant.max_open, objective=variant.objective, threads=shared.threads)
+    model = AllocationModel(
+        scenario,
+        network,
+        force_open=variant.force_open,
+        force_closed=variant.force_closed,
+        excluded_actors=variant.excluded_actors,
+        co2_cap_t=variant.co2_cap_t,
+        max_open=variant.max_open,
+        objective=variant.objective,
+        threads=shared.threads,
+    )
     result = model.solve()
     return _outcome(variant.label, result, model)
 
@@ -148,10 +171,14 @@ def _variant_inputs(shared: Shared, variant: Variant) -> tuple[Scenario, Symbios
     touched = {resolve_parameter(name) for name, _ in variant.params}
     if touched & NETWORK_PARAMETERS:
         circuity = scenario.config.network.circuity
-        provider = (estimated_distances(circuity) if shared.estimated
-                    else _table_then_estimate(network.distance_table, circuity))
-        network = build_network(scenario, distances=provider,
-                                distance_table=None if shared.estimated else network.distance_table)
+        provider = (
+            estimated_distances(circuity)
+            if shared.estimated
+            else _table_then_estimate(network.distance_table, circuity)
+        )
+        network = build_network(
+            scenario, distances=provider, distance_table=None if shared.estimated else network.distance_table
+        )
     elif variant.params:
         network = network.reprice(scenario)
     if variant.link_cost_delta or variant.drop_links:
@@ -172,6 +199,7 @@ def _table_then_estimate(table: pd.DataFrame, circuity: float) -> Any:
         est = estimate(origins, destinations)
         both = pd.concat([table, est], ignore_index=True)
         return both.drop_duplicates(["origin", "destination"], keep="first")
+
     return provider
 
 
@@ -182,8 +210,9 @@ def _outcome(label: str, result: Any, model: Any) -> Outcome:
     if result.ok:
         links = result.links.loc[result.links["used"]]
         used = {str(k): float(v) for k, v in zip(links["link"], links["quantity"])}
-        sites = {str(r.option): (bool(r.opened), float(r.throughput), float(r.capacity))
-                 for r in result.sites.itertuples()}
+        sites = {
+            str(r.option): (bool(r.opened), float(r.throughput), float(r.capacity)) for r in result.sites.itertuples()
+        }
         co2 = float(result.kpis.get("co2e_total_t", math.nan))
     kpis = {k: result.kpis.get(k) for k in KPI_COLUMNS + ["baseline_co2e_t", "opened_sites"]} if result.ok else {}
     return Outcome(label, result.status, result.message, result.objective, kpis, used, sites, co2)
@@ -192,8 +221,9 @@ def _outcome(label: str, result: Any, model: Any) -> Outcome:
 # ---------------------------------------------------------------------------------------
 # loading once, writing atomically
 # ---------------------------------------------------------------------------------------
-def prepare(scenario_dir: str | Path | Scenario, *, osm: Path | None = None,
-            distances: DistanceProvider | None = None) -> Shared:
+def prepare(
+    scenario_dir: str | Path | Scenario, *, osm: Path | None = None, distances: DistanceProvider | None = None
+) -> Shared:
     """Load a scenario and build its network once.
 
     Distances come from ``distances`` when given (e.g. :func:`symnet.network.table_distances`
@@ -219,8 +249,14 @@ def _staged(out: str | Path, shared: Shared, force: bool) -> Any:
     return staged_output_dir(Path(out), [folder] if folder else [], force)
 
 
-def _run(variants: Sequence[Variant], shared: Shared, workers: int | None, scheduler: str | None,
-         client: Any = None, desc: str = "variants") -> list[Outcome]:
+def _run(
+    variants: Sequence[Variant],
+    shared: Shared,
+    workers: int | None,
+    scheduler: str | None,
+    client: Any = None,
+    desc: str = "variants",
+) -> list[Outcome]:
     return run_tasks(evaluate, variants, shared=shared, workers=workers, scheduler=scheduler, client=client, desc=desc)
 
 
@@ -241,8 +277,11 @@ def _units(scenario: Scenario) -> dict[str, str]:
 
 
 def _fmt_streams(links: pd.DataFrame, used: dict[str, float], units: dict[str, str]) -> str:
-    parts = [f"{r.supply}->{r.target} {used[r.link]:.4g} {units.get(r.resource, '')}".rstrip()
-             for r in links.itertuples() if r.link in used]
+    parts = [
+        f"{r.supply}->{r.target} {used[r.link]:.4g} {units.get(r.resource, '')}".rstrip()
+        for r in links.itertuples()
+        if r.link in used
+    ]
     return "; ".join(parts)
 
 
@@ -255,9 +294,28 @@ def _figure() -> Any:
 # ---------------------------------------------------------------------------------------
 # 1. site comparison
 # ---------------------------------------------------------------------------------------
-SITE_COLUMNS = ["rank", "option", "site", "facility", "kind", "status", "net_benefit", "benefit_vs_no_site",
-                "total_cost", "baseline_cost", "streams_in", "streams_out", "throughput", "capacity",
-                "tonne_km", "co2e_avoided_t", "landfill_diverted_t", "active_links", "opened", "binding"]
+SITE_COLUMNS = [
+    "rank",
+    "option",
+    "site",
+    "facility",
+    "kind",
+    "status",
+    "net_benefit",
+    "benefit_vs_no_site",
+    "total_cost",
+    "baseline_cost",
+    "streams_in",
+    "streams_out",
+    "throughput",
+    "capacity",
+    "tonne_km",
+    "co2e_avoided_t",
+    "landfill_diverted_t",
+    "active_links",
+    "opened",
+    "binding",
+]
 
 
 TOGETHER = "together: "
@@ -278,15 +336,34 @@ def site_variants(scenario: Scenario, sites: Sequence[str] | None = None, choose
     """
     options = [o.option_id for o in scenario.sites]
     if not options:
-        raise InputError([Problem("sites.csv", None, None, "the scenario has no candidate sites to compare; "
-                                  "expected a sites.csv with at least one site option")])
+        raise InputError(
+            [
+                Problem(
+                    "sites.csv",
+                    None,
+                    None,
+                    "the scenario has no candidate sites to compare; "
+                    "expected a sites.csv with at least one site option",
+                )
+            ]
+        )
     selected = options
     if sites:
         known_sites = {o.site for o in scenario.sites}
         unknown = [s for s in sites if s not in known_sites and s not in options]
         if unknown:
-            raise InputError([Problem("--sites", None, "sites", f"unknown site '{s}'; expected one of "
-                                      f"{', '.join(sorted(known_sites))} (or an option site:facility)") for s in unknown])
+            raise InputError(
+                [
+                    Problem(
+                        "--sites",
+                        None,
+                        "sites",
+                        f"unknown site '{s}'; expected one of "
+                        f"{', '.join(sorted(known_sites))} (or an option site:facility)",
+                    )
+                    for s in unknown
+                ]
+            )
         selected = [o.option_id for o in scenario.sites if o.site in sites or o.option_id in sites]
     if choose is not None and choose < 1:
         raise InputError([Problem("--choose", None, "choose", f"got {choose}; expected a whole number >= 1")])
@@ -295,15 +372,24 @@ def site_variants(scenario: Scenario, sites: Sequence[str] | None = None, choose
     variants += [Variant(opt, force_open=frozenset({opt}), force_closed=everything - {opt}) for opt in selected]
     by_site = {o.option_id: o.site for o in scenario.sites}
     if sites and len(selected) > 1 and len({by_site[o] for o in selected}) == len(selected):
-        variants.append(Variant(TOGETHER + " + ".join(selected), force_open=frozenset(selected),
-                                force_closed=everything - set(selected)))
+        variants.append(
+            Variant(
+                TOGETHER + " + ".join(selected), force_open=frozenset(selected), force_closed=everything - set(selected)
+            )
+        )
     if choose is not None:
         variants.append(Variant(f"best {choose}", force_closed=everything - set(selected), max_open=choose))
     return variants
 
 
-def compare_sites(shared: Shared, sites: Sequence[str] | None = None, choose: int | None = None, *,
-                  workers: int | None = None, scheduler: str | None = None) -> pd.DataFrame:
+def compare_sites(
+    shared: Shared,
+    sites: Sequence[str] | None = None,
+    choose: int | None = None,
+    *,
+    workers: int | None = None,
+    scheduler: str | None = None,
+) -> pd.DataFrame:
     """Site comparison table (columns :data:`SITE_COLUMNS`), ranked by net benefit.
 
     ``net_benefit`` is the saving against the baseline (no symbiosis), currency/yr;
@@ -330,12 +416,19 @@ def compare_sites(shared: Shared, sites: Sequence[str] | None = None, choose: in
         links_out = network.links.loc[into & ~network.links["target"].isin(involved)]
         throughput = sum(o.sites.get(opt, (False, 0.0, 0.0))[1] for opt in involved)
         capacity = sum(o.sites.get(opt, (False, 0.0, math.inf))[2] for opt in involved) if involved else math.nan
-        row = {"option": v.label, "site": options[v.label].site if v.label in options else "",
-               "facility": options[v.label].facility if v.label in options else "",
-               "kind": "reference" if v.label == "no site" else (
-                   "chosen" if v.max_open is not None else ("together" if together else "forced")),
-               "streams_in": _fmt_streams(links_in, o.used, units), "streams_out": _fmt_streams(links_out, o.used, units),
-               "throughput": throughput, "capacity": capacity, "opened": ";".join(opened)}
+        row = {
+            "option": v.label,
+            "site": options[v.label].site if v.label in options else "",
+            "facility": options[v.label].facility if v.label in options else "",
+            "kind": "reference"
+            if v.label == "no site"
+            else ("chosen" if v.max_open is not None else ("together" if together else "forced")),
+            "streams_in": _fmt_streams(links_in, o.used, units),
+            "streams_out": _fmt_streams(links_out, o.used, units),
+            "throughput": throughput,
+            "capacity": capacity,
+            "opened": ";".join(opened),
+        }
         row.update(_kpi_row(o))
         row["net_benefit"] = row.pop("savings")
         row["benefit_vs_no_site"] = row["net_benefit"] - no_site if o.ok else math.nan
@@ -370,16 +463,25 @@ def _bar_chart(table: pd.DataFrame, path: Path, currency: str) -> None:
     fig = _figure()
     ax = fig.add_subplot()
     values = table["net_benefit"].fillna(0.0).to_numpy()
-    ax.barh(table["option"].astype(str).to_numpy()[::-1], values[::-1],
-            color=["#2a9d8f" if v >= 0 else "#e76f51" for v in values[::-1]])
+    ax.barh(
+        table["option"].astype(str).to_numpy()[::-1],
+        values[::-1],
+        color=["#2a9d8f" if v >= 0 else "#e76f51" for v in values[::-1]],
+    )
     ax.set_xlabel(f"net benefit vs baseline ({currency}/yr)")
     ax.set_title("Candidate sites")
     fig.savefig(path, dpi=110)
 
 
-def compare_command(scenario_dir: str | Path, out: str | Path, sites: Sequence[str] | None = None,
-                    choose: int | None = None, workers: int | None = None, scheduler: str | None = None,
-                    force: bool = False) -> Path:
+def compare_command(
+    scenario_dir: str | Path,
+    out: str | Path,
+    sites: Sequence[str] | None = None,
+    choose: int | None = None,
+    workers: int | None = None,
+    scheduler: str | None = None,
+    force: bool = False,
+) -> Path:
     """``symnet compare``: write ``OUT/sites.csv`` (ranked by net benefit) and ``OUT/sites.png``."""
     check_workers(workers)
     shared = prepare(scenario_dir)
@@ -479,8 +581,15 @@ class SweepResult:
 BREAKEVEN_COLUMNS = ["parameter", "link", "event", "low", "high", "breakeven", "tolerance", "context"]
 
 
-def sweep(shared: Shared, params: Sequence[tuple[str, Sequence[float]]], *, workers: int | None = None,
-          scheduler: str | None = None, tolerance: float | None = None, refine: bool = True) -> SweepResult:
+def sweep(
+    shared: Shared,
+    params: Sequence[tuple[str, Sequence[float]]],
+    *,
+    workers: int | None = None,
+    scheduler: str | None = None,
+    tolerance: float | None = None,
+    refine: bool = True,
+) -> SweepResult:
     """Solve every combination of the grid and locate break-even values.
 
     Parameters
@@ -515,13 +624,25 @@ def sweep(shared: Shared, params: Sequence[tuple[str, Sequence[float]]], *, work
         table = pd.DataFrame(rows)
         jobs = _breakeven_jobs(params, grid, outcomes, tolerance)
         if refine and jobs:
-            found = run_tasks(_bisect, jobs, shared=shared, workers=workers, scheduler=scheduler, client=client,
-                              desc="break-even")
+            found = run_tasks(
+                _bisect, jobs, shared=shared, workers=workers, scheduler=scheduler, client=client, desc="break-even"
+            )
         else:
             found = [[(j.low, j.high)] * len(j.links) for j in jobs]
-    rows_be = [{"parameter": j.name, "link": link, "event": event, "low": lo, "high": hi,
-                "breakeven": (lo + hi) / 2, "tolerance": hi - lo, "context": _grid_label(j.context)}
-               for j, bounds in zip(jobs, found) for (link, event), (lo, hi) in zip(j.links, bounds)]
+    rows_be = [
+        {
+            "parameter": j.name,
+            "link": link,
+            "event": event,
+            "low": lo,
+            "high": hi,
+            "breakeven": (lo + hi) / 2,
+            "tolerance": hi - lo,
+            "context": _grid_label(j.context),
+        }
+        for j, bounds in zip(jobs, found)
+        for (link, event), (lo, hi) in zip(j.links, bounds)
+    ]
     return SweepResult(table, pd.DataFrame(rows_be, columns=BREAKEVEN_COLUMNS), [n for n, _ in params])
 
 
@@ -554,21 +675,27 @@ class _BisectJob:
     links: tuple[tuple[str, Literal["appears", "disappears"]], ...]
 
 
-def _breakeven_jobs(params: Sequence[tuple[str, Sequence[float]]], grid: list[dict[str, float]],
-                    outcomes: list[Outcome], tolerance: float | None) -> list[_BisectJob]:
+def _breakeven_jobs(
+    params: Sequence[tuple[str, Sequence[float]]],
+    grid: list[dict[str, float]],
+    outcomes: list[Outcome],
+    tolerance: float | None,
+) -> list[_BisectJob]:
     index = {tuple(p.items()): o for p, o in zip(grid, outcomes)}
     jobs = []
     for name, values in params:
         ordered = sorted(set(values))
         others = [(n, v) for n, v in params if n != name]
         for ctx in expand_grid(others) if others else [{}]:
-            for lo, hi in zip(ordered, ordered[1:]):
+            for lo, hi in itertools.pairwise(ordered):
                 a = index.get(_key(params, ctx, name, lo))
                 b = index.get(_key(params, ctx, name, hi))
                 if a is None or b is None or not (a.ok and b.ok):
                     continue
-                links = tuple([(link, "appears") for link in sorted(set(b.used) - set(a.used))]
-                              + [(link, "disappears") for link in sorted(set(a.used) - set(b.used))])
+                links = tuple(
+                    [(link, "appears") for link in sorted(set(b.used) - set(a.used))]
+                    + [(link, "disappears") for link in sorted(set(a.used) - set(b.used))]
+                )
                 if links:
                     tol = tolerance if tolerance is not None else (hi - lo) / 1000.0
                     jobs.append(_BisectJob(name, lo, hi, dict(ctx), tol, frozenset(a.used), frozenset(b.used), links))
@@ -640,8 +767,15 @@ def _sweep_chart(res: SweepResult, path: Path, currency: str) -> None:
     fig.savefig(path, dpi=110)
 
 
-def sweep_command(scenario_dir: str | Path, params: list[str], out: str | Path, workers: int | None = None,
-                  scheduler: str | None = None, force: bool = False, tolerance: float | None = None) -> Path:
+def sweep_command(
+    scenario_dir: str | Path,
+    params: list[str],
+    out: str | Path,
+    workers: int | None = None,
+    scheduler: str | None = None,
+    force: bool = False,
+    tolerance: float | None = None,
+) -> Path:
     """``symnet sweep``: write ``OUT/sweep.csv``, ``OUT/breakeven.csv`` and ``OUT/sweep.png``."""
     check_workers(workers)
     parsed = parse_params(params)
@@ -657,12 +791,24 @@ def sweep_command(scenario_dir: str | Path, params: list[str], out: str | Path, 
 # ---------------------------------------------------------------------------------------
 # 3. cost-CO2e Pareto front (epsilon-constraint)
 # ---------------------------------------------------------------------------------------
-PARETO_COLUMNS = ["point", "kind", "co2_cap_t", "status", "total_cost", "co2e_total_t", "savings",
-                  "co2e_avoided_t", "tonne_km", "active_links", "used_links"]
+PARETO_COLUMNS = [
+    "point",
+    "kind",
+    "co2_cap_t",
+    "status",
+    "total_cost",
+    "co2e_total_t",
+    "savings",
+    "co2e_avoided_t",
+    "tonne_km",
+    "active_links",
+    "used_links",
+]
 
 
-def pareto_front(shared: Shared, points: int = 7, *, workers: int | None = None,
-                 scheduler: str | None = None) -> pd.DataFrame:
+def pareto_front(
+    shared: Shared, points: int = 7, *, workers: int | None = None, scheduler: str | None = None
+) -> pd.DataFrame:
     """Cost-CO2e trade-off by the epsilon-constraint method.
 
     Solves min cost (CO2e E_max at that optimum) and min CO2e (E_min; then min cost with
@@ -707,8 +853,14 @@ def _pareto_chart(table: pd.DataFrame, path: Path, currency: str) -> None:
     fig.savefig(path, dpi=110)
 
 
-def pareto_command(scenario_dir: str | Path, points: int, out: str | Path, workers: int | None = None,
-                   scheduler: str | None = None, force: bool = False) -> Path:
+def pareto_command(
+    scenario_dir: str | Path,
+    points: int,
+    out: str | Path,
+    workers: int | None = None,
+    scheduler: str | None = None,
+    force: bool = False,
+) -> Path:
     """``symnet pareto``: write ``OUT/pareto.csv`` and ``OUT/pareto.png``."""
     check_workers(workers)
     shared = prepare(scenario_dir)
@@ -722,10 +874,30 @@ def pareto_command(scenario_dir: str | Path, points: int, out: str | Path, worke
 # ---------------------------------------------------------------------------------------
 # 4. resilience
 # ---------------------------------------------------------------------------------------
-RESILIENCE_COLUMNS = ["rank", "actor", "name", "status", "benefit_lost", "share_of_benefit", "savings",
-                      "links_lost", "streams_orphaned", "co2e_avoided_lost_t"]
-CENTRALITY_COLUMNS = ["node", "name", "kind", "in_degree", "out_degree", "degree", "betweenness",
-                      "throughput", "cluster", "cluster_size"]
+RESILIENCE_COLUMNS = [
+    "rank",
+    "actor",
+    "name",
+    "status",
+    "benefit_lost",
+    "share_of_benefit",
+    "savings",
+    "links_lost",
+    "streams_orphaned",
+    "co2e_avoided_lost_t",
+]
+CENTRALITY_COLUMNS = [
+    "node",
+    "name",
+    "kind",
+    "in_degree",
+    "out_degree",
+    "degree",
+    "betweenness",
+    "throughput",
+    "cluster",
+    "cluster_size",
+]
 
 
 def _without_actor(scenario: Scenario, actor: str) -> Scenario:
@@ -735,8 +907,9 @@ def _without_actor(scenario: Scenario, actor: str) -> Scenario:
     return reduced
 
 
-def resilience(shared: Shared, *, workers: int | None = None, scheduler: str | None = None
-               ) -> tuple[pd.DataFrame, pd.DataFrame]:
+def resilience(
+    shared: Shared, *, workers: int | None = None, scheduler: str | None = None
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Remove each actor in turn and re-optimise; rank keystone actors.
 
     Returns
@@ -768,12 +941,18 @@ def resilience(shared: Shared, *, workers: int | None = None, scheduler: str | N
             reduced = _without_actor(scenario, actor)
             savings = baseline(reduced)["total_cost"] - float(o.objective)
             co2_avoided = baseline(reduced)["co2e_t"] - float(o.co2_t)
-            own = {s.id for s in scenario.supplies if s.actor == actor} | {d.id for d in scenario.demands if d.actor == actor}
+            own = {s.id for s in scenario.supplies if s.actor == actor} | {
+                d.id for d in scenario.demands if d.actor == actor
+            }
             lost_streams = sorted(base_streams - _served_streams(links, o.used) - own)
-            row.update(savings=savings, benefit_lost=base_savings - savings,
-                       share_of_benefit=(base_savings - savings) / base_savings if abs(base_savings) > TOL else math.nan,
-                       links_lost=len(set(base.used) - set(o.used)), streams_orphaned=";".join(lost_streams),
-                       co2e_avoided_lost_t=float(base.kpis["co2e_avoided_t"]) - co2_avoided)
+            row.update(
+                savings=savings,
+                benefit_lost=base_savings - savings,
+                share_of_benefit=(base_savings - savings) / base_savings if abs(base_savings) > TOL else math.nan,
+                links_lost=len(set(base.used) - set(o.used)),
+                streams_orphaned=";".join(lost_streams),
+                co2e_avoided_lost_t=float(base.kpis["co2e_avoided_t"]) - co2_avoided,
+            )
         rows.append(row)
     table = pd.DataFrame(rows).sort_values("benefit_lost", ascending=False, kind="stable", na_position="last")
     table = table.reset_index(drop=True)
@@ -809,17 +988,35 @@ def centrality(network: SymbiosisNetwork, used: dict[str, float]) -> pd.DataFram
     comps = sorted((sorted(c) for c in nx.weakly_connected_components(g)), key=lambda c: (-len(c), c[0]))
     cluster = {n: i + 1 for i, comp in enumerate(comps) for n in comp}
     size = {n: len(comp) for comp in comps for n in comp}
-    rows = [{"node": n, "name": names.get(n, n), "kind": kinds.get(n, ""), "in_degree": g.in_degree(n),
-             "out_degree": g.out_degree(n), "degree": g.degree(n), "betweenness": betweenness[n],
-             "throughput": sum(d["quantity"] for *_, d in g.in_edges(n, data=True))
-             + sum(d["quantity"] for *_, d in g.out_edges(n, data=True)),
-             "cluster": cluster[n], "cluster_size": size[n]} for n in sorted(g.nodes)]
-    table = pd.DataFrame(rows).sort_values(["betweenness", "degree", "node"], ascending=[False, False, True], kind="stable")
+    rows = [
+        {
+            "node": n,
+            "name": names.get(n, n),
+            "kind": kinds.get(n, ""),
+            "in_degree": g.in_degree(n),
+            "out_degree": g.out_degree(n),
+            "degree": g.degree(n),
+            "betweenness": betweenness[n],
+            "throughput": sum(d["quantity"] for *_, d in g.in_edges(n, data=True))
+            + sum(d["quantity"] for *_, d in g.out_edges(n, data=True)),
+            "cluster": cluster[n],
+            "cluster_size": size[n],
+        }
+        for n in sorted(g.nodes)
+    ]
+    table = pd.DataFrame(rows).sort_values(
+        ["betweenness", "degree", "node"], ascending=[False, False, True], kind="stable"
+    )
     return table.reset_index(drop=True).reindex(columns=CENTRALITY_COLUMNS)
 
 
-def resilience_command(scenario_dir: str | Path, out: str | Path, workers: int | None = None,
-                       scheduler: str | None = None, force: bool = False) -> Path:
+def resilience_command(
+    scenario_dir: str | Path,
+    out: str | Path,
+    workers: int | None = None,
+    scheduler: str | None = None,
+    force: bool = False,
+) -> Path:
     """``symnet resilience``: write ``OUT/resilience.csv`` and ``OUT/centrality.csv``."""
     check_workers(workers)
     shared = prepare(scenario_dir)
@@ -834,9 +1031,25 @@ def resilience_command(scenario_dir: str | Path, out: str | Path, workers: int |
 # 5. explain: why not this link?
 # ---------------------------------------------------------------------------------------
 EXPLAIN_COLUMNS = [
-    "link", "supply", "target", "resource", "mode", "distance_m", "used", "quantity", "reason",
-    "unit_cost", "gap_per_unit", "margin", "breakeven_unit_cost", "breakeven_landfill_tax",
-    "breakeven_road_rate_per_tkm", "breakeven_distance_m", "confirmed_parameter", "confirmed_value", "confirmed",
+    "link",
+    "supply",
+    "target",
+    "resource",
+    "mode",
+    "distance_m",
+    "used",
+    "quantity",
+    "reason",
+    "unit_cost",
+    "gap_per_unit",
+    "margin",
+    "breakeven_unit_cost",
+    "breakeven_landfill_tax",
+    "breakeven_road_rate_per_tkm",
+    "breakeven_distance_m",
+    "confirmed_parameter",
+    "confirmed_value",
+    "confirmed",
     "detail",
 ]
 
@@ -882,8 +1095,9 @@ def link_gaps(shared: Shared) -> tuple[pd.DataFrame, Outcome]:
     return out[["link", "gap_per_unit", "U"]], optimum
 
 
-def explain(shared: Shared, *, confirm: int = 10, workers: int | None = None,
-            scheduler: str | None = None) -> pd.DataFrame:
+def explain(
+    shared: Shared, *, confirm: int = 10, workers: int | None = None, scheduler: str | None = None
+) -> pd.DataFrame:
     """Explain every candidate link (columns :data:`EXPLAIN_COLUMNS`).
 
     Unused links: ``gap_per_unit`` (how much cheaper per unit the link must get to
@@ -911,19 +1125,31 @@ def explain(shared: Shared, *, confirm: int = 10, workers: int | None = None,
     variants = [Variant(f"without {lid}", drop_links=frozenset({lid})) for lid in used_ids]
     variants += [v for _, _, _, v in checks]
     outcomes = _run(variants, shared, workers, scheduler, desc="explain") if variants else []
-    margins = {lid: (o.objective - optimum.objective) if o.ok else math.inf
-               for lid, o in zip(used_ids, outcomes[:len(used_ids)])}
+    margins = {
+        lid: (o.objective - optimum.objective) if o.ok else math.inf
+        for lid, o in zip(used_ids, outcomes[: len(used_ids)])
+    }
     table["margin"] = table["link"].map(margins)
-    confirmations = {lid: (param, value, bool(o.ok and o.used.get(lid, 0.0) > TOL))
-                     for (lid, param, value, _), o in zip(checks, outcomes[len(used_ids):])}
+    confirmations = {
+        lid: (param, value, bool(o.ok and o.used.get(lid, 0.0) > TOL))
+        for (lid, param, value, _), o in zip(checks, outcomes[len(used_ids) :])
+    }
     for k, column in enumerate(("confirmed_parameter", "confirmed_value", "confirmed")):
         table[column] = table["link"].map({lid: c[k] for lid, c in confirmations.items()}).astype(object)
     excluded = network.excluded
     if len(excluded):
-        ex = pd.DataFrame({"link": "", "supply": excluded["supply"], "target": excluded["target"],
-                           "resource": excluded["resource"], "used": False, "quantity": 0.0,
-                           "reason": excluded["rule"].map(lambda r: "too far" if r == "max_distance" else f"excluded: {r}"),
-                           "detail": excluded["detail"]})
+        ex = pd.DataFrame(
+            {
+                "link": "",
+                "supply": excluded["supply"],
+                "target": excluded["target"],
+                "resource": excluded["resource"],
+                "used": False,
+                "quantity": 0.0,
+                "reason": excluded["rule"].map(lambda r: "too far" if r == "max_distance" else f"excluded: {r}"),
+                "detail": excluded["detail"],
+            }
+        )
         table = pd.concat([table, ex], ignore_index=True)
     return table.reindex(columns=EXPLAIN_COLUMNS)
 
@@ -947,8 +1173,10 @@ def _explain_row(scenario: Scenario, link: dict[str, Any], optimum: Outcome) -> 
     if link["mode"] == "road" and tpu > 0 and dist > 0:
         km = dist / 1000.0
         row["breakeven_road_rate_per_tkm"] = max(econ.road_cost_per_tkm() - gap / (tpu * km), 0.0)
-        slope = (costs.road_unit_cost(scenario, link["resource"], dist)
-                 - costs.road_unit_cost(scenario, link["resource"], 0.0)) / dist
+        slope = (
+            costs.road_unit_cost(scenario, link["resource"], dist)
+            - costs.road_unit_cost(scenario, link["resource"], 0.0)
+        ) / dist
         row["breakeven_distance_m"] = dist - gap / slope if slope > 0 and dist - gap / slope > 0 else math.nan
     row["reason"], row["detail"] = _reason(scenario, link, optimum, gap)
     return row
@@ -957,7 +1185,10 @@ def _explain_row(scenario: Scenario, link: dict[str, Any], optimum: Outcome) -> 
 def _reason(scenario: Scenario, link: dict[str, Any], optimum: Outcome, gap: float) -> tuple[str, str]:
     """The binding reason an unused link stays out of the optimum."""
     if link["min_volume"] > 0 and link["U"] + TOL < link["min_volume"]:
-        return "below minimum volume", f"at most {link['U']:.4g} per year can flow; the minimum is {link['min_volume']:.4g}"
+        return (
+            "below minimum volume",
+            f"at most {link['U']:.4g} per year can flow; the minimum is {link['min_volume']:.4g}",
+        )
     target = link["target"]
     if link["target_kind"] == "facility":
         opened, throughput, capacity = optimum.sites.get(target, (False, 0.0, math.inf))
@@ -967,17 +1198,32 @@ def _reason(scenario: Scenario, link: dict[str, Any], optimum: Outcome, gap: flo
             return "receiver full", f"{target} runs at its capacity {capacity:.4g}"
     standalone = _standalone_value(scenario, link)
     if standalone is not None and standalone <= TOL:
-        return "too far", f"transport and gate fee ({link['unit_cost']:.4g}/unit) exceed what the link saves ({link['unit_cost'] + standalone:.4g}/unit)"
+        return (
+            "too far",
+            f"transport and gate fee ({link['unit_cost']:.4g}/unit) exceed what the link saves ({link['unit_cost'] + standalone:.4g}/unit)",
+        )
     if standalone is not None and link["fixed_cost"] > 0 and standalone * link["U"] < link["fixed_cost"]:
-        return "fixed cost not covered", f"at most {standalone * link['U']:.4g}/yr saved against a fixed cost of {link['fixed_cost']:.4g}/yr"
-    inflow = sum(q for lid, q in optimum.used.items() if lid.split("->", 1)[-1].startswith(f"{target}:")
-                 or lid.split("->", 1)[-1].startswith(f"{target}#"))
+        return (
+            "fixed cost not covered",
+            f"at most {standalone * link['U']:.4g}/yr saved against a fixed cost of {link['fixed_cost']:.4g}/yr",
+        )
+    inflow = sum(
+        q
+        for lid, q in optimum.used.items()
+        if lid.split("->", 1)[-1].startswith(f"{target}:") or lid.split("->", 1)[-1].startswith(f"{target}#")
+    )
     demand = next((d for d in scenario.demands if d.id == target), None)
     if demand is not None and inflow * link["factor"] >= demand.quantity * (1 - 1e-6):
         return "receiver full", f"{target} is fully supplied by other links"
     if link["min_volume"] > 0:
-        return "below minimum volume", f"the volume it could carry does not justify its minimum of {link['min_volume']:.4g}"
-    return "cheaper alternative", f"another use of {link['supply']} or another source for {target} is cheaper by {gap:.4g}/unit"
+        return (
+            "below minimum volume",
+            f"the volume it could carry does not justify its minimum of {link['min_volume']:.4g}",
+        )
+    return (
+        "cheaper alternative",
+        f"another use of {link['supply']} or another source for {target} is cheaper by {gap:.4g}/unit",
+    )
 
 
 def _standalone_value(scenario: Scenario, link: dict[str, Any]) -> float | None:
@@ -987,7 +1233,9 @@ def _standalone_value(scenario: Scenario, link: dict[str, Any]) -> float | None:
     demand = next((d for d in scenario.demands if d.id == link["target"]), None)
     if supply is None or demand is None:
         return None
-    avoided = costs.disposal_unit_cost(scenario, supply) + link["factor"] * (1 - link["loss"]) * costs.purchase_unit_cost(scenario, demand)
+    avoided = costs.disposal_unit_cost(scenario, supply) + link["factor"] * (
+        1 - link["loss"]
+    ) * costs.purchase_unit_cost(scenario, demand)
     return avoided - link["unit_cost"]
 
 
@@ -1007,8 +1255,14 @@ def _confirmation(scenario: Scenario, row: dict[str, Any]) -> tuple[str, str, fl
     return row["link"], "unit_cost", value, Variant(label, link_cost_delta=((row["link"], -past),))
 
 
-def explain_command(scenario_dir: str | Path, out: str | Path, workers: int | None = None,
-                    scheduler: str | None = None, force: bool = False, confirm: int = 10) -> Path:
+def explain_command(
+    scenario_dir: str | Path,
+    out: str | Path,
+    workers: int | None = None,
+    scheduler: str | None = None,
+    force: bool = False,
+    confirm: int = 10,
+) -> Path:
     """``symnet explain``: write ``OUT/explain.csv``."""
     check_workers(workers)
     shared = prepare(scenario_dir)

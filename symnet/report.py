@@ -32,15 +32,16 @@ import geopandas as gpd
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-from matplotlib.lines import Line2D  # noqa: E402
-from matplotlib.patches import Patch, PathPatch  # noqa: E402
-from matplotlib.path import Path as MplPath  # noqa: E402
-from matplotlib.ticker import FuncFormatter  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
+from matplotlib.lines import Line2D
+from matplotlib.patches import Patch, PathPatch
+from matplotlib.path import Path as MplPath
+from matplotlib.ticker import FuncFormatter
 
-from symnet.errors import InputError, Problem  # noqa: E402
-from symnet.export import (  # noqa: E402
+from symnet.assumptions import assumption_value, kpi_assumptions, source_text
+from symnet.errors import InputError, Problem
+from symnet.export import (
     atomic_file,
     format_quantity,
     resource_colour,
@@ -49,9 +50,8 @@ from symnet.export import (  # noqa: E402
     sector_colour,
     write_text_atomic,
 )
-from symnet.assumptions import assumption_value, kpi_assumptions, source_text  # noqa: E402
-from symnet.result import Result  # noqa: E402
-from symnet.scenario import Scenario  # noqa: E402
+from symnet.result import Result
+from symnet.scenario import Scenario
 
 CHARTS = ("network.png", "flows.png", "costs.png")
 
@@ -125,30 +125,67 @@ def network_chart(layers: dict[str, gpd.GeoDataFrame], path: Path, title: str) -
         widths = _widths(ex["quantity"].to_numpy(), ex["resource"].to_numpy(), 0.8, 4.5)
         for (_, row), w in zip(ex.iterrows(), widths):
             x, y = row.geometry.xy
-            ax.plot(x, y, color=resource_colour(row["resource"]), linewidth=w, alpha=0.85, solid_capstyle="round",
-                    linestyle=(0, (4, 2)) if row["method"] == "estimated" else "-", zorder=2)
+            ax.plot(
+                x,
+                y,
+                color=resource_colour(row["resource"]),
+                linewidth=w,
+                alpha=0.85,
+                solid_capstyle="round",
+                linestyle=(0, (4, 2)) if row["method"] == "estimated" else "-",
+                zorder=2,
+            )
         for r in sorted(set(ex["resource"])):
             handles.append(Line2D([0], [0], color=resource_colour(r), lw=3, label=r.replace("_", " ")))
         if (ex["method"] == "estimated").any():
-            handles.append(Line2D([0], [0], color="#555", lw=1.5, linestyle=(0, (4, 2)), label="estimated distance (no route)"))
+            handles.append(
+                Line2D([0], [0], color="#555", lw=1.5, linestyle=(0, (4, 2)), label="estimated distance (no route)")
+            )
     if len(sites):
         for opened, colour, label in ((True, "#1a9850", "site opened"), (False, "#d9d9d9", "candidate site")):
             part = sites[sites["opened"] == opened]
             if len(part):
                 ax.scatter(part.geometry.x, part.geometry.y, marker="s", s=70, c=colour, edgecolors="#222", zorder=3)
-                handles.append(Line2D([0], [0], marker="s", color="w", markerfacecolor=colour, markeredgecolor="#222",
-                                      markersize=8, label=label))
+                handles.append(
+                    Line2D(
+                        [0],
+                        [0],
+                        marker="s",
+                        color="w",
+                        markerfacecolor=colour,
+                        markeredgecolor="#222",
+                        markersize=8,
+                        label=label,
+                    )
+                )
     if len(actors):
         for sector in sorted(set(actors["sector"])):
             part = actors[actors["sector"] == sector]
             ax.scatter(part.geometry.x, part.geometry.y, s=45, c=sector_colour(sector), edgecolors="#222", zorder=4)
-            handles.append(Line2D([0], [0], marker="o", color="w", markerfacecolor=sector_colour(sector),
-                                  markeredgecolor="#222", markersize=8, label=f"actor: {sector or 'other'}"))
+            handles.append(
+                Line2D(
+                    [0],
+                    [0],
+                    marker="o",
+                    color="w",
+                    markerfacecolor=sector_colour(sector),
+                    markeredgecolor="#222",
+                    markersize=8,
+                    label=f"actor: {sector or 'other'}",
+                )
+            )
         x0, y0, x1, y1 = actors.total_bounds
         radius = 0.03 * max(x1 - x0, y1 - y0, 1.0)
         for x, y, text in _label_groups(actors, radius):
-            ax.annotate(text, (x, y), xytext=(6, 5), textcoords="offset points", fontsize=8, zorder=5,
-                        bbox={"boxstyle": "round,pad=0.2", "fc": "white", "ec": "none", "alpha": 0.75})
+            ax.annotate(
+                text,
+                (x, y),
+                xytext=(6, 5),
+                textcoords="offset points",
+                fontsize=8,
+                zorder=5,
+                bbox={"boxstyle": "round,pad=0.2", "fc": "white", "ec": "none", "alpha": 0.75},
+            )
     ax.set_aspect("equal")
     ax.margins(0.08)
     ax.set_title(title)
@@ -174,9 +211,28 @@ def _save(fig: Any, path: Path) -> Path:
 def _band(ax: Any, x0: float, x1: float, y0: tuple[float, float], y1: tuple[float, float], colour: str) -> None:
     """A smooth band from [y0] at x0 to [y1] at x1."""
     xm = (x0 + x1) / 2
-    verts = [(x0, y0[0]), (xm, y0[0]), (xm, y1[0]), (x1, y1[0]), (x1, y1[1]), (xm, y1[1]), (xm, y0[1]), (x0, y0[1]), (x0, y0[0])]
-    codes = [MplPath.MOVETO, MplPath.CURVE4, MplPath.CURVE4, MplPath.CURVE4, MplPath.LINETO,
-             MplPath.CURVE4, MplPath.CURVE4, MplPath.CURVE4, MplPath.CLOSEPOLY]
+    verts = [
+        (x0, y0[0]),
+        (xm, y0[0]),
+        (xm, y1[0]),
+        (x1, y1[0]),
+        (x1, y1[1]),
+        (xm, y1[1]),
+        (xm, y0[1]),
+        (x0, y0[1]),
+        (x0, y0[0]),
+    ]
+    codes = [
+        MplPath.MOVETO,
+        MplPath.CURVE4,
+        MplPath.CURVE4,
+        MplPath.CURVE4,
+        MplPath.LINETO,
+        MplPath.CURVE4,
+        MplPath.CURVE4,
+        MplPath.CURVE4,
+        MplPath.CLOSEPOLY,
+    ]
     ax.add_patch(PathPatch(MplPath(verts, codes), facecolor=colour, edgecolor="none", alpha=0.55))
 
 
@@ -189,7 +245,9 @@ def flows_chart(layers: dict[str, gpd.GeoDataFrame], path: Path) -> Path:
     sector_of = dict(zip(actors["node"], actors["sector"]))
     flows: dict[str, dict[str, float]] = {}
     for _, r in ex.iterrows():
-        dest = f"to {sector_of.get(r['receiver'], 'facility site')}" if r["receiver"] in sector_of else "to facility site"
+        dest = (
+            f"to {sector_of.get(r['receiver'], 'facility site')}" if r["receiver"] in sector_of else "to facility site"
+        )
         flows.setdefault(r["resource"], {}).setdefault(dest, 0.0)
         flows[r["resource"]][dest] += float(np.nan_to_num(r["quantity"]))
     for _, r in disp.iterrows():
@@ -228,11 +286,19 @@ def flows_chart(layers: dict[str, gpd.GeoDataFrame], path: Path) -> Path:
                 right_fill[d] += h_right
             ax.add_patch(plt.Rectangle((0.06, left_y[r]), 0.04, 1.0, color=resource_colour(r)))
             unit = _unit_for(layers, r)
-            ax.text(0.05, left_y[r] + 0.5, f"{r.replace('_', ' ')}\n{format_quantity(sum(flows[r].values()))} {unit}/yr",
-                    ha="right", va="center", fontsize=9)
+            ax.text(
+                0.05,
+                left_y[r] + 0.5,
+                f"{r.replace('_', ' ')}\n{format_quantity(sum(flows[r].values()))} {unit}/yr",
+                ha="right",
+                va="center",
+                fontsize=9,
+            )
         for d in dests:
             h = dest_size[d] * scale_right
-            ax.add_patch(plt.Rectangle((0.9, right_y[d]), 0.04, h, color="#555555" if d.startswith("left") else "#1a9850"))
+            ax.add_patch(
+                plt.Rectangle((0.9, right_y[d]), 0.04, h, color="#555555" if d.startswith("left") else "#1a9850")
+            )
             ax.text(0.95, right_y[d] + h / 2, d, ha="left", va="center", fontsize=9)
         ax.set_xlim(-0.45, 1.35)
         ax.set_ylim(max(y, len(resources) * (1 + gap)), -gap)
@@ -249,7 +315,9 @@ def _unit_for(layers: dict[str, gpd.GeoDataFrame], resource: str) -> str:
     return ""
 
 
-def cost_components(result: Result, scenario: Scenario | None, layers: dict[str, gpd.GeoDataFrame]) -> dict[str, dict[str, float]]:
+def cost_components(
+    result: Result, scenario: Scenario | None, layers: dict[str, gpd.GeoDataFrame]
+) -> dict[str, dict[str, float]]:
     """Costs per component (currency/yr) for the baseline and the result.
 
     Baseline: disposal of every supply and conventional purchase of every demand
@@ -278,8 +346,14 @@ def cost_components(result: Result, scenario: Scenario | None, layers: dict[str,
     return {"baseline": base, "result": after}
 
 
-_COMPONENT_COLOURS = {"disposal": "#7f7f7f", "purchases": "#9ecae1", "exchanges": "#fd8d3c", "sites": "#1a9850",
-                      "other": "#bcbddc", "baseline": "#7f7f7f"}
+_COMPONENT_COLOURS = {
+    "disposal": "#7f7f7f",
+    "purchases": "#9ecae1",
+    "exchanges": "#fd8d3c",
+    "sites": "#1a9850",
+    "other": "#bcbddc",
+    "baseline": "#7f7f7f",
+}
 
 
 def costs_chart(components: dict[str, dict[str, float]], path: Path, currency: str) -> Path:
@@ -314,11 +388,19 @@ def costs_chart(components: dict[str, dict[str, float]], path: Path, currency: s
 # ---------------------------------------------------------------------------------------
 # short KPI names for the appendix's "used by" column
 KPI_SHORT: dict[str, str] = {
-    "total_cost": "total cost", "baseline_cost": "baseline cost", "savings": "savings",
-    "landfill_diverted_t": "landfill diverted", "incineration_diverted_t": "incineration diverted",
-    "co2e_avoided_t": "CO2e avoided", "co2e_total_t": "CO2e with symbiosis", "baseline_co2e_t": "CO2e baseline",
-    "co2e_transport_t": "CO2e transport", "tonne_km": "tonne-km", "truck_km": "truck-km",
-    "heat_recovered_mwh": "heat recovered", "opened_sites": "sites opened",
+    "total_cost": "total cost",
+    "baseline_cost": "baseline cost",
+    "savings": "savings",
+    "landfill_diverted_t": "landfill diverted",
+    "incineration_diverted_t": "incineration diverted",
+    "co2e_avoided_t": "CO2e avoided",
+    "co2e_total_t": "CO2e with symbiosis",
+    "baseline_co2e_t": "CO2e baseline",
+    "co2e_transport_t": "CO2e transport",
+    "tonne_km": "tonne-km",
+    "truck_km": "truck-km",
+    "heat_recovered_mwh": "heat recovered",
+    "opened_sites": "sites opened",
 }
 
 
@@ -355,8 +437,13 @@ def _rests_cell(key: str, rests: dict[str, list[str]] | None) -> str:
     return f"† {n}" if n else "0"
 
 
-def kpi_rows(kpis: dict[str, Any], currency: str, public: bool, rests: dict[str, list[str]] | None = None,
-             site_names: dict[str, str] | None = None) -> list[list[str]]:
+def kpi_rows(
+    kpis: dict[str, Any],
+    currency: str,
+    public: bool,
+    rests: dict[str, list[str]] | None = None,
+    site_names: dict[str, str] | None = None,
+) -> list[list[str]]:
     """KPI table rows ``[label, value, unit, rests on]``: the known KPIs in report order
     (:data:`KPI_LABELS`), then other scalar KPIs with a label and unit made from their
     key; nested ones (per-actor gains, self-sufficiency) have their own tables.
@@ -376,7 +463,8 @@ def kpi_rows(kpis: dict[str, Any], currency: str, public: bool, rests: dict[str,
     if isinstance(kpis.get("opened_sites"), (list, tuple)) and site_names:
         kpis["opened_sites"] = [site_names.get(o, o) for o in kpis["opened_sites"]]
     keys = [k for k in KPI_LABELS if k in kpis] + sorted(
-        k for k, v in kpis.items() if k not in KPI_LABELS and k != "assumption_kpis" and not isinstance(v, dict))
+        k for k, v in kpis.items() if k not in KPI_LABELS and k != "assumption_kpis" and not isinstance(v, dict)
+    )
     rows = []
     for key in keys:
         label, unit = KPI_LABELS.get(key, (key.replace("_", " ").capitalize(), _guess_unit(key)))
@@ -407,8 +495,9 @@ def kpi_rests(result: Result, scenario: Scenario | None) -> dict[str, list[str]]
     return {k: list(v) for k, v in recorded.items()} if isinstance(recorded, dict) else None
 
 
-def appendix_rows(result: Result, scenario: Scenario | None, public: bool,
-                  rests: dict[str, list[str]] | None = None) -> tuple[list[list[str]], int, int]:
+def appendix_rows(
+    result: Result, scenario: Scenario | None, public: bool, rests: dict[str, list[str]] | None = None
+) -> tuple[list[list[str]], int, int]:
     """The assumptions appendix: ``[key, value, source, used by]`` for each assumption
     some KPI rests on, listed once, the most used first.
 
@@ -478,8 +567,9 @@ def _public_name(scenario: Scenario | None, actor: str, names: dict[str, str]) -
     return names.get(actor, actor), False
 
 
-def self_sufficiency_rows(result: Result, scenario: Scenario | None, public: bool,
-                          limit: int = 10) -> tuple[list[list[str]], int]:
+def self_sufficiency_rows(
+    result: Result, scenario: Scenario | None, public: bool, limit: int = 10
+) -> tuple[list[list[str]], int]:
     """``[demand, need /yr, met locally /yr, share]`` for the demands met at least in part
     by symbiosis (largest share first, at most ``limit``), and the number of other demands.
     In public mode confidential demands are left out and the quantities met are rounded
@@ -502,7 +592,9 @@ def self_sufficiency_rows(result: Result, scenario: Scenario | None, public: boo
         met_q = d.quantity * share
         if public:  # a demand served by a confidential supplier would reveal that supplier's flow
             met_q = round_public(met_q, None) or 0.0
-        rows.append([label, f"{format_quantity(d.quantity)} {d.unit}", f"{format_quantity(met_q)} {d.unit}", _share(share)])
+        rows.append(
+            [label, f"{format_quantity(d.quantity)} {d.unit}", f"{format_quantity(met_q)} {d.unit}", _share(share)]
+        )
     return rows, len(shares) - len(rows)
 
 
@@ -511,8 +603,9 @@ def _share(share: float) -> str:
     return "<1%" if 0 < share < 0.005 else f"{share:.0%}"
 
 
-def actor_gain_rows(result: Result, scenario: Scenario | None, currency: str, public: bool,
-                    limit: int = 10) -> tuple[list[list[str]], list[str]]:
+def actor_gain_rows(
+    result: Result, scenario: Scenario | None, currency: str, public: bool, limit: int = 10
+) -> tuple[list[list[str]], list[str]]:
     """``[actor, baseline cost, cost with symbiosis, gain]`` (currency/yr) for the
     ``limit`` actors and sites that gain most, and "name (gain)" for each actor or site
     that pays more than today (largest loss first).
@@ -535,32 +628,58 @@ def actor_gain_rows(result: Result, scenario: Scenario | None, currency: str, pu
     def money(name: str, value: float) -> str:
         return format_quantity(round_public(value, None) if (public and name in rounded) else value)
 
-    rows = [[name, money(name, v["baseline_cost"]), money(name, v["cost"]), money(name, v["gain"])]
-            for name, v in ordered[:limit]]
+    rows = [
+        [name, money(name, v["baseline_cost"]), money(name, v["cost"]), money(name, v["gain"])]
+        for name, v in ordered[:limit]
+    ]
     losers = [f"{name} ({money(name, v['gain'])})" for name, v in reversed(ordered) if v["gain"] < 0]
     return rows, losers
 
 
 def _exchange_rows(layers: dict[str, gpd.GeoDataFrame], currency: str) -> list[list[str]]:
     ex = layers["exchanges"]
-    return [[r["supplier_name"], r["receiver_name"], r["resource"].replace("_", " "), f"{r['quantity_text']} {r['unit']}",
-             format_quantity(r["cost"]) if not math.isnan(r["cost"]) else "", f"{r['distance_m'] / 1000:.1f}" if not math.isnan(r["distance_m"]) else "",
-             r["mode"], r["method"], "yes" if r["assumption"] else ""]
-            for _, r in ex.sort_values(["resource", "supplier_name"]).iterrows()]
+    return [
+        [
+            r["supplier_name"],
+            r["receiver_name"],
+            r["resource"].replace("_", " "),
+            f"{r['quantity_text']} {r['unit']}",
+            format_quantity(r["cost"]) if not math.isnan(r["cost"]) else "",
+            f"{r['distance_m'] / 1000:.1f}" if not math.isnan(r["distance_m"]) else "",
+            r["mode"],
+            r["method"],
+            "yes" if r["assumption"] else "",
+        ]
+        for _, r in ex.sort_values(["resource", "supplier_name"]).iterrows()
+    ]
 
 
 def _disposal_rows(layers: dict[str, gpd.GeoDataFrame]) -> list[list[str]]:
     d = layers["disposal"]
-    return [[r["actor_name"], r["resource"].replace("_", " "), f"{r['quantity_text']} {r['unit']}",
-             f"{r['fate']} {r['operation']}".strip(), format_quantity(r["cost"]) if not math.isnan(r["cost"]) else ""]
-            for _, r in d.sort_values(["resource", "actor_name"]).iterrows()]
+    return [
+        [
+            r["actor_name"],
+            r["resource"].replace("_", " "),
+            f"{r['quantity_text']} {r['unit']}",
+            f"{r['fate']} {r['operation']}".strip(),
+            format_quantity(r["cost"]) if not math.isnan(r["cost"]) else "",
+        ]
+        for _, r in d.sort_values(["resource", "actor_name"]).iterrows()
+    ]
 
 
 def _site_rows(layers: dict[str, gpd.GeoDataFrame]) -> list[list[str]]:
     s = layers["sites"]
-    return [[r["name"], r["facility"], "opened" if r["opened"] else "not opened",
-             format_quantity(r["throughput"]) if r["opened"] else "", format_quantity(r["fixed_cost"])]
-            for _, r in s.sort_values(["opened", "name"], ascending=[False, True]).iterrows()]
+    return [
+        [
+            r["name"],
+            r["facility"],
+            "opened" if r["opened"] else "not opened",
+            format_quantity(r["throughput"]) if r["opened"] else "",
+            format_quantity(r["fixed_cost"]),
+        ]
+        for _, r in s.sort_values(["opened", "name"], ascending=[False, True]).iterrows()
+    ]
 
 
 # ---------------------------------------------------------------------------------------
@@ -598,8 +717,10 @@ def _site_sentence(row: Any, ex: gpd.GeoDataFrame, scenario: Scenario | None) ->
     takes = []
     for (res, unit), part in ex[ex["receiver"] == option].groupby(["resource", "unit"], sort=True):
         senders = _listing(sorted(set(part["supplier_name"])))
-        takes.append(f"{_approx(float(np.nansum(part['quantity'])))} {unit}/yr of {_resource_label(scenario, str(res))} "
-                     f"from {senders}")
+        takes.append(
+            f"{_approx(float(np.nansum(part['quantity'])))} {unit}/yr of {_resource_label(scenario, str(res))} "
+            f"from {senders}"
+        )
     if takes:
         text += ", which takes " + _listing(takes, most=4) + ","
     gives = []
@@ -609,22 +730,31 @@ def _site_sentence(row: Any, ex: gpd.GeoDataFrame, scenario: Scenario | None) ->
         each = [f"{name} {q_text} {unit}" for name, q_text in zip(part["receiver_name"], part["quantity_text"])]
         total = f"{_approx(float(np.nansum(part['quantity'])))} {unit}/yr"
         label = _resource_label(scenario, str(res))
-        gives.append(f"{label} ({total}) to {part['receiver_name'].iloc[0]}" if len(part) == 1
-                     else f"{label} ({total}: {_listing(each, most=5)})")
+        gives.append(
+            f"{label} ({total}) to {part['receiver_name'].iloc[0]}"
+            if len(part) == 1
+            else f"{label} ({total}: {_listing(each, most=5)})"
+        )
     if gives:
         text += " and supplies " + " and ".join(gives)
     return text.rstrip(",") + "."
 
 
-def summary_paragraph(result: Result, scenario: Scenario | None, layers: dict[str, gpd.GeoDataFrame],
-                      public: bool = False, rests: dict[str, list[str]] | None = None) -> str:
+def summary_paragraph(
+    result: Result,
+    scenario: Scenario | None,
+    layers: dict[str, gpd.GeoDataFrame],
+    public: bool = False,
+    rests: dict[str, list[str]] | None = None,
+) -> str:
     """A few plain sentences on what the optimum does, generated from the result tables:
     the sites it opens and what flows through them, the number of exchanges, savings,
     tonnes diverted, CO2e, heat, the demands met locally, how distances were obtained and
     how many assumed numbers the figures rest on."""
     if not result.ok:
-        return (f"No usable solution: the solver reports '{result.status}'"
-                + (f" ({result.message})." if result.message and result.message != result.status else "."))
+        return f"No usable solution: the solver reports '{result.status}'" + (
+            f" ({result.message})." if result.message and result.message != result.status else "."
+        )
     k, cur = result.kpis, result.currency
 
     def fig(key: str) -> float:
@@ -633,7 +763,11 @@ def summary_paragraph(result: Result, scenario: Scenario | None, layers: dict[st
         return (round_public(v, None) or 0.0) if public and math.isfinite(v) else v
 
     ex, sites = layers["exchanges"], layers["sites"]
-    parts = [_site_sentence(row, ex, scenario) for _, row in sites[sites["opened"].astype(bool)].iterrows()] if len(sites) else []
+    parts = (
+        [_site_sentence(row, ex, scenario) for _, row in sites[sites["opened"].astype(bool)].iterrows()]
+        if len(sites)
+        else []
+    )
     if not parts:
         parts.append("The optimum opens none of the candidate sites." if len(sites) else "")
     modes = ex["mode"].value_counts().to_dict() if len(ex) else {}
@@ -641,14 +775,26 @@ def summary_paragraph(result: Result, scenario: Scenario | None, layers: dict[st
     parts.append(f"There are {len(ex)} exchanges in all" + (f" ({mode_text})" if mode_text else "") + ".")
     savings, base = fig("savings"), fig("baseline_cost")
     if math.isfinite(savings):
-        share = f" ({savings / base:.0%} of the baseline cost of {_approx(base)} {cur}/yr)" if math.isfinite(base) and base > 0 else ""
+        share = (
+            f" ({savings / base:.0%} of the baseline cost of {_approx(base)} {cur}/yr)"
+            if math.isfinite(base) and base > 0
+            else ""
+        )
         parts.append(f"Savings are {_approx(savings)} {cur}/yr against today{share}.")
-    diverted = [f"{_approx(fig(key))} t/yr from {what}" for key, what in
-                (("landfill_diverted_t", "landfill"), ("incineration_diverted_t", "incineration or energy recovery"))
-                if math.isfinite(fig(key)) and fig(key) > 0]
+    diverted = [
+        f"{_approx(fig(key))} t/yr from {what}"
+        for key, what in (
+            ("landfill_diverted_t", "landfill"),
+            ("incineration_diverted_t", "incineration or energy recovery"),
+        )
+        if math.isfinite(fig(key)) and fig(key) > 0
+    ]
     climate = f"{_approx(fig('co2e_avoided_t'))} t CO2e/yr are avoided" if math.isfinite(fig("co2e_avoided_t")) else ""
     if diverted:
-        parts.append(f"{_listing(diverted)[0].upper()}{_listing(diverted)[1:]} are diverted" + (f"; {climate}." if climate else "."))
+        parts.append(
+            f"{_listing(diverted)[0].upper()}{_listing(diverted)[1:]} are diverted"
+            + (f"; {climate}." if climate else ".")
+        )
     elif climate:
         parts.append(f"Nothing is diverted from landfill or incineration; {climate}.")
     if math.isfinite(fig("heat_recovered_mwh")) and fig("heat_recovered_mwh") > 0:
@@ -656,13 +802,17 @@ def summary_paragraph(result: Result, scenario: Scenario | None, layers: dict[st
     met, _ = self_sufficiency_rows(result, scenario, public, limit=1000)
     full = [r[0] for r in met if r[3] == "100%"]
     if full:
-        parts.append(f"{len(full)} demand{'s are' if len(full) > 1 else ' is'} met in full by local supply "
-                     f"(e.g. {_listing(full, most=2)}).")
+        parts.append(
+            f"{len(full)} demand{'s are' if len(full) > 1 else ' is'} met in full by local supply "
+            f"(e.g. {_listing(full, most=2)})."
+        )
     parts.append(_distance_sentence(ex, scenario))
     if rests:
         used = {key for keys in rests.values() for key in keys}
-        parts.append(f"These figures rest on {len(used)} assumed numbers (see the appendix); the savings alone rest on "
-                     f"{len(rests.get('savings', []))}.")
+        parts.append(
+            f"These figures rest on {len(used)} assumed numbers (see the appendix); the savings alone rest on "
+            f"{len(rests.get('savings', []))}."
+        )
     return " ".join(p for p in parts if p)
 
 
@@ -688,8 +838,10 @@ def _distance_sentence(ex: gpd.GeoDataFrame, scenario: Scenario | None) -> str:
 def _md_table(header: list[str], rows: list[list[str]]) -> str:
     if not rows:
         return "_none_\n"
+
     def cell(v: str) -> str:
         return str(v).replace("|", "\\|").replace("\n", " ")
+
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     lines += ["| " + " | ".join(cell(v) for v in r) + " |" for r in rows]
     return "\n".join(lines) + "\n"
@@ -722,8 +874,14 @@ def _status_line(result: Result) -> str:
     return status
 
 
-def write_report(result: Result, scenario: Scenario | None, out_dir: str | Path, public: bool = False,
-                 layers: dict[str, gpd.GeoDataFrame] | None = None, force: bool = False) -> list[Path]:
+def write_report(
+    result: Result,
+    scenario: Scenario | None,
+    out_dir: str | Path,
+    public: bool = False,
+    layers: dict[str, gpd.GeoDataFrame] | None = None,
+    force: bool = False,
+) -> list[Path]:
     """Write ``report.html``, ``report.md`` and the PNG charts (``network.png``,
     ``flows.png``, ``costs.png``) into ``out_dir``.
 
@@ -754,12 +912,17 @@ def write_report(result: Result, scenario: Scenario | None, out_dir: str | Path,
     layers = layers if layers is not None else result_layers(result, scenario, public)
     cur = result.currency
     title = f"{result.scenario}: symbiosis network report"
-    charts = [network_chart(layers, out_dir / CHARTS[0], f"{result.scenario}: exchange network"),
-              flows_chart(layers, out_dir / CHARTS[1]),
-              costs_chart(cost_components(result, scenario, layers), out_dir / CHARTS[2], cur)]
+    charts = [
+        network_chart(layers, out_dir / CHARTS[0], f"{result.scenario}: exchange network"),
+        flows_chart(layers, out_dir / CHARTS[1]),
+        costs_chart(cost_components(result, scenario, layers), out_dir / CHARTS[2], cur),
+    ]
     rests = kpi_rests(result, scenario)
-    site_names = {str(r.option): f"{r.name} ({str(r.facility).replace('_', ' ')})" for r in result.sites.itertuples()} \
-        if len(result.sites) else {}
+    site_names = (
+        {str(r.option): f"{r.name} ({str(r.facility).replace('_', ' ')})" for r in result.sites.itertuples()}
+        if len(result.sites)
+        else {}
+    )
     kpis = kpi_rows(result.kpis, cur, public, rests, site_names)
     appendix, hidden, unused = appendix_rows(result, scenario, public, rests)
     local, other_demands = self_sufficiency_rows(result, scenario, public)
@@ -767,44 +930,93 @@ def write_report(result: Result, scenario: Scenario | None, out_dir: str | Path,
     summary = summary_paragraph(result, scenario, layers, public, rests)
     notes = []
     if public:
-        notes.append("Public version: confidential actors are aggregated per municipality and figures involving them are "
-                     "rounded to 2 significant figures (below 10 shown as <10); KPIs are rounded to 2 significant figures.")
+        notes.append(
+            "Public version: confidential actors are aggregated per municipality and figures involving them are "
+            "rounded to 2 significant figures (below 10 shown as <10); KPIs are rounded to 2 significant figures."
+        )
 
-    appendix_note = ("Each assumed number that a KPI of this solution rests on, listed once, the most used first. "
-                     "Keys name the scenario file and field (catalogue: = a default of the shipped resource catalogue).")
+    appendix_note = (
+        "Each assumed number that a KPI of this solution rests on, listed once, the most used first. "
+        "Keys name the scenario file and field (catalogue: = a default of the shipped resource catalogue)."
+    )
     if hidden:
         appendix_note += f" {hidden} assumption(s) about confidential actors or streams are not listed."
     if unused:
-        appendix_note += (f" {unused} further assumed number(s) of the scenario enter no KPI of this solution "
-                          "(e.g. costs of sites left closed); they are in the scenario's source columns.")
+        appendix_note += (
+            f" {unused} further assumed number(s) of the scenario enter no KPI of this solution "
+            "(e.g. costs of sites left closed); they are in the scenario's source columns."
+        )
     sections: list[tuple[str, list[str], list[list[str]], str, str]] = [
-        ("Key figures against the baseline", ["Indicator", "Value", "Unit", "Rests on N assumptions"], kpis,
-         "† N: the KPI rests on N assumed numbers for this solution (listed in the appendix); 0: on none.", "kpi"),
-        ("Demands met locally", ["Demand", "Need /yr", "Met locally /yr", "Share met locally"], local,
-         f"{other_demands} other demand(s) are still bought conventionally in full." if other_demands else "", "num"),
-        ("Who gains (top 10)", ["Actor or site", f"Baseline cost {cur}/yr", f"Cost with symbiosis {cur}/yr",
-                                f"Gain {cur}/yr"], gains,
-         "Gain = baseline cost - cost with symbiosis; a supplier gains the disposal it avoids, a receiver the purchases it "
-         "avoids and pays for what it receives; a site bears its fixed and operating costs and earns its sales."
-         + (f" Pay more than today ({cur}/yr): {'; '.join(losers)}." if losers else ""), "num"),
-        ("Exchanges", ["From", "To", "Resource", "Quantity /yr", f"Cost {cur}/yr", "Distance km", "Mode",
-                       "Distance method", "Rests on assumption"], _exchange_rows(layers, cur),
-         "One row per active link, quantities per year.", ""),
-        ("Disposal left", ["Actor", "Resource", "Quantity /yr", "Fate (operation)", f"Cost {cur}/yr"], _disposal_rows(layers),
-         "What still goes to its current fate.", ""),
+        (
+            "Key figures against the baseline",
+            ["Indicator", "Value", "Unit", "Rests on N assumptions"],
+            kpis,
+            "† N: the KPI rests on N assumed numbers for this solution (listed in the appendix); 0: on none.",
+            "kpi",
+        ),
+        (
+            "Demands met locally",
+            ["Demand", "Need /yr", "Met locally /yr", "Share met locally"],
+            local,
+            f"{other_demands} other demand(s) are still bought conventionally in full." if other_demands else "",
+            "num",
+        ),
+        (
+            "Who gains (top 10)",
+            ["Actor or site", f"Baseline cost {cur}/yr", f"Cost with symbiosis {cur}/yr", f"Gain {cur}/yr"],
+            gains,
+            "Gain = baseline cost - cost with symbiosis; a supplier gains the disposal it avoids, a receiver the purchases it "
+            "avoids and pays for what it receives; a site bears its fixed and operating costs and earns its sales."
+            + (f" Pay more than today ({cur}/yr): {'; '.join(losers)}." if losers else ""),
+            "num",
+        ),
+        (
+            "Exchanges",
+            [
+                "From",
+                "To",
+                "Resource",
+                "Quantity /yr",
+                f"Cost {cur}/yr",
+                "Distance km",
+                "Mode",
+                "Distance method",
+                "Rests on assumption",
+            ],
+            _exchange_rows(layers, cur),
+            "One row per active link, quantities per year.",
+            "",
+        ),
+        (
+            "Disposal left",
+            ["Actor", "Resource", "Quantity /yr", "Fate (operation)", f"Cost {cur}/yr"],
+            _disposal_rows(layers),
+            "What still goes to its current fate.",
+            "",
+        ),
         ("Sites", ["Site", "Facility", "Status", "Throughput /yr", f"Fixed cost {cur}/yr"], _site_rows(layers), "", ""),
-        ("Appendix: assumptions the results rest on", ["Key", "Value", "Source", "Used by (KPIs)"], appendix,
-         appendix_note, "appendix"),
+        (
+            "Appendix: assumptions the results rest on",
+            ["Key", "Value", "Source", "Used by (KPIs)"],
+            appendix,
+            appendix_note,
+            "appendix",
+        ),
     ]
-    captions = ["The exchange network (line width follows the quantity within each resource; dashed = estimated distance).",
-                "Where each residual stream goes.", "Costs before and after, by component."]
+    captions = [
+        "The exchange network (line width follows the quantity within each resource; dashed = estimated distance).",
+        "Where each residual stream goes.",
+        "Costs before and after, by component.",
+    ]
     status = _status_line(result)
 
     md = [f"# {title}", "", status + "  ", *[n + "  " for n in notes], "", "## Summary", "", summary, ""]
-    htm = [f"<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>{_esc(title)}</title>"
-           f"<style>{_REPORT_CSS}</style></head><body><h1>{_esc(title)}</h1><p>{_esc(status)}</p>",
-           *[f'<p class="note">{_esc(n)}</p>' for n in notes],
-           f'<h2>Summary</h2><p class="summary">{_esc(summary)}</p>']
+    htm = [
+        f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>{_esc(title)}</title>'
+        f"<style>{_REPORT_CSS}</style></head><body><h1>{_esc(title)}</h1><p>{_esc(status)}</p>",
+        *[f'<p class="note">{_esc(n)}</p>' for n in notes],
+        f'<h2>Summary</h2><p class="summary">{_esc(summary)}</p>',
+    ]
     for i, (heading, head, rows, note, css) in enumerate(sections):
         md += [f"## {heading}", "", _md_table(head, rows)]
         htm += [f"<h2>{_esc(heading)}</h2>", _html_table(head, rows, css)]
@@ -817,9 +1029,13 @@ def write_report(result: Result, scenario: Scenario | None, out_dir: str | Path,
             for png, caption in zip(charts, captions):
                 data = base64.b64encode(png.read_bytes()).decode("ascii")
                 md += [f"![{caption}]({png.name})", "", f"_{caption}_", ""]
-                htm.append(f'<figure><img alt="{_esc(caption)}" src="data:image/png;base64,{data}"><figcaption class="note">'
-                           f"{_esc(caption)}</figcaption></figure>")
+                htm.append(
+                    f'<figure><img alt="{_esc(caption)}" src="data:image/png;base64,{data}"><figcaption class="note">'
+                    f"{_esc(caption)}</figcaption></figure>"
+                )
     htm.append("</body></html>\n")
-    written = [write_text_atomic(out_dir / "report.md", "\n".join(md) + "\n", force=True),
-               write_text_atomic(out_dir / "report.html", "".join(htm), force=True)]
+    written = [
+        write_text_atomic(out_dir / "report.md", "\n".join(md) + "\n", force=True),
+        write_text_atomic(out_dir / "report.html", "".join(htm), force=True),
+    ]
     return written + charts

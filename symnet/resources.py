@@ -27,13 +27,30 @@ HOURS_PER_YEAR = 8760.0
 # unit alias -> (dimension, factor to the dimension's base unit); bases: t, MWh, m3, pieces.
 # "per year" is implied for every quantity; power units are continuous operation all year.
 _UNITS: dict[str, tuple[str, float]] = {
-    "t": ("mass", 1.0), "tonne": ("mass", 1.0), "tonnes": ("mass", 1.0), "ton": ("mass", 1.0),
-    "kg": ("mass", 1e-3), "g": ("mass", 1e-6), "kt": ("mass", 1e3),
-    "mwh": ("energy", 1.0), "kwh": ("energy", 1e-3), "gwh": ("energy", 1e3), "twh": ("energy", 1e6),
-    "gj": ("energy", 1.0 / 3.6), "mj": ("energy", 1.0 / 3600.0), "tj": ("energy", 1000.0 / 3.6),
-    "kw": ("energy", HOURS_PER_YEAR / 1000.0), "mw": ("energy", HOURS_PER_YEAR),
-    "m3": ("volume", 1.0), "l": ("volume", 1e-3), "litre": ("volume", 1e-3), "liter": ("volume", 1e-3),
-    "pieces": ("count", 1.0), "piece": ("count", 1.0), "pcs": ("count", 1.0), "st": ("count", 1.0),
+    "t": ("mass", 1.0),
+    "tonne": ("mass", 1.0),
+    "tonnes": ("mass", 1.0),
+    "ton": ("mass", 1.0),
+    "kg": ("mass", 1e-3),
+    "g": ("mass", 1e-6),
+    "kt": ("mass", 1e3),
+    "mwh": ("energy", 1.0),
+    "kwh": ("energy", 1e-3),
+    "gwh": ("energy", 1e3),
+    "twh": ("energy", 1e6),
+    "gj": ("energy", 1.0 / 3.6),
+    "mj": ("energy", 1.0 / 3600.0),
+    "tj": ("energy", 1000.0 / 3.6),
+    "kw": ("energy", HOURS_PER_YEAR / 1000.0),
+    "mw": ("energy", HOURS_PER_YEAR),
+    "m3": ("volume", 1.0),
+    "l": ("volume", 1e-3),
+    "litre": ("volume", 1e-3),
+    "liter": ("volume", 1e-3),
+    "pieces": ("count", 1.0),
+    "piece": ("count", 1.0),
+    "pcs": ("count", 1.0),
+    "st": ("count", 1.0),
 }
 _BASE_OF_DIMENSION = {"mass": "t", "energy": "MWh", "volume": "m3", "count": "pieces"}
 _DIMENSION_OF_CANONICAL = {"t": "mass", "MWh": "energy", "m3": "volume", "pieces": "count"}
@@ -79,9 +96,14 @@ class ResourceType(BaseModel):
     modes: dict[Mode, ModeSpec] = Field(default_factory=dict)
     density_t_per_m3: float | None = Field(default=None, gt=0)
     energy_mwh_per_t: float | None = Field(default=None, gt=0)
-    mass_t_per_unit: float | None = Field(default=None, gt=0, description="Transport mass per canonical unit when the unit is not t.")
+    mass_t_per_unit: float | None = Field(
+        default=None, gt=0, description="Transport mass per canonical unit when the unit is not t."
+    )
     default_fate: str = "none"
-    virgin_co2e_kg_per_unit: float = Field(default=0.0, description="Emissions of the conventional source this resource replaces, kg CO2e per canonical unit.")
+    virgin_co2e_kg_per_unit: float = Field(
+        default=0.0,
+        description="Emissions of the conventional source this resource replaces, kg CO2e per canonical unit.",
+    )
     source: str = ""
 
     def tonnes_per_unit(self) -> float | None:
@@ -215,7 +237,7 @@ class Catalogue(BaseModel):
         Raises ``ValueError`` with a readable message when the unit is unknown or the
         catalogue has no conversion between the two dimensions for this resource.
         """
-        res = self.resources[resource] if resource in self.resources else None
+        res = self.resources.get(resource)
         target = res.unit if res is not None else self.demand_unit(resource)
         if target is None:
             raise ValueError(f"class '{resource}' mixes units; give a resource id instead")
@@ -230,8 +252,10 @@ class Catalogue(BaseModel):
         if dim == target_dim:
             return base_value
         if res is None:
-            raise ValueError(f"cannot convert {unit} to {target} for class '{resource}': a class has no density or "
-                             f"energy content; give the quantity in {target} or demand a resource id")
+            raise ValueError(
+                f"cannot convert {unit} to {target} for class '{resource}': a class has no density or "
+                f"energy content; give the quantity in {target} or demand a resource id"
+            )
         # cross-dimension conversions via the resource's own factors
         if dim == "volume" and target_dim == "mass" and res.density_t_per_m3:
             return base_value * res.density_t_per_m3
@@ -284,7 +308,8 @@ def merge_catalogue_data(base: dict[str, Any], override: dict[str, Any]) -> dict
     for rule in override.get("substitutions") or []:
         if isinstance(rule, dict):
             merged["substitutions"] = [
-                r for r in merged["substitutions"]
+                r
+                for r in merged["substitutions"]
                 if (r.get("supply"), r.get("demand")) != (rule.get("supply"), rule.get("demand"))
             ]
             merged["substitutions"].append(rule)

@@ -73,11 +73,18 @@ class RoadEconomics(_Strict):
     co2e_kg_per_km: float = Field(default=0.95, ge=0, description="kg CO2e per truck-km (loaded)")
     min_volume_t: float = Field(default=0.0, ge=0, description="minimum viable t/yr on one road link")
     link_fixed_cost: float = Field(default=0.0, ge=0, description="currency per year for each road link used")
-    cost_per_trip: float = Field(default=0.0, ge=0, description="currency per truck trip on top of the distance "
-                                 "cost (loading time, driver's fixed time); source: assumption, 0 unless stated")
+    cost_per_trip: float = Field(
+        default=0.0,
+        ge=0,
+        description="currency per truck trip on top of the distance "
+        "cost (loading time, driver's fixed time); source: assumption, 0 unless stated",
+    )
     integer_trips_below_t: float | None = Field(
-        default=None, ge=0, description="links whose largest possible annual flow is below this many t count whole "
-        "truck trips (integer); None: 2 payloads. Above it trips are continuous (full loads)")
+        default=None,
+        ge=0,
+        description="links whose largest possible annual flow is below this many t count whole "
+        "truck trips (integer); None: 2 payloads. Above it trips are continuous (full loads)",
+    )
     max_km: float | None = Field(default=None, gt=0, description="cap on every road link, km")
 
 
@@ -89,7 +96,9 @@ class PipeEconomics(_Strict):
     lifetime_years: float = Field(default=30.0, gt=0)
     interest_rate: float = Field(default=0.05, ge=0, lt=1)
     heat_loss_per_km: float = Field(default=0.02, ge=0, lt=1, description="share of flow lost per km")
-    operating_cost_per_unit_km: float = Field(default=0.5, ge=0, description="pumping etc., currency per MWh (or m3) per km")
+    operating_cost_per_unit_km: float = Field(
+        default=0.5, ge=0, description="pumping etc., currency per MWh (or m3) per km"
+    )
     circuity: float = Field(default=1.2, ge=1)
     max_km: float | None = Field(default=None, gt=0)
 
@@ -147,13 +156,17 @@ class FacilityInput(_Strict):
     per_unit: float = Field(default=1.0, gt=0, description="input units per unit of throughput")
     min_temperature_c: float | None = None
     optional: bool = Field(default=False, description="accepted up to per_unit x throughput, not required")
-    price: float = Field(default=0.0, ge=0, description="what the facility pays to buy this input conventionally, per unit")
+    price: float = Field(
+        default=0.0, ge=0, description="what the facility pays to buy this input conventionally, per unit"
+    )
 
 
 class FacilityOutput(_Strict):
     resource: str
     per_unit: float = Field(gt=0, description="output units per unit of throughput")
-    sale_price: float = Field(default=0.0, description="value per unit sold outside the region (negative = disposal cost)")
+    sale_price: float = Field(
+        default=0.0, description="value per unit sold outside the region (negative = disposal cost)"
+    )
     temperature_c: float | None = None
 
 
@@ -259,8 +272,12 @@ class Demand(_Stream):
 
     min_temperature_c: float | None = None
     price: float = Field(default=0.0, description="price of the conventional source, per canonical unit")
-    gate_fee: float = Field(default=0.0, description="paid per unit received through symbiosis (negative = the receiver pays for it)")
-    co2e_kg_per_unit: float | None = Field(default=None, description="emissions of the conventional source; catalogue default if None")
+    gate_fee: float = Field(
+        default=0.0, description="paid per unit received through symbiosis (negative = the receiver pays for it)"
+    )
+    co2e_kg_per_unit: float | None = Field(
+        default=None, description="emissions of the conventional source; catalogue default if None"
+    )
     operations: list[str] = Field(default_factory=list)
     max_km: float | None = None
 
@@ -399,7 +416,9 @@ def _decode(path: Path, probs: _Problems, name: str) -> str | None:
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
         probs.error(
-            name, line, None,
+            name,
+            line,
+            None,
             f"file is not UTF-8 (byte 0x{raw[exc.start]:02x} at line {line}, probably Windows-1252/Latin-1); "
             "expected UTF-8 (in Excel: Save As 'CSV UTF-8')",
         )
@@ -445,12 +464,20 @@ def _read_csv(path: Path, probs: _Problems, name: str) -> _Table | None:
         if not any(c.strip() for c in cells):
             continue
         if len(cells) > len(header):
-            extra = [c for c in cells[len(header):] if c.strip()]
+            extra = [c for c in cells[len(header) :] if c.strip()]
             if extra:
-                hint = ("; a decimal comma in a ','-separated file splits a number in two: use '.' or quote the value"
-                        if not semicolon else "")
-                probs.error(name, line_no, None, f"row has {len(cells)} cells but the header has {len(header)} columns "
-                            f"(extra: {', '.join(repr(c) for c in extra)}); expected at most {len(header)}{hint}")
+                hint = (
+                    "; a decimal comma in a ','-separated file splits a number in two: use '.' or quote the value"
+                    if not semicolon
+                    else ""
+                )
+                probs.error(
+                    name,
+                    line_no,
+                    None,
+                    f"row has {len(cells)} cells but the header has {len(header)} columns "
+                    f"(extra: {', '.join(repr(c) for c in extra)}); expected at most {len(header)}{hint}",
+                )
                 continue
         row = {h: (cells[i].strip() if i < len(cells) else "") for i, h in enumerate(header)}
         rows.append((line_no, row))
@@ -462,8 +489,13 @@ def _check_columns(table: _Table, required: list[str], optional: list[str], prob
     for col in required:
         if col not in table.columns:
             unknown = [c for c in table.columns if c not in required and c not in optional]
-            probs.error(table.name, 1, col, f"required column '{col}' is missing{_did_you_mean(col, unknown)}; "
-                        f"the header is: {', '.join(table.columns)}")
+            probs.error(
+                table.name,
+                1,
+                col,
+                f"required column '{col}' is missing{_did_you_mean(col, unknown)}; "
+                f"the header is: {', '.join(table.columns)}",
+            )
             ok = False
     allowed = set(required) | set(optional) | {"source", "notes", "comment"}
     for col in table.columns:
@@ -489,8 +521,9 @@ class _Cell:
         self.ok = False
         self.probs.error(self.table.name, self.line, col, message)
 
-    def number(self, col: str, required: bool = False, minimum: float | None = None,
-               strictly_positive: bool = False) -> float | None:
+    def number(
+        self, col: str, required: bool = False, minimum: float | None = None, strictly_positive: bool = False
+    ) -> float | None:
         raw = self.text(col, required)
         if not raw:
             return None
@@ -501,8 +534,11 @@ class _Cell:
             value = float(text)
         except ValueError:
             if re.fullmatch(r"[-+]?\d+,\d+", text):
-                self.fail(col, f"'{raw}' has a decimal comma in a ','-separated file; expected '.' as decimal "
-                          f"separator ({text.replace(',', '.')}), or save the file ';'-separated")
+                self.fail(
+                    col,
+                    f"'{raw}' has a decimal comma in a ','-separated file; expected '.' as decimal "
+                    f"separator ({text.replace(',', '.')}), or save the file ';'-separated",
+                )
             else:
                 self.fail(col, f"'{raw}' is not a number; expected a number such as 120 or 12.5")
             return None
@@ -570,14 +606,15 @@ def _strip_sources(node: Any, path: str, sources: dict[str, str], inherited: str
     return node
 
 
-def _pydantic_problems(exc: ValidationError, file: str, model: type[BaseModel], probs: _Problems,
-                       prefix: tuple[Any, ...] = ()) -> None:
+def _pydantic_problems(
+    exc: ValidationError, file: str, model: type[BaseModel], probs: _Problems, prefix: tuple[Any, ...] = ()
+) -> None:
     for err in exc.errors():
         loc = prefix + tuple(err["loc"])
         key = ".".join(str(p) for p in loc)
         value = err.get("input")
         if err["type"] == "extra_forbidden":
-            parent = _model_at(model, loc[len(prefix):-1])
+            parent = _model_at(model, loc[len(prefix) : -1])
             hint = _did_you_mean(str(loc[-1]), list(parent.model_fields)) if parent else ""
             allowed = f"; expected one of: {', '.join(parent.model_fields)}" if parent else ""
             probs.error(file, None, key, f"unknown key '{loc[-1]}'{hint}{allowed}")
@@ -623,14 +660,30 @@ def _load_yaml(path: Path, probs: _Problems) -> dict[str, Any] | None:
         line = mark.line + 1 if mark is not None else None
         where = f" at column {mark.column + 1}" if mark is not None else ""
         ctx, ctx_mark = getattr(exc, "context", None), getattr(exc, "context_mark", None)
-        started = (f" (in {ctx.removeprefix('while parsing ')} that starts at line {ctx_mark.line + 1}, "
-                   f"column {ctx_mark.column + 1})") if ctx and ctx_mark is not None else ""
-        probs.error(name, line, None, f"invalid YAML{where}: {getattr(exc, 'problem', None) or exc}{started}; "
-                    "expected 'key: value' lines (check indentation, colons and brackets)")
+        started = (
+            (
+                f" (in {ctx.removeprefix('while parsing ')} that starts at line {ctx_mark.line + 1}, "
+                f"column {ctx_mark.column + 1})"
+            )
+            if ctx and ctx_mark is not None
+            else ""
+        )
+        probs.error(
+            name,
+            line,
+            None,
+            f"invalid YAML{where}: {getattr(exc, 'problem', None) or exc}{started}; "
+            "expected 'key: value' lines (check indentation, colons and brackets)",
+        )
         return None
     if not isinstance(data, dict):
         kind = "nothing" if data is None else f"a {type(data).__name__}"
-        probs.error(name, None, None, f"the file holds {kind}; expected a mapping of keys (name:, crs:, periods:, economics: ...)")
+        probs.error(
+            name,
+            None,
+            None,
+            f"the file holds {kind}; expected a mapping of keys (name:, crs:, periods:, economics: ...)",
+        )
         return None
     return data
 
@@ -662,8 +715,17 @@ def load_scenario(folder: str | Path) -> Scenario:
         raise InputError([Problem(str(folder), None, None, "scenario folder not found")])
     ypath = folder / SCENARIO_FILE
     if not ypath.is_file():
-        raise InputError([Problem(SCENARIO_FILE, None, None, "file not found in the scenario folder; every scenario "
-                                  "needs one (name:, crs:, periods:, economics: ...)")])
+        raise InputError(
+            [
+                Problem(
+                    SCENARIO_FILE,
+                    None,
+                    None,
+                    "file not found in the scenario folder; every scenario "
+                    "needs one (name:, crs:, periods:, economics: ...)",
+                )
+            ]
+        )
     raw = _load_yaml(ypath, probs)
     if raw is None:
         raise InputError(probs.errors)
@@ -676,8 +738,9 @@ def load_scenario(folder: str | Path) -> Scenario:
         raise InputError(probs.errors) from None
     _check_config(config, probs)
     try:
-        catalogue = load_catalogue({"resources": config.resources, "fates": config.fates,
-                                    "substitutions": config.substitutions})
+        catalogue = load_catalogue(
+            {"resources": config.resources, "fates": config.fates, "substitutions": config.substitutions}
+        )
     except ValidationError as exc:
         _pydantic_problems(exc, SCENARIO_FILE, BaseModel, probs)
         raise InputError(probs.errors) from None
@@ -707,7 +770,12 @@ def _check_config(config: ScenarioConfig, probs: _Problems) -> None:
     total = sum(p.weight for p in config.periods)
     if abs(total - 1.0) > PROFILE_TOLERANCE:
         shown = ", ".join(f"{p.id}={p.weight:g}" for p in config.periods)
-        probs.error(f, None, "periods", f"period weights ({shown}) sum to {total:g}; expected 1 (each weight is a share of the year)")
+        probs.error(
+            f,
+            None,
+            "periods",
+            f"period weights ({shown}) sum to {total:g}; expected 1 (each weight is a share of the year)",
+        )
     ids = [p.id for p in config.periods]
     for dup in sorted({i for i in ids if ids.count(i) > 1}):
         probs.error(f, None, "periods", f"period id '{dup}' appears more than once")
@@ -718,26 +786,51 @@ def _check_config(config: ScenarioConfig, probs: _Problems) -> None:
 
         crs = CRS.from_user_input(config.crs)
         if not crs.is_projected:
-            probs.error(f, None, "crs", f"'{config.crs}' is not a projected CRS; distances need metres (e.g. EPSG:3006 SWEREF99 TM)")
+            probs.error(
+                f,
+                None,
+                "crs",
+                f"'{config.crs}' is not a projected CRS; distances need metres (e.g. EPSG:3006 SWEREF99 TM)",
+            )
     except Exception:  # pyproj raises CRSError for unknown codes
         probs.error(f, None, "crs", f"unknown CRS '{config.crs}'; expected e.g. EPSG:3006")
     for fid, fac in config.facilities.items():
         if fac.passthrough and fac.outputs:
-            probs.error(f, None, f"facilities.{fid}.outputs", "a passthrough facility forwards its inputs; it takes no outputs list")
+            probs.error(
+                f,
+                None,
+                f"facilities.{fid}.outputs",
+                "a passthrough facility forwards its inputs; it takes no outputs list",
+            )
         if fac.min_throughput > fac.capacity:
-            probs.error(f, None, f"facilities.{fid}.min_throughput",
-                        f"{fac.min_throughput:g} is above the capacity {fac.capacity:g}; expected at most the capacity")
+            probs.error(
+                f,
+                None,
+                f"facilities.{fid}.min_throughput",
+                f"{fac.min_throughput:g} is above the capacity {fac.capacity:g}; expected at most the capacity",
+            )
         for op in fac.operations:
             if op not in operations():
-                probs.error(f, None, f"facilities.{fid}.operations",
-                            f"unknown operation '{op}'; expected one of R1-R13 or D1-D15")
+                probs.error(
+                    f,
+                    None,
+                    f"facilities.{fid}.operations",
+                    f"unknown operation '{op}'; expected one of R1-R13 or D1-D15",
+                )
 
 
-def _check_profile(values: list[float], periods: list[str], file: str, row: int | None, col: str, probs: _Problems) -> bool:
+def _check_profile(
+    values: list[float], periods: list[str], file: str, row: int | None, col: str, probs: _Problems
+) -> bool:
     shown = "|".join(f"{v:g}" for v in values)
     if len(values) != len(periods):
-        probs.error(file, row, col, f"profile '{shown}' has {len(values)} values; expected {len(periods)}, "
-                    f"one share per period ({', '.join(periods)})")
+        probs.error(
+            file,
+            row,
+            col,
+            f"profile '{shown}' has {len(values)} values; expected {len(periods)}, "
+            f"one share per period ({', '.join(periods)})",
+        )
         return False
     if any(v < 0 for v in values):
         probs.error(file, row, col, f"profile '{shown}' has a negative share; expected shares >= 0")
@@ -760,8 +853,11 @@ def _resolve_profile(cell: _Cell, config: ScenarioConfig) -> list[float] | None:
     try:
         values = [float(p.replace(",", ".")) for p in parts]
     except ValueError:
-        cell.fail("profile", f"unknown profile '{raw}'{_did_you_mean(raw, list(config.profiles) + ['flat'])}; "
-                  f"expected a name from scenario.yaml profiles, 'flat', or shares like 0.4|0.1|0.1|0.4")
+        cell.fail(
+            "profile",
+            f"unknown profile '{raw}'{_did_you_mean(raw, list(config.profiles) + ['flat'])}; "
+            f"expected a name from scenario.yaml profiles, 'flat', or shares like 0.4|0.1|0.1|0.4",
+        )
         return None
     if not _check_profile(values, [p.id for p in config.periods], cell.table.name, cell.line, "profile", cell.probs):
         cell.ok = False
@@ -810,12 +906,19 @@ def _position(cell: _Cell, config: ScenarioConfig) -> tuple[float, float] | None
             return None
         area = _area_of_use(config.crs)
         if area and not _inside(area, lon, lat, 2.0) and _inside(area, lat, lon, 2.0):
-            cell.fail("lon", f"lon={row['lon']}, lat={row['lat']} look swapped: ({lat}, {lon}) lies in the area of "
-                      f"{config.crs} but the point as given does not; swap the lon and lat columns")
+            cell.fail(
+                "lon",
+                f"lon={row['lon']}, lat={row['lat']} look swapped: ({lat}, {lon}) lies in the area of "
+                f"{config.crs} but the point as given does not; swap the lon and lat columns",
+            )
             return None
         if area and not _inside(area, lon, lat, 2.0):
-            cell.probs.warn(cell.table.name, cell.line, "lon",
-                            f"lon={row['lon']}, lat={row['lat']} lies outside the area of use of {config.crs}")
+            cell.probs.warn(
+                cell.table.name,
+                cell.line,
+                "lon",
+                f"lon={row['lon']}, lat={row['lat']} lies outside the area of use of {config.crs}",
+            )
         return lon, lat
     if row.get("x", "") or row.get("y", ""):
         x = cell.number("x", required=True)
@@ -852,8 +955,9 @@ def _unique_id(cell: _Cell, seen: dict[str, int]) -> str:
     return rid
 
 
-def _load_actors(folder: Path, config: ScenarioConfig, probs: _Problems, sources: dict[str, str],
-                 declared_ids: set[str]) -> list[Actor] | None:
+def _load_actors(
+    folder: Path, config: ScenarioConfig, probs: _Problems, sources: dict[str, str], declared_ids: set[str]
+) -> list[Actor] | None:
     path = folder / config.actors_file
     name = config.actors_file
     if not path.is_file():
@@ -865,8 +969,12 @@ def _load_actors(folder: Path, config: ScenarioConfig, probs: _Problems, sources
         table = _read_csv(path, probs, name)
     if table is None:
         return None
-    if not _check_columns(table, ["id", "name"], ["sector", "municipality", "country", "lon", "lat", "x", "y",
-                                                  "operations", "confidential"], probs):
+    if not _check_columns(
+        table,
+        ["id", "name"],
+        ["sector", "municipality", "country", "lon", "lat", "x", "y", "operations", "confidential"],
+        probs,
+    ):
         return None
     if not table.rows:
         probs.error(name, None, None, "no actors; expected at least one row under the header")
@@ -881,9 +989,19 @@ def _load_actors(folder: Path, config: ScenarioConfig, probs: _Problems, sources
         ops = _check_ops(cell, "operations")
         conf = cell.boolean("confidential")
         if cell.ok and pos is not None:
-            actors.append(Actor(id=aid, name=cell.text("name") or aid, sector=cell.text("sector"),
-                                municipality=cell.text("municipality"), country=cell.text("country") or config.country,
-                                lon=pos[0], lat=pos[1], operations=ops, confidential=conf))
+            actors.append(
+                Actor(
+                    id=aid,
+                    name=cell.text("name") or aid,
+                    sector=cell.text("sector"),
+                    municipality=cell.text("municipality"),
+                    country=cell.text("country") or config.country,
+                    lon=pos[0],
+                    lat=pos[1],
+                    operations=ops,
+                    confidential=conf,
+                )
+            )
             _record_row_sources(table, cell, aid, ["lon", "lat", "x", "y"], sources)
     return actors
 
@@ -907,8 +1025,11 @@ def _read_vector_actors(path: Path, name: str, config: ScenarioConfig, probs: _P
     rows: list[tuple[int, dict[str, str]]] = []
     columns = [c for c in gdf.columns if c != "geometry"] + ["lon", "lat"]
     for i, (_, rec) in enumerate(wgs.iterrows()):
-        cells = {c: ("" if rec[c] is None or (isinstance(rec[c], float) and math.isnan(rec[c])) else str(rec[c]))
-                 for c in columns if c not in ("lon", "lat")}
+        cells = {
+            c: ("" if rec[c] is None or (isinstance(rec[c], float) and math.isnan(rec[c])) else str(rec[c]))
+            for c in columns
+            if c not in ("lon", "lat")
+        }
         cells["lon"], cells["lat"] = repr(rec.geometry.x), repr(rec.geometry.y)
         rows.append((i + 1, cells))  # feature number
     return _Table(name, columns, rows, False)
@@ -936,7 +1057,9 @@ def _resource(cell: _Cell, catalogue: Catalogue, allow_class: bool) -> str:
         return res
     kinds = "resource or class" if allow_class else "resource"
     pool = sorted(set(catalogue.resources) | (catalogue.classes if allow_class else set()))
-    cell.fail("resource", f"unknown {kinds} '{res}'{_did_you_mean(res, pool)}; see `symnet resources` for the catalogue")
+    cell.fail(
+        "resource", f"unknown {kinds} '{res}'{_did_you_mean(res, pool)}; see `symnet resources` for the catalogue"
+    )
     return ""
 
 
@@ -945,7 +1068,7 @@ def _ewc_neighbours(code: str, codes: dict[str, Any]) -> str:
     for width in (4, 2):
         near = sorted(c for c in codes if c.startswith(code[:width]))
         if near:
-            group = " ".join(code[i:i + 2] for i in range(0, width, 2))
+            group = " ".join(code[i : i + 2] for i in range(0, width, 2))
             return f"expected one of the codes under {group}: {', '.join(near)}"
     return "expected a code from the list (see symnet/data/list-of-waste.csv)"
 
@@ -962,18 +1085,32 @@ def _load_optional_table(folder: Path, name: str, probs: _Problems, required: bo
     if not path.is_file():
         if required:
             kind = name.removesuffix(".csv")
-            probs.error(name, None, None, f"file not found; expected a {kind} table (a header line is enough when there are none)")
+            probs.error(
+                name,
+                None,
+                None,
+                f"file not found; expected a {kind} table (a header line is enough when there are none)",
+            )
         return None
     return _read_csv(path, probs, name)
 
 
-def _load_supplies(folder: Path, config: ScenarioConfig, catalogue: Catalogue, actor_ids: set[str] | None,
-                   probs: _Problems, sources: dict[str, str]) -> list[Supply]:
+def _load_supplies(
+    folder: Path,
+    config: ScenarioConfig,
+    catalogue: Catalogue,
+    actor_ids: set[str] | None,
+    probs: _Problems,
+    sources: dict[str, str],
+) -> list[Supply]:
     name = "supplies.csv"
     table = _load_optional_table(folder, name, probs, required=True)
     if table is None or not _check_columns(
-        table, ["id", "actor", "resource", "quantity", "unit"],
-        ["profile", "temperature_c", "ewc", "hazard_assessment", "current_fate", "fate_cost", "confidential"], probs):
+        table,
+        ["id", "actor", "resource", "quantity", "unit"],
+        ["profile", "temperature_c", "ewc", "hazard_assessment", "current_fate", "fate_cost", "confidential"],
+        probs,
+    ):
         return []
     out: list[Supply] = []
     seen: dict[str, int] = {}
@@ -995,35 +1132,75 @@ def _load_supplies(folder: Path, config: ScenarioConfig, catalogue: Catalogue, a
             elif ewc not in codes:
                 cell.fail("ewc", f"'{ewc_raw}' is not in the European List of Waste; {_ewc_neighbours(ewc, codes)}")
         if assessment is not None and assessment not in ("hazardous", "non_hazardous"):
-            cell.fail("hazard_assessment", f"'{row.get('hazard_assessment')}' is not a hazard assessment; "
-                      "expected 'hazardous' or 'non_hazardous'")
+            cell.fail(
+                "hazard_assessment",
+                f"'{row.get('hazard_assessment')}' is not a hazard assessment; expected 'hazardous' or 'non_hazardous'",
+            )
             assessment = None
         fate = cell.text("current_fate") or (catalogue.resources[res].default_fate if res else "none")
         if fate and fate not in catalogue.fates:
-            cell.fail("current_fate", f"unknown fate '{fate}'{_did_you_mean(fate, list(catalogue.fates))}; "
-                      f"expected one of {', '.join(sorted(catalogue.fates))}")
+            cell.fail(
+                "current_fate",
+                f"unknown fate '{fate}'{_did_you_mean(fate, list(catalogue.fates))}; "
+                f"expected one of {', '.join(sorted(catalogue.fates))}",
+            )
         fate_cost = cell.number("fate_cost")
         if res == "heat" and temp is None and cell.ok:
-            probs.warn(name, line, "temperature_c", f"heat supply '{sid}' has no temperature; assumed usable by any heat demand")
+            probs.warn(
+                name,
+                line,
+                "temperature_c",
+                f"heat supply '{sid}' has no temperature; assumed usable by any heat demand",
+            )
         if cell.ok and qty is not None and profile is not None:
             canonical, unit, entered_q, entered_u = qty
-            out.append(Supply(
-                id=sid, actor=actor, resource=res, quantity=canonical, unit=unit, profile=profile,
-                temperature_c=temp, ewc=ewc, hazard_assessment=assessment, current_fate=fate,
-                fate_cost=fate_cost if fate_cost is not None else catalogue.fates[fate].cost,
-                confidential=cell.boolean("confidential"), entered_quantity=entered_q, entered_unit=entered_u,
-            ))
+            out.append(
+                Supply(
+                    id=sid,
+                    actor=actor,
+                    resource=res,
+                    quantity=canonical,
+                    unit=unit,
+                    profile=profile,
+                    temperature_c=temp,
+                    ewc=ewc,
+                    hazard_assessment=assessment,
+                    current_fate=fate,
+                    fate_cost=fate_cost if fate_cost is not None else catalogue.fates[fate].cost,
+                    confidential=cell.boolean("confidential"),
+                    entered_quantity=entered_q,
+                    entered_unit=entered_u,
+                )
+            )
             _record_row_sources(table, cell, sid, ["quantity", "temperature_c", "fate_cost"], sources)
     return out
 
 
-def _load_demands(folder: Path, config: ScenarioConfig, catalogue: Catalogue, actor_ids: set[str] | None,
-                  probs: _Problems, sources: dict[str, str]) -> list[Demand]:
+def _load_demands(
+    folder: Path,
+    config: ScenarioConfig,
+    catalogue: Catalogue,
+    actor_ids: set[str] | None,
+    probs: _Problems,
+    sources: dict[str, str],
+) -> list[Demand]:
     name = "demands.csv"
     table = _load_optional_table(folder, name, probs, required=True)
     if table is None or not _check_columns(
-        table, ["id", "actor", "resource", "quantity", "unit"],
-        ["profile", "min_temperature_c", "price", "gate_fee", "co2e_kg_per_unit", "operations", "max_km", "confidential"], probs):
+        table,
+        ["id", "actor", "resource", "quantity", "unit"],
+        [
+            "profile",
+            "min_temperature_c",
+            "price",
+            "gate_fee",
+            "co2e_kg_per_unit",
+            "operations",
+            "max_km",
+            "confidential",
+        ],
+        probs,
+    ):
         return []
     out: list[Demand] = []
     seen: dict[str, int] = {}
@@ -1033,8 +1210,11 @@ def _load_demands(folder: Path, config: ScenarioConfig, catalogue: Catalogue, ac
         actor = _actor_ref(cell, actor_ids)
         res = _resource(cell, catalogue, allow_class=True)
         if res and res not in catalogue.resources and catalogue.demand_unit(res) is None:
-            cell.fail("resource", f"class '{res}' mixes units ({', '.join(sorted({catalogue.resources[m].unit for m in catalogue.members(res)}))}); "
-                      "demand a resource id instead")
+            cell.fail(
+                "resource",
+                f"class '{res}' mixes units ({', '.join(sorted({catalogue.resources[m].unit for m in catalogue.members(res)}))}); "
+                "demand a resource id instead",
+            )
             res = ""
         qty = _quantity(cell, catalogue, res)
         profile = _resolve_profile(cell, config)
@@ -1047,12 +1227,32 @@ def _load_demands(folder: Path, config: ScenarioConfig, catalogue: Catalogue, ac
         conf = cell.boolean("confidential")
         if cell.ok and qty is not None and profile is not None:
             canonical, unit, entered_q, entered_u = qty
-            out.append(Demand(
-                id=did, actor=actor, resource=res, quantity=canonical, unit=unit, profile=profile,
-                min_temperature_c=tmin, price=0.0 if price is None else price, gate_fee=0.0 if gate_fee is None else gate_fee, co2e_kg_per_unit=co2, operations=ops, max_km=max_km,
-                confidential=conf, entered_quantity=entered_q, entered_unit=entered_u,
-            ))
-            _record_row_sources(table, cell, did, ["quantity", "min_temperature_c", "price", "gate_fee", "co2e_kg_per_unit", "max_km"], sources)
+            out.append(
+                Demand(
+                    id=did,
+                    actor=actor,
+                    resource=res,
+                    quantity=canonical,
+                    unit=unit,
+                    profile=profile,
+                    min_temperature_c=tmin,
+                    price=0.0 if price is None else price,
+                    gate_fee=0.0 if gate_fee is None else gate_fee,
+                    co2e_kg_per_unit=co2,
+                    operations=ops,
+                    max_km=max_km,
+                    confidential=conf,
+                    entered_quantity=entered_q,
+                    entered_unit=entered_u,
+                )
+            )
+            _record_row_sources(
+                table,
+                cell,
+                did,
+                ["quantity", "min_temperature_c", "price", "gate_fee", "co2e_kg_per_unit", "max_km"],
+                sources,
+            )
     return out
 
 
@@ -1060,7 +1260,8 @@ def _load_sites(folder: Path, config: ScenarioConfig, probs: _Problems, sources:
     name = "sites.csv"
     table = _load_optional_table(folder, name, probs, required=False)
     if table is None or not _check_columns(
-        table, ["id", "facility"], ["name", "municipality", "lon", "lat", "x", "y", "fixed_cost", "capacity"], probs):
+        table, ["id", "facility"], ["name", "municipality", "lon", "lat", "x", "y", "fixed_cost", "capacity"], probs
+    ):
         return []
     out: list[SiteOption] = []
     seen_options: dict[tuple[str, str], int] = {}
@@ -1081,15 +1282,32 @@ def _load_sites(folder: Path, config: ScenarioConfig, probs: _Problems, sources:
         pos = _position(cell, config)
         fixed = cell.number("fixed_cost", minimum=0)
         cap = cell.number("capacity", strictly_positive=True)
-        if pos is not None and sid in first_pos and max(abs(pos[0] - first_pos[sid][0]), abs(pos[1] - first_pos[sid][1])) > 1e-6:
+        if (
+            pos is not None
+            and sid in first_pos
+            and max(abs(pos[0] - first_pos[sid][0]), abs(pos[1] - first_pos[sid][1])) > 1e-6
+        ):
             (lon0, lat0), line0 = first_pos[sid], first_line[sid]
-            cell.fail("lon", f"site '{sid}' is given at lon={pos[0]:g}, lat={pos[1]:g} but at lon={lon0:g}, lat={lat0:g} "
-                      f"on line {line0}; expected one position per site")
+            cell.fail(
+                "lon",
+                f"site '{sid}' is given at lon={pos[0]:g}, lat={pos[1]:g} but at lon={lon0:g}, lat={lat0:g} "
+                f"on line {line0}; expected one position per site",
+            )
         if cell.ok and pos is not None:
             first_pos.setdefault(sid, pos)
             first_line.setdefault(sid, line)
-            out.append(SiteOption(site=sid, name=cell.text("name") or sid, municipality=cell.text("municipality"),
-                                  lon=pos[0], lat=pos[1], facility=fac, fixed_cost=fixed, capacity=cap))
+            out.append(
+                SiteOption(
+                    site=sid,
+                    name=cell.text("name") or sid,
+                    municipality=cell.text("municipality"),
+                    lon=pos[0],
+                    lat=pos[1],
+                    facility=fac,
+                    fixed_cost=fixed,
+                    capacity=cap,
+                )
+            )
             _record_row_sources(table, cell, f"{sid}:{fac}", ["fixed_cost", "capacity", "lon", "lat"], sources)
     return out
 
@@ -1100,9 +1318,13 @@ def _check_facility_resources(config: ScenarioConfig, cat: Catalogue, probs: _Pr
         for side, items in (("inputs", fac.inputs), ("outputs", fac.outputs)):
             for i, item in enumerate(items):
                 if not cat.is_known(item.resource):
-                    probs.error(SCENARIO_FILE, None, f"facilities.{fid}.{side}[{i}].resource",
-                                f"unknown resource '{item.resource}'{cat.suggest(item.resource)}; expected a resource "
-                                "id or class from the catalogue (see `symnet resources`)")
+                    probs.error(
+                        SCENARIO_FILE,
+                        None,
+                        f"facilities.{fid}.{side}[{i}].resource",
+                        f"unknown resource '{item.resource}'{cat.suggest(item.resource)}; expected a resource "
+                        "id or class from the catalogue (see `symnet resources`)",
+                    )
 
 
 def _check_cross(s: Scenario, probs: _Problems) -> None:
@@ -1166,8 +1388,15 @@ def with_parameters(scenario: Scenario, values: dict[str, float]) -> Scenario:
             node = node[part]
         if not isinstance(node, dict) or path[-1] not in node or isinstance(node[path[-1]], (dict, list)):
             known = list(PARAMETER_ALIASES) + _scalar_paths(data)
-            problems.append(Problem("--param", None, name, f"unknown parameter '{name}'{_did_you_mean(name, known)}; "
-                                    "expected an alias or a dotted path into scenario.yaml such as economics.road.cost_per_km"))
+            problems.append(
+                Problem(
+                    "--param",
+                    None,
+                    name,
+                    f"unknown parameter '{name}'{_did_you_mean(name, known)}; "
+                    "expected an alias or a dotted path into scenario.yaml such as economics.road.cost_per_km",
+                )
+            )
             continue
         node[path[-1]] = value
     if problems:
@@ -1220,20 +1449,26 @@ def _attach_yaml_sources(data: dict[str, Any], sources: dict[str, str]) -> None:
         node: Any = data
         parts = _path_parts(key)
         for part in parts[:-1]:
-            ok = (isinstance(node, dict) and part in node) or (isinstance(node, list) and isinstance(part, int) and part < len(node))
+            ok = (isinstance(node, dict) and part in node) or (
+                isinstance(node, list) and isinstance(part, int) and part < len(node)
+            )
             if not ok:
                 node = None
                 break
             node = node[part]
         last = parts[-1] if parts else None
-        if isinstance(node, dict) and last in node and not isinstance(node[last], (dict, list)):
-            node[last] = {"value": node[last], "source": src}
-        elif isinstance(node, list) and isinstance(last, int) and last < len(node) and not isinstance(node[last], (dict, list)):
+        if (isinstance(node, dict) and last in node and not isinstance(node[last], (dict, list))) or (
+            isinstance(node, list)
+            and isinstance(last, int)
+            and last < len(node)
+            and not isinstance(node[last], (dict, list))
+        ):
             node[last] = {"value": node[last], "source": src}
 
 
-def _sourced_table(table: str, keys: list[str], header: list[str], rows: list[list[str]], numeric: list[str],
-                   sources: dict[str, str]) -> tuple[list[str], list[list[str]]]:
+def _sourced_table(
+    table: str, keys: list[str], header: list[str], rows: list[list[str]], numeric: list[str], sources: dict[str, str]
+) -> tuple[list[str], list[list[str]]]:
     """Add a ``<column>_source`` column for every numeric column that has a source in some row."""
     cols = [c for c in numeric if any(f"{table}:{k}.{c}" in sources for k in keys)]
     header = header + [f"{c}_source" for c in cols]
@@ -1241,8 +1476,9 @@ def _sourced_table(table: str, keys: list[str], header: list[str], rows: list[li
     return header, rows
 
 
-def _entered(catalogue: Catalogue, resource: str, quantity: float, entered_q: float | None,
-             entered_u: str | None, unit: str) -> tuple[str, str]:
+def _entered(
+    catalogue: Catalogue, resource: str, quantity: float, entered_q: float | None, entered_u: str | None, unit: str
+) -> tuple[str, str]:
     """Quantity and unit to write: as entered when it converts back to exactly the same
     canonical quantity (so the round trip keeps both), else canonical."""
     if entered_q is not None and entered_u:
@@ -1283,40 +1519,135 @@ def write_scenario(scenario: Scenario, folder: str | Path) -> Path:
     _attach_yaml_sources(cfg, scenario.sources)
     (folder / SCENARIO_FILE).write_text(yaml.safe_dump(cfg, sort_keys=False, allow_unicode=True), "utf-8")
     src = scenario.sources
-    sources = {(f"actors.csv:{k.split(':', 1)[1]}" if k.startswith(f"{actors_table}:") else k): v for k, v in src.items()}
+    sources = {
+        (f"actors.csv:{k.split(':', 1)[1]}" if k.startswith(f"{actors_table}:") else k): v for k, v in src.items()
+    }
     cat = scenario.catalogue
 
     header = ["id", "name", "sector", "municipality", "country", "lon", "lat", "operations", "confidential"]
-    rows = [[a.id, a.name, a.sector, a.municipality, a.country, _fmt(a.lon), _fmt(a.lat), "|".join(a.operations),
-             str(a.confidential).lower()] for a in scenario.actors]
-    _write_rows(folder / "actors.csv", *_sourced_table("actors.csv", [a.id for a in scenario.actors], header, rows,
-                                                       ["lon", "lat"], sources))
+    rows = [
+        [
+            a.id,
+            a.name,
+            a.sector,
+            a.municipality,
+            a.country,
+            _fmt(a.lon),
+            _fmt(a.lat),
+            "|".join(a.operations),
+            str(a.confidential).lower(),
+        ]
+        for a in scenario.actors
+    ]
+    _write_rows(
+        folder / "actors.csv",
+        *_sourced_table("actors.csv", [a.id for a in scenario.actors], header, rows, ["lon", "lat"], sources),
+    )
 
-    header = ["id", "actor", "resource", "quantity", "unit", "profile", "temperature_c", "ewc", "hazard_assessment",
-              "current_fate", "fate_cost", "confidential"]
-    rows = [[s.id, s.actor, s.resource, *_entered(cat, s.resource, s.quantity, s.entered_quantity, s.entered_unit, s.unit),
-             "|".join(repr(float(v)) for v in s.profile), _fmt(s.temperature_c), s.ewc or "", s.hazard_assessment or "",
-             s.current_fate, _fmt(s.fate_cost), str(s.confidential).lower()] for s in scenario.supplies]
-    _write_rows(folder / "supplies.csv", *_sourced_table("supplies.csv", [s.id for s in scenario.supplies], header, rows,
-                                                         ["quantity", "temperature_c", "fate_cost"], sources))
+    header = [
+        "id",
+        "actor",
+        "resource",
+        "quantity",
+        "unit",
+        "profile",
+        "temperature_c",
+        "ewc",
+        "hazard_assessment",
+        "current_fate",
+        "fate_cost",
+        "confidential",
+    ]
+    rows = [
+        [
+            s.id,
+            s.actor,
+            s.resource,
+            *_entered(cat, s.resource, s.quantity, s.entered_quantity, s.entered_unit, s.unit),
+            "|".join(repr(float(v)) for v in s.profile),
+            _fmt(s.temperature_c),
+            s.ewc or "",
+            s.hazard_assessment or "",
+            s.current_fate,
+            _fmt(s.fate_cost),
+            str(s.confidential).lower(),
+        ]
+        for s in scenario.supplies
+    ]
+    _write_rows(
+        folder / "supplies.csv",
+        *_sourced_table(
+            "supplies.csv",
+            [s.id for s in scenario.supplies],
+            header,
+            rows,
+            ["quantity", "temperature_c", "fate_cost"],
+            sources,
+        ),
+    )
 
-    header = ["id", "actor", "resource", "quantity", "unit", "profile", "min_temperature_c", "price", "gate_fee",
-              "co2e_kg_per_unit", "operations", "max_km", "confidential"]
-    rows = [[d.id, d.actor, d.resource, *_entered(cat, d.resource, d.quantity, d.entered_quantity, d.entered_unit, d.unit),
-             "|".join(repr(float(v)) for v in d.profile), _fmt(d.min_temperature_c), _fmt(d.price), _fmt(d.gate_fee),
-             _fmt(d.co2e_kg_per_unit), "|".join(d.operations), _fmt(d.max_km), str(d.confidential).lower()]
-            for d in scenario.demands]
-    _write_rows(folder / "demands.csv", *_sourced_table(
-        "demands.csv", [d.id for d in scenario.demands], header, rows,
-        ["quantity", "min_temperature_c", "price", "gate_fee", "co2e_kg_per_unit", "max_km"], sources))
+    header = [
+        "id",
+        "actor",
+        "resource",
+        "quantity",
+        "unit",
+        "profile",
+        "min_temperature_c",
+        "price",
+        "gate_fee",
+        "co2e_kg_per_unit",
+        "operations",
+        "max_km",
+        "confidential",
+    ]
+    rows = [
+        [
+            d.id,
+            d.actor,
+            d.resource,
+            *_entered(cat, d.resource, d.quantity, d.entered_quantity, d.entered_unit, d.unit),
+            "|".join(repr(float(v)) for v in d.profile),
+            _fmt(d.min_temperature_c),
+            _fmt(d.price),
+            _fmt(d.gate_fee),
+            _fmt(d.co2e_kg_per_unit),
+            "|".join(d.operations),
+            _fmt(d.max_km),
+            str(d.confidential).lower(),
+        ]
+        for d in scenario.demands
+    ]
+    _write_rows(
+        folder / "demands.csv",
+        *_sourced_table(
+            "demands.csv",
+            [d.id for d in scenario.demands],
+            header,
+            rows,
+            ["quantity", "min_temperature_c", "price", "gate_fee", "co2e_kg_per_unit", "max_km"],
+            sources,
+        ),
+    )
 
     sites_path = folder / "sites.csv"
     if scenario.sites:
         header = ["id", "name", "municipality", "lon", "lat", "facility", "fixed_cost", "capacity"]
-        rows = [[o.site, o.name, o.municipality, _fmt(o.lon), _fmt(o.lat), o.facility, _fmt(o.fixed_cost),
-                 _fmt(o.capacity)] for o in scenario.sites]
-        _write_rows(sites_path, *_sourced_table("sites.csv", [o.option_id for o in scenario.sites], header, rows,
-                                                ["fixed_cost", "capacity", "lon", "lat"], sources))
+        rows = [
+            [o.site, o.name, o.municipality, _fmt(o.lon), _fmt(o.lat), o.facility, _fmt(o.fixed_cost), _fmt(o.capacity)]
+            for o in scenario.sites
+        ]
+        _write_rows(
+            sites_path,
+            *_sourced_table(
+                "sites.csv",
+                [o.option_id for o in scenario.sites],
+                header,
+                rows,
+                ["fixed_cost", "capacity", "lon", "lat"],
+                sources,
+            ),
+        )
     elif sites_path.exists():
         sites_path.unlink()
     return folder

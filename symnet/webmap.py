@@ -73,7 +73,11 @@ def _popup(pairs: list[tuple[str, str]]) -> str:
 
 
 def _money(value: float, currency: str) -> str:
-    return "" if value is None or (isinstance(value, float) and math.isnan(value)) else f"{format_quantity(value)} {currency}/yr"
+    return (
+        ""
+        if value is None or (isinstance(value, float) and math.isnan(value))
+        else f"{format_quantity(value)} {currency}/yr"
+    )
 
 
 def _km(value: float) -> str:
@@ -109,8 +113,10 @@ class _Frame:
 def _label(x: float, y: float, frame: _Frame, text: str, node: str, cls: str) -> str:
     """A map label anchored at (x, y); the script keeps its screen size constant and hides
     it when it collides with a label of higher priority (drawn earlier)."""
-    return (f'<text class="label {cls}" x="{x + 9 * frame.unit:.1f}" y="{y - 7 * frame.unit:.1f}" '
-            f'font-size="{12 * frame.unit:.1f}" data-x="{x:.1f}" data-y="{y:.1f}" data-node="{_esc(node)}">{_esc(text)}</text>')
+    return (
+        f'<text class="label {cls}" x="{x + 9 * frame.unit:.1f}" y="{y - 7 * frame.unit:.1f}" '
+        f'font-size="{12 * frame.unit:.1f}" data-x="{x:.1f}" data-y="{y:.1f}" data-node="{_esc(node)}">{_esc(text)}</text>'
+    )
 
 
 def _tiles(frame: _Frame) -> str:
@@ -125,8 +131,10 @@ def _tiles(frame: _Frame) -> str:
         for ty in range(int((_EARTH - y_max) // size), int((_EARTH - y_min) // size) + 1):
             left, top = frame.xy(-_EARTH + tx * size, _EARTH - ty * size)
             url = TILE_URL.format(z=z, x=tx, y=ty)
-            parts.append(f'<image class="tile" href="{_esc(url)}" x="{left:.1f}" y="{top:.1f}" '
-                         f'width="{size:.1f}" height="{size:.1f}" opacity="0.75"/>')
+            parts.append(
+                f'<image class="tile" href="{_esc(url)}" x="{left:.1f}" y="{top:.1f}" '
+                f'width="{size:.1f}" height="{size:.1f}" opacity="0.75"/>'
+            )
     return "".join(parts)
 
 
@@ -144,7 +152,9 @@ def _svg(layers: dict[str, gpd.GeoDataFrame], currency: str, online_tiles: bool)
         parts.append(f'<g id="tiles">{_tiles(f)}</g>')
 
     ex = merc["exchanges"]
-    resources: list[str] = sorted(set(ex["resource"]) | set(merc["disposal"]["resource"])) if len(ex) or len(merc["disposal"]) else []
+    resources: list[str] = (
+        sorted(set(ex["resource"]) | set(merc["disposal"]["resource"])) if len(ex) or len(merc["disposal"]) else []
+    )
     if len(ex):
         widths = _scaled(ex["quantity"].to_numpy(), ex["resource"].to_numpy(), 1.5, 9.0)
         for (_, row), w in sorted(zip(ex.iterrows(), widths), key=lambda t: -t[1]):
@@ -152,16 +162,24 @@ def _svg(layers: dict[str, gpd.GeoDataFrame], currency: str, online_tiles: bool)
                 continue
             # dash lengths are screen pixels under vector-effect: non-scaling-stroke
             dash = ' stroke-dasharray="10 7"' if row["method"] == "estimated" else ""
-            info = _popup([("Exchange", f"{row['supplier_name']} → {row['receiver_name']}"),
-                           ("Resource", str(row["resource"]).replace("_", " ")),
-                           ("Quantity", f"{row['quantity_text']} {row['unit']}/yr"),
-                           ("Cost", _money(row["cost"], currency)), ("Distance", _km(row["distance_m"])),
-                           ("Distance method", str(row["method"])), ("Mode", str(row["mode"])),
-                           ("Drawn as", "road route" if row["geometry_kind"] == "route" else "straight line"),
-                           ("Rounded (confidential)", "yes" if row["confidential"] else "")])
-            parts.append(f'<path class="exchange feature" data-resource="{_esc(row["resource"])}" d="{f.path(row.geometry.coords)}" '
-                         f'stroke="{resource_colour(str(row["resource"]))}" stroke-width="{w:.2f}"{dash} data-popup="{info}">'
-                         f'<title>{_esc(row["supplier_name"])} → {_esc(row["receiver_name"])}: {_esc(row["quantity_text"])} {_esc(row["unit"])}/yr</title></path>')
+            info = _popup(
+                [
+                    ("Exchange", f"{row['supplier_name']} → {row['receiver_name']}"),
+                    ("Resource", str(row["resource"]).replace("_", " ")),
+                    ("Quantity", f"{row['quantity_text']} {row['unit']}/yr"),
+                    ("Cost", _money(row["cost"], currency)),
+                    ("Distance", _km(row["distance_m"])),
+                    ("Distance method", str(row["method"])),
+                    ("Mode", str(row["mode"])),
+                    ("Drawn as", "road route" if row["geometry_kind"] == "route" else "straight line"),
+                    ("Rounded (confidential)", "yes" if row["confidential"] else ""),
+                ]
+            )
+            parts.append(
+                f'<path class="exchange feature" data-resource="{_esc(row["resource"])}" d="{f.path(row.geometry.coords)}" '
+                f'stroke="{resource_colour(str(row["resource"]))}" stroke-width="{w:.2f}"{dash} data-popup="{info}">'
+                f"<title>{_esc(row['supplier_name'])} → {_esc(row['receiver_name'])}: {_esc(row['quantity_text'])} {_esc(row['unit'])}/yr</title></path>"
+            )
 
     disp = merc["disposal"]
     if len(disp):
@@ -170,33 +188,60 @@ def _svg(layers: dict[str, gpd.GeoDataFrame], currency: str, online_tiles: bool)
             if row.geometry is None:
                 continue
             x, y = f.xy(row.geometry.x, row.geometry.y)
-            info = _popup([("Disposal", str(row["actor_name"])), ("Resource", str(row["resource"]).replace("_", " ")),
-                           ("Quantity", f"{row['quantity_text']} {row['unit']}/yr"), ("Fate", f"{row['fate']} {row['operation']}".strip()),
-                           ("Cost", _money(row["cost"], currency))])
-            parts.append(f'<circle class="disposal feature marker" data-resource="{_esc(row["resource"])}" cx="{x:.1f}" cy="{y:.1f}" '
-                         f'r="{r * f.unit:.1f}" data-x="{x:.1f}" data-y="{y:.1f}" data-r="{r:.1f}" data-popup="{info}"><title>{_esc(row["actor_name"])}: {_esc(row["quantity_text"])} '
-                         f'{_esc(row["unit"])}/yr {_esc(row["resource"])} to {_esc(row["fate"])}</title></circle>')
+            info = _popup(
+                [
+                    ("Disposal", str(row["actor_name"])),
+                    ("Resource", str(row["resource"]).replace("_", " ")),
+                    ("Quantity", f"{row['quantity_text']} {row['unit']}/yr"),
+                    ("Fate", f"{row['fate']} {row['operation']}".strip()),
+                    ("Cost", _money(row["cost"], currency)),
+                ]
+            )
+            parts.append(
+                f'<circle class="disposal feature marker" data-resource="{_esc(row["resource"])}" cx="{x:.1f}" cy="{y:.1f}" '
+                f'r="{r * f.unit:.1f}" data-x="{x:.1f}" data-y="{y:.1f}" data-r="{r:.1f}" data-popup="{info}"><title>{_esc(row["actor_name"])}: {_esc(row["quantity_text"])} '
+                f"{_esc(row['unit'])}/yr {_esc(row['resource'])} to {_esc(row['fate'])}</title></circle>"
+            )
 
-    labels: list[tuple[int, str, str]] = []   # (priority, sort name, <text>) drawn last, decluttered by the script
+    labels: list[tuple[int, str, str]] = []  # (priority, sort name, <text>) drawn last, decluttered by the script
     for _, row in merc["sites"].iterrows():
         x, y = f.xy(row.geometry.x, row.geometry.y)
         opened = bool(row["opened"])
         size = 14 if opened else 9
         s = size * f.unit
         cls = "opened" if opened else "candidate"
-        info = _popup([("Site", str(row["name"])), ("Facility", str(row["facility"])),
-                       ("Status", "OPENED by the optimum" if opened else "candidate (not opened)"),
-                       ("Throughput", f"{format_quantity(row['throughput'])} /yr" if opened else ""),
-                       ("Fixed cost", _money(row["fixed_cost"], currency))])
-        parts.append(f'<rect class="site {cls} feature marker" x="{x - s / 2:.1f}" y="{y - s / 2:.1f}" width="{s:.1f}" '
-                     f'height="{s:.1f}" data-x="{x:.1f}" data-y="{y:.1f}" data-size="{size}" data-popup="{info}">'
-                     f'<title>{_esc(row["name"])} ({_esc(row["facility"])}, {cls})</title></rect>')
+        info = _popup(
+            [
+                ("Site", str(row["name"])),
+                ("Facility", str(row["facility"])),
+                ("Status", "OPENED by the optimum" if opened else "candidate (not opened)"),
+                ("Throughput", f"{format_quantity(row['throughput'])} /yr" if opened else ""),
+                ("Fixed cost", _money(row["fixed_cost"], currency)),
+            ]
+        )
+        parts.append(
+            f'<rect class="site {cls} feature marker" x="{x - s / 2:.1f}" y="{y - s / 2:.1f}" width="{s:.1f}" '
+            f'height="{s:.1f}" data-x="{x:.1f}" data-y="{y:.1f}" data-size="{size}" data-popup="{info}">'
+            f"<title>{_esc(row['name'])} ({_esc(row['facility'])}, {cls})</title></rect>"
+        )
         if opened:
             text = f"{row['name']} (opened {str(row['facility']).replace('_', ' ')})"
             labels.append((0, str(row["name"]), _label(x, y, f, text, f"site:{row['option']}", "site-label opened")))
         else:
-            labels.append((3, str(row["name"]), _label(x, y, f, f"{row['name']} (candidate {str(row['facility']).replace('_', ' ')})",
-                                                         f"site:{row['option']}", "site-label candidate")))
+            labels.append(
+                (
+                    3,
+                    str(row["name"]),
+                    _label(
+                        x,
+                        y,
+                        f,
+                        f"{row['name']} (candidate {str(row['facility']).replace('_', ' ')})",
+                        f"site:{row['option']}",
+                        "site-label candidate",
+                    ),
+                )
+            )
 
     sectors: list[str] = []
     linked = set(ex["supplier"]) | set(ex["receiver"]) if len(ex) else set()
@@ -205,17 +250,29 @@ def _svg(layers: dict[str, gpd.GeoDataFrame], currency: str, online_tiles: bool)
         sector = str(row["sector"]) or "other"
         if sector not in sectors:
             sectors.append(sector)
-        info = _popup([("Actor", str(row["name"])), ("Sector", sector), ("Municipality", str(row["municipality"])),
-                       ("Actors aggregated", str(row["n_actors"]) if row["aggregated"] else "")])
+        info = _popup(
+            [
+                ("Actor", str(row["name"])),
+                ("Sector", sector),
+                ("Municipality", str(row["municipality"])),
+                ("Actors aggregated", str(row["n_actors"]) if row["aggregated"] else ""),
+            ]
+        )
         node = str(row["node"])
-        parts.append(f'<circle class="actor feature marker" cx="{x:.1f}" cy="{y:.1f}" r="{6 * f.unit:.1f}" data-x="{x:.1f}" '
-                     f'data-y="{y:.1f}" data-r="6" data-node="{_esc(node)}" data-municipality="{_esc(row["municipality"])}" '
-                     f'fill="{sector_colour(sector)}" data-popup="{info}"><title>{_esc(row["name"])} ({_esc(sector)})</title></circle>')
-        labels.append((1 if node in linked else 2, str(row["name"]), _label(x, y, f, str(row["name"]), node, "actor-label")))
+        parts.append(
+            f'<circle class="actor feature marker" cx="{x:.1f}" cy="{y:.1f}" r="{6 * f.unit:.1f}" data-x="{x:.1f}" '
+            f'data-y="{y:.1f}" data-r="6" data-node="{_esc(node)}" data-municipality="{_esc(row["municipality"])}" '
+            f'fill="{sector_colour(sector)}" data-popup="{info}"><title>{_esc(row["name"])} ({_esc(sector)})</title></circle>'
+        )
+        labels.append(
+            (1 if node in linked else 2, str(row["name"]), _label(x, y, f, str(row["name"]), node, "actor-label"))
+        )
     parts.append('<g id="clusters"></g><g id="labels">' + "".join(t for _, _, t in sorted(labels)) + "</g>")
-    svg = (f'<svg id="map" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {f.w:.1f} {f.h:.1f}" '
-           f'data-unit="{f.unit:.4f}" data-lat="{f.centre_lat():.5f}" preserveAspectRatio="xMidYMid meet">'
-           f'<rect class="background" x="0" y="0" width="{f.w:.1f}" height="{f.h:.1f}"/>{"".join(parts)}</svg>')
+    svg = (
+        f'<svg id="map" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {f.w:.1f} {f.h:.1f}" '
+        f'data-unit="{f.unit:.4f}" data-lat="{f.centre_lat():.5f}" preserveAspectRatio="xMidYMid meet">'
+        f'<rect class="background" x="0" y="0" width="{f.w:.1f}" height="{f.h:.1f}"/>{"".join(parts)}</svg>'
+    )
     return svg, sorted(sectors), resources
 
 
@@ -369,52 +426,87 @@ _JS = """
 """
 
 
-def _legend(title: str, sectors: list[str], resources: list[str], kpis: dict[str, Any], currency: str, public: bool) -> str:
+def _legend(
+    title: str, sectors: list[str], resources: list[str], kpis: dict[str, Any], currency: str, public: bool
+) -> str:
     rows = [f"<h1>{_esc(title)}</h1>"]
     if isinstance(kpis.get("savings"), (int, float)) and math.isfinite(kpis["savings"]):
         savings = round_public(kpis["savings"], None) if public else kpis["savings"]
-        rows.append(f'<div class="note">Savings against the baseline: {_esc(format_quantity(savings))} {_esc(currency)}/yr</div>')
+        rows.append(
+            f'<div class="note">Savings against the baseline: {_esc(format_quantity(savings))} {_esc(currency)}/yr</div>'
+        )
     if public:
-        rows.append('<div class="note">Public version: confidential actors are aggregated per municipality and their figures rounded.</div>')
+        rows.append(
+            '<div class="note">Public version: confidential actors are aggregated per municipality and their figures rounded.</div>'
+        )
     rows.append("<h2>Actors by sector</h2>")
-    rows += [f'<div class="row"><span class="sw" style="background:{sector_colour(s)}"></span>{_esc(s)}</div>' for s in sectors]
+    rows += [
+        f'<div class="row"><span class="sw" style="background:{sector_colour(s)}"></span>{_esc(s)}</div>'
+        for s in sectors
+    ]
     rows.append("<h2>Exchanges by resource</h2>")
     for r in resources:
-        rows.append(f'<label class="row"><input type="checkbox" class="toggle" data-resource="{_esc(r)}" checked>'
-                    f'<span class="ln" style="background:{resource_colour(r)}"></span>{_esc(r.replace("_", " "))}</label>')
-    rows.append('<div class="note">Line width follows the quantity per year (within each resource); dashed = estimated '
-                "distance (no road route found). Click a feature for its numbers; scroll to zoom, drag to pan. Actors too close "
-                "to tell apart are grouped under a count (click it to zoom in); labels that would overlap are hidden "
-                "until you zoom in or point at the marker.</div>")
+        rows.append(
+            f'<label class="row"><input type="checkbox" class="toggle" data-resource="{_esc(r)}" checked>'
+            f'<span class="ln" style="background:{resource_colour(r)}"></span>{_esc(r.replace("_", " "))}</label>'
+        )
+    rows.append(
+        '<div class="note">Line width follows the quantity per year (within each resource); dashed = estimated '
+        "distance (no road route found). Click a feature for its numbers; scroll to zoom, drag to pan. Actors too close "
+        "to tell apart are grouped under a count (click it to zoom in); labels that would overlap are hidden "
+        "until you zoom in or point at the marker.</div>"
+    )
     rows.append("<h2>Sites and disposal</h2>")
     rows.append('<div class="row"><span class="sq opened"></span>site opened by the optimum (bold label)</div>')
     rows.append('<div class="row"><span class="sq candidate"></span>candidate site, not opened</div>')
-    rows.append('<div class="row"><span class="sw" style="background:rgba(40,40,40,.15)"></span>still to landfill/incineration/'
-                "other current fate (size by quantity)</div>")
+    rows.append(
+        '<div class="row"><span class="sw" style="background:rgba(40,40,40,.15)"></span>still to landfill/incineration/'
+        "other current fate (size by quantity)</div>"
+    )
     return f'<div id="legend">{"".join(rows)}</div>'
 
 
-def map_html(layers: dict[str, gpd.GeoDataFrame], title: str, currency: str = "SEK", kpis: dict[str, Any] | None = None,
-             public: bool = False, online_tiles: bool = False) -> str:
+def map_html(
+    layers: dict[str, gpd.GeoDataFrame],
+    title: str,
+    currency: str = "SEK",
+    kpis: dict[str, Any] | None = None,
+    public: bool = False,
+    online_tiles: bool = False,
+) -> str:
     """The self-contained HTML text of the map of ``layers`` (see the module docstring)."""
     svg, sectors, resources = _svg(layers, currency, online_tiles)
-    attribution = ('<div id="attribution">Basemap © OpenStreetMap contributors</div>' if online_tiles else "")
-    return (f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><title>{_esc(title)}</title>'
-            f'<meta name="viewport" content="width=device-width, initial-scale=1">'
-            f"<style>{_CSS}</style></head><body><div id=\"wrap\"><div id=\"mapbox\">{svg}<div id=\"popup\"></div>"
-            f'<div id="scalebar"><span class="text">km</span><div class="bar"></div></div>{attribution}</div>'
-            f"{_legend(title, sectors, resources, kpis or {}, currency, public)}</div><script>{_JS}</script></body></html>\n")
+    attribution = '<div id="attribution">Basemap © OpenStreetMap contributors</div>' if online_tiles else ""
+    return (
+        f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><title>{_esc(title)}</title>'
+        f'<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f'<style>{_CSS}</style></head><body><div id="wrap"><div id="mapbox">{svg}<div id="popup"></div>'
+        f'<div id="scalebar"><span class="text">km</span><div class="bar"></div></div>{attribution}</div>'
+        f"{_legend(title, sectors, resources, kpis or {}, currency, public)}</div><script>{_JS}</script></body></html>\n"
+    )
 
 
-def write_map_layers(layers: dict[str, gpd.GeoDataFrame], result: Result, path: str | Path, public: bool = False,
-                     online_tiles: bool = False, force: bool = False) -> Path:
+def write_map_layers(
+    layers: dict[str, gpd.GeoDataFrame],
+    result: Result,
+    path: str | Path,
+    public: bool = False,
+    online_tiles: bool = False,
+    force: bool = False,
+) -> Path:
     """Write the map of already built layers (atomically)."""
     text = map_html(layers, f"{result.scenario}: symbiosis network", result.currency, result.kpis, public, online_tiles)
     return write_text_atomic(path, text, force)
 
 
-def write_map(result: Result, scenario: Scenario | None, path: str | Path, public: bool = False,
-              online_tiles: bool = False, force: bool = False) -> Path:
+def write_map(
+    result: Result,
+    scenario: Scenario | None,
+    path: str | Path,
+    public: bool = False,
+    online_tiles: bool = False,
+    force: bool = False,
+) -> Path:
     """Write ``result`` as a self-contained HTML map.
 
     Parameters

@@ -56,56 +56,187 @@ SOURCES = {
 
 
 def make_scenario(capacity: float = 5000.0) -> Scenario:
-    actors = [Actor(id=a, name=f"Actor {a}", municipality="Sveg", lon=14.3 + 0.01 * i, lat=62.0)
-              for i, a in enumerate(["A", "B", "C", "P"])]
+    actors = [
+        Actor(id=a, name=f"Actor {a}", municipality="Sveg", lon=14.3 + 0.01 * i, lat=62.0)
+        for i, a in enumerate(["A", "B", "C", "P"])
+    ]
     one = dict(profile=[1.0])
     supplies = [
-        Supply(id="s_used", actor="A", resource="spent_grain", quantity=100.0, unit="t", current_fate="landfill",
-               fate_cost=600.0, **one),
-        Supply(id="s_unused", actor="B", resource="spent_grain", quantity=40.0, unit="t", current_fate="landfill",
-               fate_cost=600.0, **one),
-        Supply(id="s_heat", actor="P", resource="heat", quantity=1000.0, unit="MWh", temperature_c=70,
-               current_fate="cooling", fate_cost=0.0, **one),
+        Supply(
+            id="s_used",
+            actor="A",
+            resource="spent_grain",
+            quantity=100.0,
+            unit="t",
+            current_fate="landfill",
+            fate_cost=600.0,
+            **one,
+        ),
+        Supply(
+            id="s_unused",
+            actor="B",
+            resource="spent_grain",
+            quantity=40.0,
+            unit="t",
+            current_fate="landfill",
+            fate_cost=600.0,
+            **one,
+        ),
+        Supply(
+            id="s_heat",
+            actor="P",
+            resource="heat",
+            quantity=1000.0,
+            unit="MWh",
+            temperature_c=70,
+            current_fate="cooling",
+            fate_cost=0.0,
+            **one,
+        ),
     ]
     demands = [Demand(id="d_feed", actor="C", resource="spent_grain", quantity=100.0, unit="t", price=900.0, **one)]
-    facilities = {"greenhouse": FacilityType(name="Greenhouse", fixed_cost=150000.0, capacity=capacity,
-                                             inputs=[FacilityInput(resource="heat", min_temperature_c=40)])}
-    economics = Economics(landfill_tax=645.0, road=RoadEconomics(cost_per_km=15.0), pipe=PipeEconomics(heat_loss_per_km=0.02))
+    facilities = {
+        "greenhouse": FacilityType(
+            name="Greenhouse",
+            fixed_cost=150000.0,
+            capacity=capacity,
+            inputs=[FacilityInput(resource="heat", min_temperature_c=40)],
+        )
+    }
+    economics = Economics(
+        landfill_tax=645.0, road=RoadEconomics(cost_per_km=15.0), pipe=PipeEconomics(heat_loss_per_km=0.02)
+    )
     config = ScenarioConfig(name="assumption test", economics=economics, facilities=facilities)
     sites = [SiteOption(site="g1", name="Greenhouse site", lon=14.33, lat=62.0, facility="greenhouse")]
-    return Scenario(folder=None, config=config, catalogue=load_catalogue(), actors=actors, supplies=supplies,
-                    demands=demands, sites=sites, sources=dict(SOURCES))
+    return Scenario(
+        folder=None,
+        config=config,
+        catalogue=load_catalogue(),
+        actors=actors,
+        supplies=supplies,
+        demands=demands,
+        sites=sites,
+        sources=dict(SOURCES),
+    )
 
 
 def make_result() -> Result:
     """The optimum of the scenario above, as the optimiser reports it."""
-    links = pd.DataFrame([
-        ("L_used", "A", "C", "s_used", "d_feed", "spent_grain", "road", 20000.0, "estimated", 100.0, True, 0.0),
-        ("L_unused", "B", "C", "s_unused", "d_feed", "spent_grain", "road", 90000.0, "estimated", 0.0, False, 0.0),
-        ("L_heat", "P", "g1:greenhouse", "s_heat", "g1:greenhouse", "heat", "pipe", 1000.0, "pipe", 900.0, True, 0.02),
-    ], columns=["link", "source_node", "target_node", "supply", "target", "resource", "mode", "distance_m", "method",
-                "quantity", "used", "loss"])
+    links = pd.DataFrame(
+        [
+            ("L_used", "A", "C", "s_used", "d_feed", "spent_grain", "road", 20000.0, "estimated", 100.0, True, 0.0),
+            ("L_unused", "B", "C", "s_unused", "d_feed", "spent_grain", "road", 90000.0, "estimated", 0.0, False, 0.0),
+            (
+                "L_heat",
+                "P",
+                "g1:greenhouse",
+                "s_heat",
+                "g1:greenhouse",
+                "heat",
+                "pipe",
+                1000.0,
+                "pipe",
+                900.0,
+                True,
+                0.02,
+            ),
+        ],
+        columns=[
+            "link",
+            "source_node",
+            "target_node",
+            "supply",
+            "target",
+            "resource",
+            "mode",
+            "distance_m",
+            "method",
+            "quantity",
+            "used",
+            "loss",
+        ],
+    )
     links["fixed_cost"] = [0.0, 0.0, 50000.0]
     links["factor"] = 1.0
     links["cost"] = [9000.0, 0.0, 50500.0]
-    flows = pd.DataFrame([
-        {"link": "L_used", "period": "year", "supply": "s_used", "target": "d_feed", "resource": "spent_grain",
-         "quantity": 100.0, "tonne_km": 2000.0},
-        {"link": "L_heat", "period": "year", "supply": "s_heat", "target": "g1:greenhouse", "resource": "heat",
-         "quantity": 900.0, "tonne_km": 0.0},
-    ])
-    disposal = pd.DataFrame([
-        {"supply": "s_unused", "actor": "B", "resource": "spent_grain", "period": "year", "quantity": 40.0, "unit": "t",
-         "fate": "landfill", "operation": "D1", "cost": 49800.0, "origin": "supply"},
-        {"supply": "s_heat", "actor": "P", "resource": "heat", "period": "year", "quantity": 100.0, "unit": "MWh",
-         "fate": "cooling", "operation": None, "cost": 0.0, "origin": "supply"},
-    ])
+    flows = pd.DataFrame(
+        [
+            {
+                "link": "L_used",
+                "period": "year",
+                "supply": "s_used",
+                "target": "d_feed",
+                "resource": "spent_grain",
+                "quantity": 100.0,
+                "tonne_km": 2000.0,
+            },
+            {
+                "link": "L_heat",
+                "period": "year",
+                "supply": "s_heat",
+                "target": "g1:greenhouse",
+                "resource": "heat",
+                "quantity": 900.0,
+                "tonne_km": 0.0,
+            },
+        ]
+    )
+    disposal = pd.DataFrame(
+        [
+            {
+                "supply": "s_unused",
+                "actor": "B",
+                "resource": "spent_grain",
+                "period": "year",
+                "quantity": 40.0,
+                "unit": "t",
+                "fate": "landfill",
+                "operation": "D1",
+                "cost": 49800.0,
+                "origin": "supply",
+            },
+            {
+                "supply": "s_heat",
+                "actor": "P",
+                "resource": "heat",
+                "period": "year",
+                "quantity": 100.0,
+                "unit": "MWh",
+                "fate": "cooling",
+                "operation": None,
+                "cost": 0.0,
+                "origin": "supply",
+            },
+        ]
+    )
     purchases = pd.DataFrame(columns=["demand", "actor", "resource", "period", "quantity", "unit", "cost", "kind"])
-    sites = pd.DataFrame([{"option": "g1:greenhouse", "site": "g1", "facility": "greenhouse", "name": "Greenhouse site",
-                           "lon": 14.33, "lat": 62.0, "opened": True, "throughput": 882.0, "capacity": 5000.0,
-                           "fixed_cost": 150000.0}])
-    return Result(scenario="assumption test", status="optimal", solver="highs", objective=1.0, links=links, flows=flows,
-                  disposal=disposal, purchases=purchases, sites=sites)
+    sites = pd.DataFrame(
+        [
+            {
+                "option": "g1:greenhouse",
+                "site": "g1",
+                "facility": "greenhouse",
+                "name": "Greenhouse site",
+                "lon": 14.33,
+                "lat": 62.0,
+                "opened": True,
+                "throughput": 882.0,
+                "capacity": 5000.0,
+                "fixed_cost": 150000.0,
+            }
+        ]
+    )
+    return Result(
+        scenario="assumption test",
+        status="optimal",
+        solver="highs",
+        objective=1.0,
+        links=links,
+        flows=flows,
+        disposal=disposal,
+        purchases=purchases,
+        sites=sites,
+    )
 
 
 @pytest.fixture
@@ -129,10 +260,17 @@ def test_savings_rest_on_what_the_solution_changes(rests):
     # landfill tax of the diverted grain, the feed price it replaces, the road rate, the
     # pipe (its loss), the opened greenhouse's fixed cost and the two quantities moved;
     # not the unused supply, not the measured fate cost, not the solver settings
-    assert rests["savings"] == sorted([
-        "demands.csv:d_feed.price", "economics.landfill_tax", "economics.pipe.heat_loss_per_km",
-        "economics.road.cost_per_km", "facilities.greenhouse.fixed_cost", "supplies.csv:s_heat.quantity",
-        "supplies.csv:s_used.quantity"])
+    assert rests["savings"] == sorted(
+        [
+            "demands.csv:d_feed.price",
+            "economics.landfill_tax",
+            "economics.pipe.heat_loss_per_km",
+            "economics.road.cost_per_km",
+            "facilities.greenhouse.fixed_cost",
+            "supplies.csv:s_heat.quantity",
+            "supplies.csv:s_used.quantity",
+        ]
+    )
 
 
 def test_baseline_rests_on_every_supply_but_not_on_the_symbiosis(rests):
@@ -147,8 +285,11 @@ def test_co2e_avoided_rests_on_the_catalogue_landfill_factor(rests):
     assert source_text(make_scenario(), "catalogue:fates.landfill.co2e_kg_per_t").startswith("assumption")
     # the spent-grain factor's source ends "...400 kg CO2e/t of displaced feed: assumption": partly
     # assumed numbers count as assumed
-    assert rests["co2e_avoided_t"] == ["catalogue:fates.landfill.co2e_kg_per_t",
-                                       "catalogue:spent_grain.virgin_co2e_kg_per_unit", "supplies.csv:s_used.quantity"]
+    assert rests["co2e_avoided_t"] == [
+        "catalogue:fates.landfill.co2e_kg_per_t",
+        "catalogue:spent_grain.virgin_co2e_kg_per_unit",
+        "supplies.csv:s_used.quantity",
+    ]
     assert rests["tonne_km"] == ["supplies.csv:s_used.quantity"]
     assert rests["opened_sites"] == ["facilities.greenhouse.fixed_cost"]
 

@@ -38,8 +38,9 @@ def test_validate_ok_prints_summary() -> None:
 
 
 def test_missing_folder_exits_2_on_stderr_without_traceback(tmp_path: Path) -> None:
-    proc = subprocess.run([sys.executable, "-m", "symnet", "validate", str(tmp_path / "nope")],
-                          capture_output=True, text=True)
+    proc = subprocess.run(
+        [sys.executable, "-m", "symnet", "validate", str(tmp_path / "nope")], capture_output=True, text=True
+    )
     assert proc.returncode == 2
     assert "scenario folder not found" in proc.stderr
     assert "Traceback" not in proc.stderr + proc.stdout

@@ -38,8 +38,14 @@ def test_routed_run_uses_real_roads(andorra_run) -> None:
     assert set(r.flows["method"]) == {"routed"}
     nodes = r.nodes.set_index("node")
     for row in r.flows.itertuples():
-        gc = float(great_circle_m(nodes.at[row.supplier, "lon"], nodes.at[row.supplier, "lat"],
-                                  nodes.at[row.receiver, "lon"], nodes.at[row.receiver, "lat"]))
+        gc = float(
+            great_circle_m(
+                nodes.at[row.supplier, "lon"],
+                nodes.at[row.supplier, "lat"],
+                nodes.at[row.receiver, "lon"],
+                nodes.at[row.receiver, "lat"],
+            )
+        )
         assert row.distance_m >= gc
         assert row.distance_m <= 3.0 * gc + 2000  # mountain roads, but not absurd
     assert r.kpis["landfill_diverted_t"] == pytest.approx(800.0)
@@ -97,8 +103,9 @@ def test_without_extract_distances_are_estimated_and_said_so(tmp_path: Path) -> 
 
 
 def test_missing_extract_is_bad_input(tmp_path: Path) -> None:
-    result = runner.invoke(app, ["run", str(FIXTURES / "tiny"), "--out", str(tmp_path / "o"),
-                                 "--osm", str(tmp_path / "missing.osm.pbf")])
+    result = runner.invoke(
+        app, ["run", str(FIXTURES / "tiny"), "--out", str(tmp_path / "o"), "--osm", str(tmp_path / "missing.osm.pbf")]
+    )
     assert result.exit_code == 2
     assert "road extract not found" in result.output
     assert not (tmp_path / "o").exists()

@@ -26,26 +26,29 @@ TINY = Path(__file__).parent / "fixtures" / "tiny"
 # ---------------------------------------------------------------------------------------
 # units and conversions
 # ---------------------------------------------------------------------------------------
-@pytest.mark.parametrize(("value", "unit", "resource", "expected"), [
-    (18_000, "kg", "metal_scrap", 18.0),  # kg -> t
-    (2, "kt", "metal_scrap", 2000.0),
-    (2000, "kW", "heat", 17_520.0),  # continuous all year: 2 MW x 8760 h
-    (1, "MW", "heat", 8760.0),
-    (1800, "GJ", "heat", 500.0),  # 3.6 GJ per MWh
-    (500_000, "kWh", "heat", 500.0),
-    (3600, "MJ", "heat", 1.0),
-    (1, "GWh", "heat", 1000.0),
-    (100, "m3", "wood_residues", 35.0),  # bulk density 0.35 t/m3
-    (23, "MWh", "wood_residues", 10.0),  # 2.3 MWh/t energy content
-    (10, "t", "wood_residues", 10.0),
-    (60, "kg", "fridges", 1.0),  # 60 kg per fridge
-    (5, "t", "water", 5.0),  # water: 1 t per m3
-    (2500, "l", "water", 2.5),
-    (40, "st", "pallets", 40.0),
-    (12, "MWh/år", "heat", 12.0),
-    (12, "t/yr", "ash", 12.0),
-    (12, "m³", "water", 12.0),
-])
+@pytest.mark.parametrize(
+    ("value", "unit", "resource", "expected"),
+    [
+        (18_000, "kg", "metal_scrap", 18.0),  # kg -> t
+        (2, "kt", "metal_scrap", 2000.0),
+        (2000, "kW", "heat", 17_520.0),  # continuous all year: 2 MW x 8760 h
+        (1, "MW", "heat", 8760.0),
+        (1800, "GJ", "heat", 500.0),  # 3.6 GJ per MWh
+        (500_000, "kWh", "heat", 500.0),
+        (3600, "MJ", "heat", 1.0),
+        (1, "GWh", "heat", 1000.0),
+        (100, "m3", "wood_residues", 35.0),  # bulk density 0.35 t/m3
+        (23, "MWh", "wood_residues", 10.0),  # 2.3 MWh/t energy content
+        (10, "t", "wood_residues", 10.0),
+        (60, "kg", "fridges", 1.0),  # 60 kg per fridge
+        (5, "t", "water", 5.0),  # water: 1 t per m3
+        (2500, "l", "water", 2.5),
+        (40, "st", "pallets", 40.0),
+        (12, "MWh/år", "heat", 12.0),
+        (12, "t/yr", "ash", 12.0),
+        (12, "m³", "water", 12.0),
+    ],
+)
 def test_convert_to_canonical_units(value: float, unit: str, resource: str, expected: float) -> None:
     assert CAT.convert(value, unit, resource) == pytest.approx(expected, rel=1e-12)
 
@@ -63,13 +66,20 @@ def test_unknown_unit_names_it_and_suggests() -> None:
         CAT.convert(1, "tones", "ash")
 
 
-@pytest.mark.parametrize(("unit", "resource", "message"), [
-    ("MWh", "metal_scrap", "cannot convert MWh to t for 'metal_scrap': the catalogue gives no density/energy "
-                           "content/mass per unit for it; give the quantity in t"),
-    ("t", "heat", "cannot convert t to MWh for 'heat'"),
-    ("m3", "metal_scrap", "cannot convert m3 to t for 'metal_scrap'"),
-    ("t", "energy", "cannot convert t to MWh for class 'energy': a class has no density or energy content"),
-])
+@pytest.mark.parametrize(
+    ("unit", "resource", "message"),
+    [
+        (
+            "MWh",
+            "metal_scrap",
+            "cannot convert MWh to t for 'metal_scrap': the catalogue gives no density/energy "
+            "content/mass per unit for it; give the quantity in t",
+        ),
+        ("t", "heat", "cannot convert t to MWh for 'heat'"),
+        ("m3", "metal_scrap", "cannot convert m3 to t for 'metal_scrap'"),
+        ("t", "energy", "cannot convert t to MWh for class 'energy': a class has no density or energy content"),
+    ],
+)
 def test_incompatible_units(unit: str, resource: str, message: str) -> None:
     with pytest.raises(ValueError) as exc:
         CAT.convert(1, unit, resource)
@@ -90,27 +100,34 @@ def test_class_membership() -> None:
     assert CAT.demand_unit("wood") is None  # wood_residues (t) and pallets (pieces) mix units
 
 
-@pytest.mark.parametrize(("supply", "demand", "factor"), [
-    ("wood_residues", "heat", 2.0),  # explicit rule: 2.3 MWh/t at ~87 % boiler efficiency
-    ("pallets", "wood_residues", 0.025),
-    ("ash", "sand", 0.8),
-    ("mixed_plastics", "plastics", 0.7),
-    ("heat", "heat", 1.0),  # same resource
-    ("spent_grain", "insect_feedstock", 1.0),  # class membership
-    ("heat", "energy", 1.0),
-    ("metal_scrap", "heat", None),  # no rule, no class
-    ("sand", "ash", None),  # rules are directed
-])
+@pytest.mark.parametrize(
+    ("supply", "demand", "factor"),
+    [
+        ("wood_residues", "heat", 2.0),  # explicit rule: 2.3 MWh/t at ~87 % boiler efficiency
+        ("pallets", "wood_residues", 0.025),
+        ("ash", "sand", 0.8),
+        ("mixed_plastics", "plastics", 0.7),
+        ("heat", "heat", 1.0),  # same resource
+        ("spent_grain", "insect_feedstock", 1.0),  # class membership
+        ("heat", "energy", 1.0),
+        ("metal_scrap", "heat", None),  # no rule, no class
+        ("sand", "ash", None),  # rules are directed
+    ],
+)
 def test_substitution_factor(supply: str, demand: str, factor: float | None) -> None:
     assert CAT.substitution_factor(supply, demand) == factor
 
 
 def test_scenario_overrides_and_extends_the_catalogue() -> None:
-    cat = load_catalogue({
-        "resources": {"wood_residues": {"density_t_per_m3": 0.25},
-                      "biochar": {"name": "Biochar", "unit": "t", "classes": ["mineral"], "default_fate": "sale"}},
-        "substitutions": [{"supply": "ash", "demand": "sand", "factor": 0.5}],
-    })
+    cat = load_catalogue(
+        {
+            "resources": {
+                "wood_residues": {"density_t_per_m3": 0.25},
+                "biochar": {"name": "Biochar", "unit": "t", "classes": ["mineral"], "default_fate": "sale"},
+            },
+            "substitutions": [{"supply": "ash", "demand": "sand", "factor": 0.5}],
+        }
+    )
     assert cat.convert(100, "m3", "wood_residues") == pytest.approx(25.0)
     assert cat.resources["wood_residues"].energy_mwh_per_t == 2.3  # untouched fields kept
     assert "biochar" in cat.members("mineral")
@@ -154,8 +171,9 @@ def test_normalise_waste_code(raw: str, code: str) -> None:
 
 def test_operations() -> None:
     ops = operations()
-    assert sorted(ops, key=lambda c: (c[0] != "R", int(c[1:]))) == \
-        [f"R{i}" for i in range(1, 14)] + [f"D{i}" for i in range(1, 16)]
+    assert sorted(ops, key=lambda c: (c[0] != "R", int(c[1:]))) == [f"R{i}" for i in range(1, 14)] + [
+        f"D{i}" for i in range(1, 16)
+    ]
     assert ops["R1"].kind == "recovery" and "fuel" in ops["R1"].description
     assert ops["D1"].kind == "disposal"
 
@@ -176,15 +194,24 @@ def test_with_parameters_alias_and_dotted_path() -> None:
     assert t.supplies == s.supplies and t.actors == s.actors
 
 
-@pytest.mark.parametrize(("values", "message"), [
-    ({"landfil_tax": 1}, "--param:landfil_tax: unknown parameter 'landfil_tax' (did you mean 'landfill_tax'?); "
-                         "expected an alias or a dotted path into scenario.yaml such as economics.road.cost_per_km"),
-    ({"economics.road.payload": 3}, "--param:economics.road.payload: unknown parameter 'economics.road.payload' "
-                                    "(did you mean 'economics.road.payload_t'?)"),
-    ({"economics.road": 3}, "--param:economics.road: unknown parameter 'economics.road'"),
-    ({"landfill_tax": -5}, "--param:economics.landfill_tax: -5: input should be greater than or equal to 0"),
-    ({"circuity": "x"}, "--param:network.circuity: 'x': input should be a valid number"),
-])
+@pytest.mark.parametrize(
+    ("values", "message"),
+    [
+        (
+            {"landfil_tax": 1},
+            "--param:landfil_tax: unknown parameter 'landfil_tax' (did you mean 'landfill_tax'?); "
+            "expected an alias or a dotted path into scenario.yaml such as economics.road.cost_per_km",
+        ),
+        (
+            {"economics.road.payload": 3},
+            "--param:economics.road.payload: unknown parameter 'economics.road.payload' "
+            "(did you mean 'economics.road.payload_t'?)",
+        ),
+        ({"economics.road": 3}, "--param:economics.road: unknown parameter 'economics.road'"),
+        ({"landfill_tax": -5}, "--param:economics.landfill_tax: -5: input should be greater than or equal to 0"),
+        ({"circuity": "x"}, "--param:network.circuity: 'x': input should be a valid number"),
+    ],
+)
 def test_with_parameters_errors(values: dict, message: str) -> None:  # type: ignore[type-arg]
     with pytest.raises(InputError) as exc:
         with_parameters(load_scenario(TINY), values)

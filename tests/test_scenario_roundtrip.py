@@ -46,8 +46,9 @@ UNITS_FOR = {
     "m3": ["m3", "l"],
     "pieces": ["pieces", "st", "pcs"],
 }
-TEXT = st.text(alphabet="abcdefghijklmnopqrstuvwxyzåäöÅÄÖ ABCXYZ0123456789,;:'\"-()#&/", min_size=1, max_size=20).filter(
-    lambda s: s == s.strip())
+TEXT = st.text(
+    alphabet="abcdefghijklmnopqrstuvwxyzåäöÅÄÖ ABCXYZ0123456789,;:'\"-()#&/", min_size=1, max_size=20
+).filter(lambda s: s == s.strip())
 SOURCE = st.one_of(TEXT.map(lambda s: "assumption: " + s), TEXT.map(lambda s: "report 002 §" + s))
 NONNEG = st.floats(min_value=0, max_value=1e9, allow_nan=False, allow_infinity=False)
 ANY = st.floats(min_value=-1e9, max_value=1e9, allow_nan=False, allow_infinity=False)
@@ -68,8 +69,9 @@ def configs(draw: st.DrawFn) -> ScenarioConfig:
     kind = draw(st.sampled_from(["year", "seasons", "months", "custom"]))
     if kind == "custom":
         n = draw(st.integers(1, 6))
-        periods: Any = [Period(id=f"p{i}", weight=w) for i, w in enumerate(_shares(draw, n))
-                        if w > 0] or [Period(id="year", weight=1.0)]
+        periods: Any = [Period(id=f"p{i}", weight=w) for i, w in enumerate(_shares(draw, n)) if w > 0] or [
+            Period(id="year", weight=1.0)
+        ]
         weights = [p.weight for p in periods]
         if abs(sum(weights) - 1.0) > 1e-9:  # dropped zero-weight periods keep the sum; guard anyway
             periods = [Period(id="year", weight=1.0)]
@@ -86,11 +88,14 @@ def configs(draw: st.DrawFn) -> ScenarioConfig:
     for i in range(draw(st.integers(0, 2))):
         cap = draw(st.one_of(st.just(float("inf")), POSITIVE))
         facilities[f"fac{i}"] = FacilityType(
-            name=draw(TEXT), fixed_cost=draw(NONNEG), capacity=cap,
+            name=draw(TEXT),
+            fixed_cost=draw(NONNEG),
+            capacity=cap,
             min_throughput=draw(st.floats(0, cap if cap < float("inf") else 1e9)),
             inputs=[FacilityInput(resource=draw(st.sampled_from(RESOURCES)), per_unit=draw(POSITIVE))],
-            outputs=[FacilityOutput(resource=draw(st.sampled_from(RESOURCES)), per_unit=draw(POSITIVE),
-                                    sale_price=draw(ANY))],
+            outputs=[
+                FacilityOutput(resource=draw(st.sampled_from(RESOURCES)), per_unit=draw(POSITIVE), sale_price=draw(ANY))
+            ],
             operations=draw(st.lists(st.sampled_from(OPS), max_size=2, unique=True)),
         )
     config.facilities = facilities
@@ -124,11 +129,19 @@ def scenarios(draw: st.DrawFn) -> Scenario:
 
     actors = []
     for i in range(draw(st.integers(1, 5))):
-        actors.append(Actor(id=f"a{i}", name=draw(TEXT), sector=draw(st.sampled_from(["", "energy", "food"])),
-                            municipality=draw(st.sampled_from(["", "Härjedalen", "Åre"])),
-                            country=draw(st.sampled_from(["SE", "NO"])), lon=draw(LON), lat=draw(LAT),
-                            operations=draw(st.lists(st.sampled_from(OPS), max_size=3, unique=True)),
-                            confidential=draw(st.booleans())))
+        actors.append(
+            Actor(
+                id=f"a{i}",
+                name=draw(TEXT),
+                sector=draw(st.sampled_from(["", "energy", "food"])),
+                municipality=draw(st.sampled_from(["", "Härjedalen", "Åre"])),
+                country=draw(st.sampled_from(["SE", "NO"])),
+                lon=draw(LON),
+                lat=draw(LAT),
+                operations=draw(st.lists(st.sampled_from(OPS), max_size=3, unique=True)),
+                confidential=draw(st.booleans()),
+            )
+        )
         if draw(st.booleans()):
             src = draw(SOURCE)
             sources[f"actors.csv:a{i}.lon"] = src
@@ -140,12 +153,24 @@ def scenarios(draw: st.DrawFn) -> Scenario:
         res = draw(st.sampled_from(RESOURCES))
         q, unit, eq, eu = _quantity(draw, res)
         temp = draw(st.one_of(st.none(), st.floats(0, 400)))
-        supplies.append(Supply(
-            id=f"s{i}", actor=draw(st.sampled_from(actor_ids)), resource=res, quantity=q, unit=unit,
-            profile=_shares(draw, n_periods), temperature_c=temp, ewc=draw(st.one_of(st.none(), st.sampled_from(EWC))),
-            hazard_assessment=draw(st.sampled_from([None, "hazardous", "non_hazardous"])),
-            current_fate=draw(st.sampled_from(FATES)), fate_cost=draw(ANY), confidential=draw(st.booleans()),
-            entered_quantity=eq, entered_unit=eu))
+        supplies.append(
+            Supply(
+                id=f"s{i}",
+                actor=draw(st.sampled_from(actor_ids)),
+                resource=res,
+                quantity=q,
+                unit=unit,
+                profile=_shares(draw, n_periods),
+                temperature_c=temp,
+                ewc=draw(st.one_of(st.none(), st.sampled_from(EWC))),
+                hazard_assessment=draw(st.sampled_from([None, "hazardous", "non_hazardous"])),
+                current_fate=draw(st.sampled_from(FATES)),
+                fate_cost=draw(ANY),
+                confidential=draw(st.booleans()),
+                entered_quantity=eq,
+                entered_unit=eu,
+            )
+        )
         _maybe_source(draw, sources, f"supplies.csv:s{i}.quantity")
         _maybe_source(draw, sources, f"supplies.csv:s{i}.fate_cost")
         if temp is not None:
@@ -156,12 +181,25 @@ def scenarios(draw: st.DrawFn) -> Scenario:
         res = draw(st.sampled_from(RESOURCES + CLASSES))
         q, unit, eq, eu = _quantity(draw, res)
         max_km = draw(st.one_of(st.none(), POSITIVE))
-        demands.append(Demand(
-            id=f"d{i}", actor=draw(st.sampled_from(actor_ids)), resource=res, quantity=q, unit=unit,
-            profile=_shares(draw, n_periods), min_temperature_c=draw(st.one_of(st.none(), st.floats(0, 200))),
-            price=draw(ANY), gate_fee=draw(ANY), co2e_kg_per_unit=draw(st.one_of(st.none(), NONNEG)),
-            operations=draw(st.lists(st.sampled_from(OPS), max_size=2, unique=True)), max_km=max_km,
-            confidential=draw(st.booleans()), entered_quantity=eq, entered_unit=eu))
+        demands.append(
+            Demand(
+                id=f"d{i}",
+                actor=draw(st.sampled_from(actor_ids)),
+                resource=res,
+                quantity=q,
+                unit=unit,
+                profile=_shares(draw, n_periods),
+                min_temperature_c=draw(st.one_of(st.none(), st.floats(0, 200))),
+                price=draw(ANY),
+                gate_fee=draw(ANY),
+                co2e_kg_per_unit=draw(st.one_of(st.none(), NONNEG)),
+                operations=draw(st.lists(st.sampled_from(OPS), max_size=2, unique=True)),
+                max_km=max_km,
+                confidential=draw(st.booleans()),
+                entered_quantity=eq,
+                entered_unit=eu,
+            )
+        )
         _maybe_source(draw, sources, f"demands.csv:d{i}.price")
         if max_km is not None:
             _maybe_source(draw, sources, f"demands.csv:d{i}.max_km")
@@ -173,8 +211,18 @@ def scenarios(draw: st.DrawFn) -> Scenario:
             offered = draw(st.lists(st.sampled_from(sorted(config.facilities)), min_size=1, unique=True))
             for fac in offered:
                 fixed = draw(st.one_of(st.none(), NONNEG))
-                sites.append(SiteOption(site=f"site{j}", name=name, municipality="", lon=lon, lat=lat, facility=fac,
-                                        fixed_cost=fixed, capacity=draw(st.one_of(st.none(), POSITIVE))))
+                sites.append(
+                    SiteOption(
+                        site=f"site{j}",
+                        name=name,
+                        municipality="",
+                        lon=lon,
+                        lat=lat,
+                        facility=fac,
+                        fixed_cost=fixed,
+                        capacity=draw(st.one_of(st.none(), POSITIVE)),
+                    )
+                )
                 if fixed is not None:
                     _maybe_source(draw, sources, f"sites.csv:site{j}:{fac}.fixed_cost")
 

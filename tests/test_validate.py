@@ -43,14 +43,20 @@ def _load_corpus_module():  # type: ignore[no-untyped-def]
 
 def _snapshot(folder: Path) -> dict[str, tuple[bytes, int]]:
     """Every file below ``folder``: relative path -> (content, mtime in ns)."""
-    return {str(p.relative_to(folder)): (p.read_bytes(), p.stat().st_mtime_ns)
-            for p in sorted(folder.rglob("*")) if p.is_file()}
+    return {
+        str(p.relative_to(folder)): (p.read_bytes(), p.stat().st_mtime_ns)
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
 
 
 def _problem_lines(stderr: str) -> list[str]:
     """The ``file:row:column: message`` lines (not warnings, not the closing count)."""
-    return [line for line in stderr.splitlines()
-            if line.strip() and not line.startswith("warning:") and not line.endswith("nothing was written.")]
+    return [
+        line
+        for line in stderr.splitlines()
+        if line.strip() and not line.startswith("warning:") and not line.endswith("nothing was written.")
+    ]
 
 
 def _expected(case: str) -> list[str]:
@@ -196,9 +202,11 @@ def test_actors_from_geopackage_in_sweref99(tmp_path: Path) -> None:
     folder = tmp_path / "gpkg"
     shutil.copytree(BASE, folder)
     table = pd.read_csv(folder / "actors.csv", dtype=str, keep_default_na=False)
-    gdf = gpd.GeoDataFrame(table.drop(columns=["lon", "lat"]),
-                           geometry=gpd.points_from_xy(table["lon"].astype(float), table["lat"].astype(float)),
-                           crs="EPSG:4326").to_crs("EPSG:3006")
+    gdf = gpd.GeoDataFrame(
+        table.drop(columns=["lon", "lat"]),
+        geometry=gpd.points_from_xy(table["lon"].astype(float), table["lat"].astype(float)),
+        crs="EPSG:4326",
+    ).to_crs("EPSG:3006")
     gdf.to_file(folder / "actors.gpkg", layer="actors", driver="GPKG")
     (folder / "actors.csv").unlink()
     yaml_path = folder / "scenario.yaml"

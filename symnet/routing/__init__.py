@@ -19,7 +19,11 @@ Public API::
 from symnet.routing.cache import default_cache_dir, load_road_graph
 from symnet.routing.download import download_road_graph
 from symnet.routing.estimate import (
-    DEFAULT_ESTIMATE_SPEED_KPH, DEFAULT_RURAL_CIRCUITY, calibrate_circuity, calibrate_speed_kph, estimate_matrix,
+    DEFAULT_ESTIMATE_SPEED_KPH,
+    DEFAULT_RURAL_CIRCUITY,
+    calibrate_circuity,
+    calibrate_speed_kph,
+    estimate_matrix,
 )
 from symnet.routing.geo import EARTH_RADIUS_M, great_circle_m, to_wgs84
 from symnet.routing.geometry import route_geometries, route_geometry
@@ -29,9 +33,28 @@ from symnet.routing.router import Router
 from symnet.routing.snap import CONNECTOR_SPEED_KPH, RoutingWarning, SnapResult, snap_points
 
 __all__ = [
-    "CONNECTOR_SPEED_KPH", "DEFAULT_ESTIMATE_SPEED_KPH", "DEFAULT_RURAL_CIRCUITY", "EARTH_RADIUS_M",
-    "DistanceMatrix", "RoadGraph", "Router", "RoutingWarning", "SnapResult", "build_road_graph",
-    "calibrate_circuity", "calibrate_speed_kph", "default_cache_dir", "distance_matrix",
-    "download_road_graph", "estimate_matrix", "from_osmnx", "graph_from_edges", "great_circle_m",
-    "load_road_graph", "route_geometries", "route_geometry", "snap_points", "to_wgs84",
+    "CONNECTOR_SPEED_KPH",
+    "DEFAULT_ESTIMATE_SPEED_KPH",
+    "DEFAULT_RURAL_CIRCUITY",
+    "EARTH_RADIUS_M",
+    "DistanceMatrix",
+    "RoadGraph",
+    "Router",
+    "RoutingWarning",
+    "SnapResult",
+    "build_road_graph",
+    "calibrate_circuity",
+    "calibrate_speed_kph",
+    "default_cache_dir",
+    "distance_matrix",
+    "download_road_graph",
+    "estimate_matrix",
+    "from_osmnx",
+    "graph_from_edges",
+    "great_circle_m",
+    "load_road_graph",
+    "route_geometries",
+    "route_geometry",
+    "snap_points",
+    "to_wgs84",
 ]

@@ -19,8 +19,8 @@ from typing import Any
 
 import numpy as np
 
-from symnet.routing.graph import _ARRAYS, BUILDER_VERSION, RoadGraph, build_road_graph
 from symnet.routing.geo import normalise_crs
+from symnet.routing.graph import _ARRAYS, BUILDER_VERSION, RoadGraph, build_road_graph
 
 log = logging.getLogger(__name__)
 
@@ -54,8 +54,13 @@ def save_graph(graph: RoadGraph, path: str | Path) -> None:
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".npz")
     try:
         with os.fdopen(fd, "wb") as fh:
-            np.savez(fh, crs=np.array(graph.crs), source=np.array(graph.source),
-                     builder_version=np.array(BUILDER_VERSION), **graph.arrays())
+            np.savez(
+                fh,
+                crs=np.array(graph.crs),
+                source=np.array(graph.source),
+                builder_version=np.array(BUILDER_VERSION),
+                **graph.arrays(),
+            )
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

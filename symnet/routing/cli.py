@@ -142,8 +142,9 @@ def distances_command(
         try:
             graph = load_road_graph(osm, cache_dir=cache_dir)
         except (RuntimeError, ValueError, OSError) as exc:
-            raise InputError([Problem(str(osm), None, None,
-                                      f"cannot read OSM extract ({exc}); expected .osm, .osm.bz2 or .osm.pbf")]) from None
+            raise InputError(
+                [Problem(str(osm), None, None, f"cannot read OSM extract ({exc}); expected .osm, .osm.bz2 or .osm.pbf")]
+            ) from None
     elif online:
         bbox = (pts["lon"].min(), pts["lat"].min(), pts["lon"].max(), pts["lat"].max())
         graph = download_road_graph(bbox=bbox, buffer_m=10_000.0, out_dir="gis/")

@@ -45,11 +45,11 @@ def download_road_graph(
     -------
     RoadGraph
     """
+    import geopandas as gpd
     import osmnx as ox
     from shapely.geometry import box
 
     from symnet.routing.geo import utm_crs_for
-    import geopandas as gpd
 
     if (bbox is None) == (polygon is None):
         raise ValueError("give exactly one of bbox or polygon")
@@ -57,8 +57,9 @@ def download_road_graph(
     c = area.centroid
     proj = crs or utm_crs_for(c.x, c.y)
     buffered = gpd.GeoSeries([area], crs="EPSG:4326").to_crs(proj).buffer(buffer_m).to_crs("EPSG:4326").iloc[0]
-    G = ox.graph_from_polygon(buffered, network_type=network_type, simplify=False, retain_all=True,
-                              truncate_by_edge=True)
+    G = ox.graph_from_polygon(
+        buffered, network_type=network_type, simplify=False, retain_all=True, truncate_by_edge=True
+    )
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     ox.save_graphml(G, out / f"{name}.graphml")

@@ -50,14 +50,14 @@ _PARALLEL_WORK = 3_000_000
 class Weights:
     """Combined integer weights of one metric (see module docstring)."""
 
-    csr: csr_matrix      # combined weights, parallel edges collapsed
+    csr: csr_matrix  # combined weights, parallel edges collapsed
     prim_csr: csr_matrix  # plain float weights of the minimised quantity (fallback)
     sec_of_min: np.ndarray  # secondary (float, physical units) of each prim_csr entry
-    keys: np.ndarray      # sorted u*N+v of prim_csr entries
-    shift: float          # 2**B
-    q_prim: float         # physical units per integer unit of P
-    q_sec: float          # physical units per integer unit of S
-    max_exact: float      # 2**53
+    keys: np.ndarray  # sorted u*N+v of prim_csr entries
+    shift: float  # 2**B
+    q_prim: float  # physical units per integer unit of P
+    q_sec: float  # physical units per integer unit of S
+    max_exact: float  # 2**53
 
 
 def _collapse(u: np.ndarray, v: np.ndarray, w: np.ndarray, n: int, *extra: np.ndarray) -> tuple:
@@ -89,12 +89,12 @@ def weights(graph: RoadGraph, metric: str = "length") -> Weights:
     S = np.rint(sec / qs)
     r = float((S / P).max()) if len(P) else 1.0
     # need r * 2**(53-B) <= 2**B  <=>  B >= (53 + log2 r) / 2
-    bits = max(1, math.ceil((_TOTAL_BITS + math.log2(max(r, 2.0 ** -40))) / 2))
-    shift = float(2 ** bits)
+    bits = max(1, math.ceil((_TOTAL_BITS + math.log2(max(r, 2.0**-40))) / 2))
+    shift = float(2**bits)
     n = graph.n_nodes
     csr, _ = _collapse(graph.u, graph.v, P * shift + S, n)
     prim_csr, keys, sec_min = _collapse(graph.u, graph.v, np.maximum(prim, 1e-9), n, sec)
-    w = Weights(csr, prim_csr, sec_min, keys, shift, qp, qs, float(2 ** _TOTAL_BITS))
+    w = Weights(csr, prim_csr, sec_min, keys, shift, qp, qs, float(2**_TOTAL_BITS))
     graph._cache[("weights", metric)] = w
     return w
 
@@ -226,6 +226,5 @@ def shortest_paths(
 def predecessors(graph: RoadGraph, origin_nodes: np.ndarray, metric: str = "length") -> np.ndarray:
     """Shortest-path predecessor arrays (int32, -9999 where none), one row per origin."""
     w = weights(graph, metric)
-    _, pred = dijkstra(w.csr, directed=True, indices=np.asarray(origin_nodes, dtype=np.int64),
-                       return_predecessors=True)
+    _, pred = dijkstra(w.csr, directed=True, indices=np.asarray(origin_nodes, dtype=np.int64), return_predecessors=True)
     return pred

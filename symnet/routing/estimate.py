@@ -57,9 +57,14 @@ def estimate_matrix(
     dist = gc * max(1.0, float(circuity))
     shape = dist.shape
     return DistanceMatrix(
-        origin_ids=oid, destination_ids=did, distance_m=dist, duration_s=dist / (speed_kph / 3.6),
-        method=np.full(shape, "estimated", dtype="<U9"), reason=np.full(shape, "no road graph", dtype="<U24"),
-        circuity=float(circuity), metric="length",
+        origin_ids=oid,
+        destination_ids=did,
+        distance_m=dist,
+        duration_s=dist / (speed_kph / 3.6),
+        method=np.full(shape, "estimated", dtype="<U9"),
+        reason=np.full(shape, "no road graph", dtype="<U24"),
+        circuity=float(circuity),
+        metric="length",
     )
 
 

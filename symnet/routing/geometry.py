@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 from shapely.geometry import LineString
@@ -62,7 +63,7 @@ def route_geometries(
         return out
     uo = np.unique(so.node[todo])
     for start in range(0, len(uo), _BATCH):
-        batch = uo[start:start + _BATCH]
+        batch = uo[start : start + _BATCH]
         pred = predecessors(graph, batch, metric)
         row = {int(node): k for k, node in enumerate(batch)}
         for i in todo[np.isin(so.node[todo], batch)]:
@@ -88,8 +89,13 @@ def _walk(pred: np.ndarray, origin: int, dest: int) -> np.ndarray | None:
     return np.asarray(path[::-1], dtype=np.int64)
 
 
-def route_geometry(graph: RoadGraph, origin_point: Sequence[Any], dest_point: Sequence[Any],
-                   metric: str = "length", snap_warn_m: float = DEFAULT_SNAP_WARN_M) -> LineString:
+def route_geometry(
+    graph: RoadGraph,
+    origin_point: Sequence[Any],
+    dest_point: Sequence[Any],
+    metric: str = "length",
+    snap_warn_m: float = DEFAULT_SNAP_WARN_M,
+) -> LineString:
     """Road route between two WGS84 points (``(lon, lat)``) as a LineString in ``graph.crs``.
 
     See :func:`route_geometries`.

@@ -20,7 +20,11 @@ import numpy as np
 
 from symnet.routing.geo import great_circle_m, lonlat_to_xy, normalise_crs, utm_crs_for
 from symnet.routing.osm import (
-    DEFAULT_SPEEDS_KPH, FALLBACK_SPEED_KPH, RawWays, parse_maxspeed, read_ways,
+    DEFAULT_SPEEDS_KPH,
+    FALLBACK_SPEED_KPH,
+    RawWays,
+    parse_maxspeed,
+    read_ways,
 )
 
 log = logging.getLogger(__name__)
@@ -28,8 +32,22 @@ log = logging.getLogger(__name__)
 #: Bumped whenever the construction changes what is stored; part of the cache key.
 BUILDER_VERSION = 1
 
-_ARRAYS = ("node_id", "lon", "lat", "x", "y", "u", "v", "length", "travel_time", "speed_kph",
-           "highway", "osmid", "oneway", "highway_names")
+_ARRAYS = (
+    "node_id",
+    "lon",
+    "lat",
+    "x",
+    "y",
+    "u",
+    "v",
+    "length",
+    "travel_time",
+    "speed_kph",
+    "highway",
+    "osmid",
+    "oneway",
+    "highway_names",
+)
 
 
 @dataclass(eq=False)
@@ -124,30 +142,59 @@ class RoadGraph:
         )
         names = self.highway_names.tolist()
         g.add_edges_from(
-            (ids[a], ids[b], {"osmid": o, "length": ln, "travel_time": tt, "speed_kph": sp,
-                              "highway": names[h], "oneway": ow})
+            (
+                ids[a],
+                ids[b],
+                {"osmid": o, "length": ln, "travel_time": tt, "speed_kph": sp, "highway": names[h], "oneway": ow},
+            )
             for a, b, o, ln, tt, sp, h, ow in zip(
-                self.u.tolist(), self.v.tolist(), self.osmid.tolist(), self.length.tolist(),
-                self.travel_time.tolist(), self.speed_kph.astype(float).tolist(), self.highway.tolist(),
-                self.oneway.tolist())
+                self.u.tolist(),
+                self.v.tolist(),
+                self.osmid.tolist(),
+                self.length.tolist(),
+                self.travel_time.tolist(),
+                self.speed_kph.astype(float).tolist(),
+                self.highway.tolist(),
+                self.oneway.tolist(),
+            )
         )
         return g
 
 
 def _empty_graph(crs: str, source: str) -> RoadGraph:
     f8 = np.zeros(0, dtype=np.float64)
-    return RoadGraph(crs=crs, node_id=np.zeros(0, np.int64), lon=f8, lat=f8, x=f8, y=f8,
-                     u=np.zeros(0, np.int32), v=np.zeros(0, np.int32), length=f8, travel_time=f8,
-                     speed_kph=np.zeros(0, np.float32), highway=np.zeros(0, np.int16),
-                     osmid=np.zeros(0, np.int64), oneway=np.zeros(0, bool),
-                     highway_names=np.array([], dtype=str), source=source)
+    return RoadGraph(
+        crs=crs,
+        node_id=np.zeros(0, np.int64),
+        lon=f8,
+        lat=f8,
+        x=f8,
+        y=f8,
+        u=np.zeros(0, np.int32),
+        v=np.zeros(0, np.int32),
+        length=f8,
+        travel_time=f8,
+        speed_kph=np.zeros(0, np.float32),
+        highway=np.zeros(0, np.int16),
+        osmid=np.zeros(0, np.int64),
+        oneway=np.zeros(0, bool),
+        highway_names=np.array([], dtype=str),
+        source=source,
+    )
 
 
 def graph_from_edges(
-    node_id: np.ndarray, lon: np.ndarray, lat: np.ndarray,
-    u: np.ndarray, v: np.ndarray, speed_kph: np.ndarray, oneway: np.ndarray,
-    highway: list[str] | np.ndarray, osmid: np.ndarray | None = None,
-    crs: Any = None, source: str = "",
+    node_id: np.ndarray,
+    lon: np.ndarray,
+    lat: np.ndarray,
+    u: np.ndarray,
+    v: np.ndarray,
+    speed_kph: np.ndarray,
+    oneway: np.ndarray,
+    highway: list[str] | np.ndarray,
+    osmid: np.ndarray | None = None,
+    crs: Any = None,
+    source: str = "",
 ) -> RoadGraph:
     """Build a :class:`RoadGraph` from nodes and *undirected road segments*.
 
@@ -199,11 +246,22 @@ def graph_from_edges(
     spd = speed[sel]
     x, y = lonlat_to_xy(lon, lat, crs)
     return RoadGraph(
-        crs=crs, node_id=node_id, lon=lon, lat=lat, x=x, y=y,
-        u=eu.astype(np.int32), v=ev.astype(np.int32), length=length,
-        travel_time=length / (spd / 3.6), speed_kph=spd.astype(np.float32),
-        highway=hw_codes[sel].astype(np.int16), osmid=osmid[sel], oneway=(ow[sel] != 0),
-        highway_names=names.astype(str), source=source,
+        crs=crs,
+        node_id=node_id,
+        lon=lon,
+        lat=lat,
+        x=x,
+        y=y,
+        u=eu.astype(np.int32),
+        v=ev.astype(np.int32),
+        length=length,
+        travel_time=length / (spd / 3.6),
+        speed_kph=spd.astype(np.float32),
+        highway=hw_codes[sel].astype(np.int16),
+        osmid=osmid[sel],
+        oneway=(ow[sel] != 0),
+        highway_names=names.astype(str),
+        source=source,
     )
 
 
@@ -231,8 +289,9 @@ def graph_from_raw_ways(raw: RawWays, crs: Any = None, source: str = "") -> Road
     n_missing = int((~ok).sum())
     if n_missing:
         log.info("%d way-node references have no location (clipped extract); ways split there", n_missing)
-    return graph_from_edges(node_id, lon, lat, iu, iv, raw.way_speed[w], raw.way_oneway[w], hw,
-                            osmid=raw.way_id[w], crs=crs, source=source)
+    return graph_from_edges(
+        node_id, lon, lat, iu, iv, raw.way_speed[w], raw.way_oneway[w], hw, osmid=raw.way_id[w], crs=crs, source=source
+    )
 
 
 def build_road_graph(path: str | Path, crs: Any = None, network_type: str = "drive") -> RoadGraph:
@@ -298,8 +357,19 @@ def from_osmnx(G: Any, crs: Any = None) -> RoadGraph:
     iu = np.searchsorted(node_id, np.asarray(us, dtype=np.int64))
     iv = np.searchsorted(node_id, np.asarray(vs, dtype=np.int64))
     # osmnx already adds both directions of two-way roads: every edge here is directed.
-    g = graph_from_edges(node_id, lon, lat, iu, iv, spd, np.ones(len(iu), np.int8), hws,
-                         osmid=np.asarray(osm, dtype=np.int64), crs=crs, source="osmnx")
+    g = graph_from_edges(
+        node_id,
+        lon,
+        lat,
+        iu,
+        iv,
+        spd,
+        np.ones(len(iu), np.int8),
+        hws,
+        osmid=np.asarray(osm, dtype=np.int64),
+        crs=crs,
+        source="osmnx",
+    )
     # recover the road's one-way flag: an edge is two-way iff its reverse exists
     key = g.u.astype(np.int64) * g.n_nodes + g.v
     rkey = g.v.astype(np.int64) * g.n_nodes + g.u

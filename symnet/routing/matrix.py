@@ -11,13 +11,14 @@ import pandas as pd
 
 from symnet.routing.engine import METRICS, shortest_paths, weak_components
 from symnet.routing.estimate import (
-    DEFAULT_ESTIMATE_SPEED_KPH, calibrate_circuity, estimate_matrix,
+    DEFAULT_ESTIMATE_SPEED_KPH,
+    calibrate_circuity,
+    estimate_matrix,
 )
 from symnet.routing.geo import great_circle_m
 from symnet.routing.graph import RoadGraph
 from symnet.routing.points import as_points
 from symnet.routing.snap import DEFAULT_SNAP_WARN_M, RoutingWarning, snap_points
-
 
 REASON_OFF_NETWORK = "off network"
 REASON_DISCONNECTED = "disconnected"
@@ -80,14 +81,16 @@ class DistanceMatrix:
             Leave out pairs whose origin id equals the destination id.
         """
         n_o, n_d = self.shape
-        df = pd.DataFrame({
-            "origin": np.repeat(self.origin_ids, n_d),
-            "destination": np.tile(self.destination_ids, n_o),
-            "distance_m": self.distance_m.ravel(),
-            "duration_s": self.duration_s.ravel(),
-            "method": self.method.ravel(),
-            "reason": self.reason.ravel(),
-        })
+        df = pd.DataFrame(
+            {
+                "origin": np.repeat(self.origin_ids, n_d),
+                "destination": np.tile(self.destination_ids, n_o),
+                "distance_m": self.distance_m.ravel(),
+                "duration_s": self.duration_s.ravel(),
+                "method": self.method.ravel(),
+                "reason": self.reason.ravel(),
+            }
+        )
         if drop_self:
             df = df[df["origin"].to_numpy() != df["destination"].to_numpy()].reset_index(drop=True)
         return df
@@ -207,7 +210,10 @@ def _warn_unreachable(dm: DistanceMatrix) -> None:
             continue
         shown = ", ".join(f"{dm.origin_ids[a]}->{dm.destination_ids[b]}" for a, b in zip(i[:10], j[:10]))
         more = f" and {len(i) - 10} more" if len(i) > 10 else ""
-        hint = ("one-way streets leave no route inside the extract" if why == REASON_ONE_WAY
-                else "the points are on road components that the extract does not connect")
+        hint = (
+            "one-way streets leave no route inside the extract"
+            if why == REASON_ONE_WAY
+            else "the points are on road components that the extract does not connect"
+        )
         msg = f"{len(i)} pair(s) unreachable ({why}: {hint}): {shown}{more}; distances estimated"
         warnings.warn(msg, RoutingWarning, stacklevel=3)

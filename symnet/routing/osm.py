@@ -34,13 +34,37 @@ from pathlib import Path
 
 import numpy as np
 
-EXCLUDED_HIGHWAYS_DRIVE = frozenset({
-    "abandoned", "bridleway", "bus_guideway", "construction", "corridor", "cycleway", "elevator",
-    "escalator", "footway", "no", "path", "pedestrian", "planned", "platform", "proposed",
-    "raceway", "razed", "rest_area", "service", "services", "steps", "track",
-    # not in osmnx's list but never a road (tags on ways occasionally misused)
-    "bus_stop", "traffic_signals", "crossing", "via_ferrata",
-})
+EXCLUDED_HIGHWAYS_DRIVE = frozenset(
+    {
+        "abandoned",
+        "bridleway",
+        "bus_guideway",
+        "construction",
+        "corridor",
+        "cycleway",
+        "elevator",
+        "escalator",
+        "footway",
+        "no",
+        "path",
+        "pedestrian",
+        "planned",
+        "platform",
+        "proposed",
+        "raceway",
+        "razed",
+        "rest_area",
+        "service",
+        "services",
+        "steps",
+        "track",
+        # not in osmnx's list but never a road (tags on ways occasionally misused)
+        "bus_stop",
+        "traffic_signals",
+        "crossing",
+        "via_ferrata",
+    }
+)
 EXCLUDED_SERVICES_DRIVE = frozenset({"alley", "driveway", "emergency_access", "parking", "parking_aisle", "private"})
 EXCLUDED_SERVICES_SERVICE = frozenset({"emergency_access", "parking", "parking_aisle", "private"})
 NETWORK_TYPES = ("drive", "drive_service", "drive_track")
@@ -48,14 +72,23 @@ NETWORK_TYPES = ("drive", "drive_service", "drive_track")
 #: Default speeds (km/h) by highway type when a way has no usable ``maxspeed``.
 #: Rural Nordic defaults (Swedish/Norwegian general limits), documented assumptions.
 DEFAULT_SPEEDS_KPH: dict[str, float] = {
-    "motorway": 110.0, "motorway_link": 60.0,
-    "trunk": 90.0, "trunk_link": 50.0,
-    "primary": 80.0, "primary_link": 50.0,
-    "secondary": 70.0, "secondary_link": 50.0,
-    "tertiary": 60.0, "tertiary_link": 40.0,
-    "unclassified": 50.0, "road": 50.0, "busway": 50.0,
-    "residential": 40.0, "living_street": 10.0,
-    "service": 20.0, "track": 20.0,
+    "motorway": 110.0,
+    "motorway_link": 60.0,
+    "trunk": 90.0,
+    "trunk_link": 50.0,
+    "primary": 80.0,
+    "primary_link": 50.0,
+    "secondary": 70.0,
+    "secondary_link": 50.0,
+    "tertiary": 60.0,
+    "tertiary_link": 40.0,
+    "unclassified": 50.0,
+    "road": 50.0,
+    "busway": 50.0,
+    "residential": 40.0,
+    "living_street": 10.0,
+    "service": 20.0,
+    "track": 20.0,
 }
 #: Speed (km/h) for highway types missing from :data:`DEFAULT_SPEEDS_KPH`.
 FALLBACK_SPEED_KPH = 40.0
@@ -133,14 +166,14 @@ class RawWays:
     of one way are consecutive and in OSM order. Missing nodes have NaN lon/lat.
     """
 
-    node_ref: np.ndarray      # int64, OSM node id per occurrence
-    lon: np.ndarray           # float64 degrees (NaN if node missing)
+    node_ref: np.ndarray  # int64, OSM node id per occurrence
+    lon: np.ndarray  # float64 degrees (NaN if node missing)
     lat: np.ndarray
-    way_pos: np.ndarray       # int64
-    way_id: np.ndarray        # int64 per way
-    way_oneway: np.ndarray    # int8 per way (0, 1, -1)
-    way_speed: np.ndarray     # float64 km/h per way
-    way_highway: list[str]    # highway value per way
+    way_pos: np.ndarray  # int64
+    way_id: np.ndarray  # int64 per way
+    way_oneway: np.ndarray  # int8 per way (0, 1, -1)
+    way_speed: np.ndarray  # float64 km/h per way
+    way_highway: list[str]  # highway value per way
 
 
 def read_ways(path: str | Path, network_type: str = "drive") -> RawWays:
@@ -170,10 +203,12 @@ def read_ways(path: str | Path, network_type: str = "drive") -> RawWays:
     speeds: list[float] = []
     highways: list[str] = []
     nan = float("nan")
-    fp = (osmium.FileProcessor(str(path), osmium.osm.NODE | osmium.osm.WAY)
-          .with_locations()
-          .with_filter(osmium.filter.EntityFilter(osmium.osm.WAY))
-          .with_filter(osmium.filter.KeyFilter("highway")))
+    fp = (
+        osmium.FileProcessor(str(path), osmium.osm.NODE | osmium.osm.WAY)
+        .with_locations()
+        .with_filter(osmium.filter.EntityFilter(osmium.osm.WAY))
+        .with_filter(osmium.filter.KeyFilter("highway"))
+    )
     for way in fp:
         wt = way.tags
         tags = {k: wt[k] for k in _TAGS if k in wt}

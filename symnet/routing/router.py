@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 from shapely.geometry import LineString
 
 from symnet.routing.cache import load_road_graph
 from symnet.routing.estimate import (
-    DEFAULT_ESTIMATE_SPEED_KPH, DEFAULT_RURAL_CIRCUITY, calibrate_circuity, estimate_matrix,
+    DEFAULT_ESTIMATE_SPEED_KPH,
+    DEFAULT_RURAL_CIRCUITY,
+    calibrate_circuity,
+    estimate_matrix,
 )
 from symnet.routing.geometry import route_geometries
 from symnet.routing.graph import RoadGraph
@@ -37,35 +41,58 @@ class Router:
     >>> router.matrix(actors).to_frame()  # doctest: +SKIP
     """
 
-    def __init__(self, graph: RoadGraph | None = None, circuity: float | None = None,
-                 snap_warn_m: float = DEFAULT_SNAP_WARN_M,
-                 estimate_speed_kph: float = DEFAULT_ESTIMATE_SPEED_KPH) -> None:
+    def __init__(
+        self,
+        graph: RoadGraph | None = None,
+        circuity: float | None = None,
+        snap_warn_m: float = DEFAULT_SNAP_WARN_M,
+        estimate_speed_kph: float = DEFAULT_ESTIMATE_SPEED_KPH,
+    ) -> None:
         self.graph = graph
-        self.circuity = float(circuity) if circuity is not None else (
-            calibrate_circuity(graph) if graph is not None else DEFAULT_RURAL_CIRCUITY)
+        self.circuity = (
+            float(circuity)
+            if circuity is not None
+            else (calibrate_circuity(graph) if graph is not None else DEFAULT_RURAL_CIRCUITY)
+        )
         self.snap_warn_m = snap_warn_m
         self.estimate_speed_kph = estimate_speed_kph
 
     @classmethod
-    def from_osm(cls, path: str | Path | None, crs: Any = None, cache_dir: str | Path | None = None,
-                 **kwargs: Any) -> "Router":
+    def from_osm(
+        cls, path: str | Path | None, crs: Any = None, cache_dir: str | Path | None = None, **kwargs: Any
+    ) -> Router:
         """A router on a local extract (cached build); ``path=None`` gives an estimate-only router."""
         graph = load_road_graph(path, crs=crs, cache_dir=cache_dir) if path is not None else None
         return cls(graph, **kwargs)
 
-    def matrix(self, origins: Any, destinations: Any = None, metric: str = "length",
-               cutoff_m: float | None = None, workers: int | None = None) -> DistanceMatrix:
+    def matrix(
+        self,
+        origins: Any,
+        destinations: Any = None,
+        metric: str = "length",
+        cutoff_m: float | None = None,
+        workers: int | None = None,
+    ) -> DistanceMatrix:
         """Distance matrix (see :func:`~symnet.routing.matrix.distance_matrix`)."""
         if self.graph is None:
             dm = estimate_matrix(origins, destinations, self.circuity, self.estimate_speed_kph)
             dm.metric = metric
             return dm
-        return distance_matrix(self.graph, origins, destinations, metric=metric, cutoff_m=cutoff_m,
-                               circuity=self.circuity, snap_warn_m=self.snap_warn_m,
-                               estimate_speed_kph=self.estimate_speed_kph, workers=workers)
+        return distance_matrix(
+            self.graph,
+            origins,
+            destinations,
+            metric=metric,
+            cutoff_m=cutoff_m,
+            circuity=self.circuity,
+            snap_warn_m=self.snap_warn_m,
+            estimate_speed_kph=self.estimate_speed_kph,
+            workers=workers,
+        )
 
-    def routes(self, pairs: Sequence[tuple[Sequence[Any], Sequence[Any]]], metric: str = "length",
-               wgs84: bool = False) -> list[LineString]:
+    def routes(
+        self, pairs: Sequence[tuple[Sequence[Any], Sequence[Any]]], metric: str = "length", wgs84: bool = False
+    ) -> list[LineString]:
         """Route lines for (origin, destination) pairs of ``(lon, lat)``/``(id, lon, lat)``.
 
         Straight lines where routing cannot answer (or without a graph). In the graph's
@@ -81,7 +108,8 @@ class Router:
         lines = route_geometries(self.graph, pairs, metric=metric, snap_warn_m=self.snap_warn_m)
         return [to_wgs84(line, self.graph.crs) for line in lines] if wgs84 else lines
 
-    def route(self, origin: Sequence[Any], destination: Sequence[Any], metric: str = "length",
-              wgs84: bool = False) -> LineString:
+    def route(
+        self, origin: Sequence[Any], destination: Sequence[Any], metric: str = "length", wgs84: bool = False
+    ) -> LineString:
         """Route line for one pair (see :meth:`routes`)."""
         return self.routes([(origin, destination)], metric=metric, wgs84=wgs84)[0]

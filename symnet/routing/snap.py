@@ -11,7 +11,6 @@ import numpy as np
 from symnet.routing.geo import great_circle_m, lonlat_to_xy
 from symnet.routing.graph import RoadGraph
 
-
 #: Assumed speed on the connector between a point and its road node (km/h): a yard,
 #: forest road or drive not in the extract.
 CONNECTOR_SPEED_KPH = 30.0
@@ -106,7 +105,9 @@ def snap_points(graph: RoadGraph, ids: Any, lon: Any, lat: Any, warn_m: float = 
         idx = np.nonzero(far)[0]
         shown = ", ".join(f"{ids[i]} ({conn[i]:.0f} m)" for i in idx[:10])
         more = f" and {len(idx) - 10} more" if len(idx) > 10 else ""
-        msg = (f"{len(idx)} point(s) farther than {warn_m:.0f} m from any road in the graph: "
-               f"{shown}{more}; their distances are estimated (great circle x circuity)")
+        msg = (
+            f"{len(idx)} point(s) farther than {warn_m:.0f} m from any road in the graph: "
+            f"{shown}{more}; their distances are estimated (great circle x circuity)"
+        )
         warnings.warn(msg, RoutingWarning, stacklevel=2)
     return SnapResult(ids, lon, lat, x, y, node, conn, conn / (CONNECTOR_SPEED_KPH / 3.6), far)

@@ -13,9 +13,9 @@ Disposal left: sawmill chips to energy recovery (confidential), grain and ash to
 from __future__ import annotations
 
 import pytest
-
 from export_data import *  # noqa: F401,F403 - constants and builders for the test modules
 from export_data import make_result, make_scenario
+
 from symnet.result import Result
 from symnet.scenario import Scenario
 

@@ -18,8 +18,14 @@ from symnet.export import write_outputs
 pytestmark = pytest.mark.browser
 
 CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--no-first-run"]
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+]
 
 
 @pytest.fixture(scope="module")
@@ -110,8 +116,12 @@ _VISIBLE_LABEL_BOXES = """() => Array.from(document.querySelectorAll('#map .labe
 
 
 def _overlapping(boxes: list[dict]) -> list[tuple[str, str]]:
-    return [(a["text"], b["text"]) for i, a in enumerate(boxes) for b in boxes[i + 1:]
-            if not (a["r"] < b["l"] or b["r"] < a["l"] or a["b"] < b["t"] or b["b"] < a["t"])]
+    return [
+        (a["text"], b["text"])
+        for i, a in enumerate(boxes)
+        for b in boxes[i + 1 :]
+        if not (a["r"] < b["l"] or b["r"] < a["l"] or a["b"] < b["t"] or b["b"] < a["t"])
+    ]
 
 
 def test_map_declutters_labels_and_draws_a_true_scale_bar(browser, result, scenario, tmp_path):

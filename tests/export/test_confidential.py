@@ -9,7 +9,6 @@ import struct
 from pathlib import Path
 
 import pytest
-
 from export_data import (
     CONFIDENTIAL_COST,
     CONFIDENTIAL_DISPOSAL_Q,
@@ -18,7 +17,8 @@ from export_data import (
     CONFIDENTIAL_NAME,
     CONFIDENTIAL_SUPPLY_Q,
 )
-from symnet.export import export_command, public_layers, build_layers, write_outputs
+
+from symnet.export import build_layers, export_command, public_layers, write_outputs
 from symnet.webmap import write_map
 
 SECRET_TEXT = [CONFIDENTIAL_NAME, "Hemlig", CONFIDENTIAL_ID, "s_chips_x"]
@@ -85,8 +85,12 @@ def test_public_layers_aggregate_per_municipality(result, scenario):
     assert agg.geometry.y == pytest.approx(private.geometry.y.mean())
     ex = pub["exchanges"].set_index("link")
     row = ex.loc["aggregated-1"]
-    assert (row["supplier_name"], row["quantity"], row["quantity_text"], row["cost"]) == \
-        ("Härjedalen (aggregated)", 3300.0, "3 300", 510000.0)
+    assert (row["supplier_name"], row["quantity"], row["quantity_text"], row["cost"]) == (
+        "Härjedalen (aggregated)",
+        3300.0,
+        "3 300",
+        510000.0,
+    )
     assert row["geometry_kind"] == "straight" and row["supply"] == ""
     disp = pub["disposal"]
     hidden = disp[disp["actor"] == "agg:Härjedalen"].iloc[0]

@@ -10,9 +10,8 @@ from pathlib import Path
 
 import pyogrio
 import pytest
-from shapely.geometry import LineString, Point
-
 from export_data import CONFIDENTIAL_FLOW_Q, ROAD_ROUTE
+
 from symnet.errors import InputError
 from symnet.export import (
     COLUMNS,
@@ -62,7 +61,9 @@ def test_empty_result_gives_empty_layers(scenario):
     assert all(len(g) == 0 and list(g.columns[:-1]) == COLUMNS[n] for n, g in layers.items())
 
 
-@pytest.mark.parametrize("value, expected", [(4321.7, 4300.0), (56.4, 56.0), (987.3, 990.0), (9.99, None), (-1234.0, -1200.0)])
+@pytest.mark.parametrize(
+    "value, expected", [(4321.7, 4300.0), (56.4, 56.0), (987.3, 990.0), (9.99, None), (-1234.0, -1200.0)]
+)
 def test_round_public(value, expected):
     assert round_public(value) == expected
 
@@ -134,15 +135,20 @@ def test_geopackage_styles(result, scenario, tmp_path):
     path = write_geopackage(result, scenario, tmp_path / "n.gpkg")
     assert pyogrio.list_layers(path)[:, 0].tolist()[:4] == list(LAYERS)
     with sqlite3.connect(path) as db:
-        rows = db.execute("SELECT f_table_name, f_geometry_column, styleName, styleQML, useAsDefault FROM layer_styles "
-                          "ORDER BY id").fetchall()
+        rows = db.execute(
+            "SELECT f_table_name, f_geometry_column, styleName, styleQML, useAsDefault FROM layer_styles ORDER BY id"
+        ).fetchall()
         kind = db.execute("SELECT data_type FROM gpkg_contents WHERE table_name='layer_styles'").fetchone()
         srs = {r[0]: r[1] for r in db.execute("SELECT table_name, srs_id FROM gpkg_geometry_columns")}
     assert kind == ("attributes",)
     assert srs == {n: 3006 for n in LAYERS}
     assert [r[0] for r in rows] == list(LAYERS) and all(r[1] == "geom" and r[4] == 1 for r in rows)
     qml = dict((r[0], r[3]) for r in rows)
-    assert 'attr="resource"' in qml["exchanges"] and 'name="outlineWidth"' in qml["exchanges"] and 'scale_linear(&quot;quantity&quot;' in qml["exchanges"]
+    assert (
+        'attr="resource"' in qml["exchanges"]
+        and 'name="outlineWidth"' in qml["exchanges"]
+        and "scale_linear(&quot;quantity&quot;" in qml["exchanges"]
+    )
     assert 'attr="sector"' in qml["actors"]
     for text in qml.values():
         xml.dom.minidom.parseString(text.split("\n", 1)[1])
@@ -150,8 +156,9 @@ def test_geopackage_styles(result, scenario, tmp_path):
 
 def test_checked_in_qml_files_match_the_generator():
     for layer in LAYERS:
-        assert (STYLES_DIR / f"{layer}.qml").read_text("utf-8") == qml_style(layer), \
+        assert (STYLES_DIR / f"{layer}.qml").read_text("utf-8") == qml_style(layer), (
             f"gis/styles/{layer}.qml is stale: run python -c 'from symnet.export import write_qml_styles; write_qml_styles()'"
+        )
 
 
 def _result_dir(result, scenario, root: Path) -> Path:

@@ -38,18 +38,26 @@ def pg_url() -> str:
         shutil.chown(sock, "postgres")
         os.chmod(root, 0o755)
     user = "postgres" if os.geteuid() == 0 else os.environ.get("USER", "postgres")
-    subprocess.run(_as_postgres([str(PG_BIN / "initdb"), "-D", str(data), "-A", "trust", "-U", user, "--no-sync"]),
-                   check=True, capture_output=True)
+    subprocess.run(
+        _as_postgres([str(PG_BIN / "initdb"), "-D", str(data), "-A", "trust", "-U", user, "--no-sync"]),
+        check=True,
+        capture_output=True,
+    )
     opts = f"-k {sock} -p {PORT} -c listen_addresses='' -c fsync=off"
-    subprocess.run(_as_postgres([str(PG_BIN / "pg_ctl"), "-D", str(data), "-o", opts, "-w", "-l", str(root / "log"), "start"]),
-                   check=True, capture_output=True)
+    subprocess.run(
+        _as_postgres([str(PG_BIN / "pg_ctl"), "-D", str(data), "-o", opts, "-w", "-l", str(root / "log"), "start"]),
+        check=True,
+        capture_output=True,
+    )
     try:
         psql = ["psql", "-h", str(sock), "-p", str(PORT), "-U", user, "-v", "ON_ERROR_STOP=1"]
         subprocess.run([*psql, "-d", "postgres", "-c", "CREATE DATABASE symnet_test"], check=True, capture_output=True)
         subprocess.run([*psql, "-d", "symnet_test", "-c", "CREATE EXTENSION postgis"], check=True, capture_output=True)
         yield f"postgresql://{user}@/symnet_test?host={sock}&port={PORT}"
     finally:
-        subprocess.run(_as_postgres([str(PG_BIN / "pg_ctl"), "-D", str(data), "-m", "fast", "stop"]), capture_output=True)
+        subprocess.run(
+            _as_postgres([str(PG_BIN / "pg_ctl"), "-D", str(data), "-m", "fast", "stop"]), capture_output=True
+        )
         shutil.rmtree(root, ignore_errors=True)
 
 
@@ -75,8 +83,13 @@ def test_round_trip_with_gist_indexes(pg_url, result, scenario):
                     assert back[col].tolist() == pytest.approx(want[col].tolist(), nan_ok=True), col
                 else:  # empty text comes back as NULL
                     assert back[col].fillna("").tolist() == want[col].tolist(), col
-            gist = conn.execute(sa.text("SELECT count(*) FROM pg_indexes WHERE schemaname='symnet' AND tablename=:t "
-                                        "AND indexdef ILIKE '%USING gist%'"), {"t": name}).scalar()
+            gist = conn.execute(
+                sa.text(
+                    "SELECT count(*) FROM pg_indexes WHERE schemaname='symnet' AND tablename=:t "
+                    "AND indexdef ILIKE '%USING gist%'"
+                ),
+                {"t": name},
+            ).scalar()
             assert gist == 1, f"{name} has no GIST index"
     engine.dispose()
 

@@ -15,8 +15,17 @@ from symnet.report import CHARTS, cost_components, kpi_rows, write_report
 TINY = Path(__file__).resolve().parent.parent / "fixtures" / "tiny"
 
 
-SECTIONS = ["Summary", "Key figures against the baseline", "Demands met locally", "Who gains (top 10)", "Charts",
-            "Exchanges", "Disposal left", "Sites", "Appendix: assumptions the results rest on"]
+SECTIONS = [
+    "Summary",
+    "Key figures against the baseline",
+    "Demands met locally",
+    "Who gains (top 10)",
+    "Charts",
+    "Exchanges",
+    "Disposal left",
+    "Sites",
+    "Appendix: assumptions the results rest on",
+]
 
 
 def _md_table(md: str, heading: str) -> list[list[str]]:
@@ -51,11 +60,20 @@ def test_every_kpi_row_has_a_label_and_a_unit_in_report_order(result, scenario, 
     assert all(label and unit for label, _, unit, _ in rows)
     labels = [r[0] for r in rows]
     # costs, then material diverted, then climate, then transport, then heat, then structure
-    assert labels == ["Total cost with symbiosis", "Baseline cost (everything to its current fate, inputs bought)",
-                      "Savings against the baseline", "Diverted from landfill",
-                      "Diverted from incineration / energy recovery", "CO2e avoided", "Road transport",
-                      "Heat recovered (delivered after pipe losses)", "Demands met in full by local supply",
-                      "Active exchanges", "Sites opened", "Some new indicator t"]
+    assert labels == [
+        "Total cost with symbiosis",
+        "Baseline cost (everything to its current fate, inputs bought)",
+        "Savings against the baseline",
+        "Diverted from landfill",
+        "Diverted from incineration / energy recovery",
+        "CO2e avoided",
+        "Road transport",
+        "Heat recovered (delivered after pipe losses)",
+        "Demands met in full by local supply",
+        "Active exchanges",
+        "Sites opened",
+        "Some new indicator t",
+    ]
     assert rows[-1][2] == "t/yr" and rows[-4][1:3] == ["0 of 2", "demands"]
 
 
@@ -65,11 +83,13 @@ def test_summary_paragraph_names_the_opened_site_and_the_figures(result, scenari
     md = (tmp_path / "report.md").read_text("utf-8")
     assert "Solver status: optimal (highs)  \n" in md and "optimal (highs). optimal" not in md
     summary = md.split("## Summary\n\n", 1)[1].split("\n", 1)[0]
-    assert summary.startswith("The optimum opens a greenhouse at Sveg greenhouse site, which takes 3 200 MWh/yr of "
-                              "heat (hot water / steam) from Sveg Energi kraftvärmeverk. There are 3 exchanges in all "
-                              "(1 by pipe, 2 by road). Savings are 1 740 000 SEK/yr against today (59% of the baseline "
-                              "cost of 2 950 000 SEK/yr). 312 t/yr from landfill and 3 330 t/yr from incineration or "
-                              "energy recovery are diverted; 412 t CO2e/yr are avoided.")
+    assert summary.startswith(
+        "The optimum opens a greenhouse at Sveg greenhouse site, which takes 3 200 MWh/yr of "
+        "heat (hot water / steam) from Sveg Energi kraftvärmeverk. There are 3 exchanges in all "
+        "(1 by pipe, 2 by road). Savings are 1 740 000 SEK/yr against today (59% of the baseline "
+        "cost of 2 950 000 SEK/yr). 312 t/yr from landfill and 3 330 t/yr from incineration or "
+        "energy recovery are diverted; 412 t CO2e/yr are avoided."
+    )
     assert "1 of 2 road distances are estimated (great-circle x 1.37) where no road route was found" in summary
     assert summary.endswith("These figures rest on 10 assumed numbers (see the appendix); the savings alone rest on 6.")
     html = (tmp_path / "report.html").read_text("utf-8")
@@ -84,14 +104,26 @@ def test_appendix_lists_each_assumption_once_most_used_first(result, scenario, t
     assert len(keys) == len(set(keys)) == 10  # incl. the spent-grain CO2e factor, whose source ends in "assumption"
     used_by = [int(r[3].split(":")[0]) for r in rows]
     assert used_by == sorted(used_by, reverse=True)
-    assert rows[0] == ["supplies.csv:s_grain.quantity", "350 t", "assumption: brewery volume estimated from production",
-                       "10: total cost, baseline cost, savings, landfill diverted, CO2e avoided, CO2e with symbiosis, "
-                       "CO2e baseline, CO2e transport, tonne-km, truck-km"]
-    assert ["demands.csv:d_feed.price", "900", "assumption: feed price 900 SEK/t",
-            "3: total cost, baseline cost, savings"] in rows
+    assert rows[0] == [
+        "supplies.csv:s_grain.quantity",
+        "350 t",
+        "assumption: brewery volume estimated from production",
+        "10: total cost, baseline cost, savings, landfill diverted, CO2e avoided, CO2e with symbiosis, "
+        "CO2e baseline, CO2e transport, tonne-km, truck-km",
+    ]
+    assert [
+        "demands.csv:d_feed.price",
+        "900",
+        "assumption: feed price 900 SEK/t",
+        "3: total cost, baseline cost, savings",
+    ] in rows
     # the opened greenhouse's annuity is in use; every assumption of the fixture enters some KPI
-    assert ["sites.csv:gh1:greenhouse.fixed_cost", "", "assumption: greenhouse annuity",
-            "3: total cost, savings, sites opened"] in rows
+    assert [
+        "sites.csv:gh1:greenhouse.fixed_cost",
+        "",
+        "assumption: greenhouse annuity",
+        "3: total cost, savings, sites opened",
+    ] in rows
     assert "further assumed number" not in md
 
 
@@ -99,10 +131,16 @@ def test_demands_met_locally_and_gains_tables(result, scenario, tmp_path):
     write_report(result, scenario, tmp_path)
     md = (tmp_path / "report.md").read_text("utf-8")
     assert _md_table(md, "Demands met locally") == [
-        ["Hede Gård: wood residues", "3 500 t", "3 334 t", "95%"], ["Hede Gård: spent grain", "400 t", "312 t", "78%"]]
+        ["Hede Gård: wood residues", "3 500 t", "3 334 t", "95%"],
+        ["Hede Gård: spent grain", "400 t", "312 t", "78%"],
+    ]
     gains = _md_table(md, "Who gains (top 10)")
-    assert [g[0] for g in gains] == ["Hede Gård", "Funäsdalen Sågverk Hemlig AB", "Sveg Bryggeri",
-                                     "Sveg greenhouse site (greenhouse)"]
+    assert [g[0] for g in gains] == [
+        "Hede Gård",
+        "Funäsdalen Sågverk Hemlig AB",
+        "Sveg Bryggeri",
+        "Sveg greenhouse site (greenhouse)",
+    ]
     assert gains[0] == ["Hede Gård", "1 935 000", "711 696", "1 223 304"]
     assert "Pay more than today (SEK/yr): Sveg greenhouse site (greenhouse) (-150 000)." in md
     public = tmp_path / "public"
@@ -168,7 +206,9 @@ def test_network_chart_groups_labels_of_nearby_actors():
 
     actors = gpd.GeoDataFrame(
         {"name": ["Sveg CHP", "Sveg brewery", "Hede farm"], "municipality": ["Sveg", "Sveg", "Hede"]},
-        geometry=[Point(466_000, 6_878_000), Point(466_300, 6_878_400), Point(423_000, 6_921_000)], crs="EPSG:3006")
+        geometry=[Point(466_000, 6_878_000), Point(466_300, 6_878_400), Point(423_000, 6_921_000)],
+        crs="EPSG:3006",
+    )
     labels = _label_groups(actors, radius_m=2_000)
     assert [t for _, _, t in labels] == ["Sveg: 2 actors", "Hede farm"]
     assert labels[0][:2] == (466_150.0, 6_878_200.0)

@@ -20,10 +20,18 @@ BASE: dict[str, Any] = {
     "crs": "EPSG:3006",
     "periods": "year",
     "economics": {
-        "landfill_tax": 0, "co2_price": 0,
+        "landfill_tax": 0,
+        "co2_price": 0,
         "road": {"payload_t": 1, "cost_per_km": 1, "fuel_l_per_km": 0, "empty_return": False, "handling_cost_per_t": 0},
-        "pipe": {"cost_per_m": 10, "connection_cost": 0, "lifetime_years": 1, "interest_rate": 0,
-                 "heat_loss_per_km": 0, "operating_cost_per_unit_km": 0, "circuity": 1.0},
+        "pipe": {
+            "cost_per_m": 10,
+            "connection_cost": 0,
+            "lifetime_years": 1,
+            "interest_rate": 0,
+            "heat_loss_per_km": 0,
+            "operating_cost_per_unit_km": 0,
+            "circuity": 1.0,
+        },
     },
     "network": {"circuity": 1.0},
 }
@@ -36,12 +44,18 @@ def _merge(base: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def make_scenario(folder: Path, actors: str, supplies: str, demands: str, sites: str | None = None,
-                  **config: Any) -> Scenario:
+def make_scenario(
+    folder: Path, actors: str, supplies: str, demands: str, sites: str | None = None, **config: Any
+) -> Scenario:
     """Write CSV text (header line first) and scenario.yaml (BASE merged with ``config``)."""
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "scenario.yaml").write_text(yaml.safe_dump(_merge(BASE, config)), "utf-8")
-    for name, text in (("actors.csv", actors), ("supplies.csv", supplies), ("demands.csv", demands), ("sites.csv", sites)):
+    for name, text in (
+        ("actors.csv", actors),
+        ("supplies.csv", supplies),
+        ("demands.csv", demands),
+        ("sites.csv", sites),
+    ):
         if text is not None:
             (folder / name).write_text(text.strip() + "\n", "utf-8")
     return load_scenario(folder)
@@ -49,8 +63,9 @@ def make_scenario(folder: Path, actors: str, supplies: str, demands: str, sites:
 
 def km(pairs: dict[tuple[str, str], float]) -> pd.DataFrame:
     """Road distance table from {(origin, destination): km}."""
-    return pd.DataFrame([(o, d, v * 1000.0) for (o, d), v in pairs.items()],
-                        columns=["origin", "destination", "distance_m"])
+    return pd.DataFrame(
+        [(o, d, v * 1000.0) for (o, d), v in pairs.items()], columns=["origin", "destination", "distance_m"]
+    )
 
 
 def solve(scenario: Scenario, road_km: dict[tuple[str, str], float] | None = None, **options: Any) -> Result:

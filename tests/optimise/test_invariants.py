@@ -47,9 +47,14 @@ def scenarios(draw):
 def test_invariants_on_generated_scenarios(tmp_path_factory, case):
     actors, sups, dems, fixed, min_t = case
     folder = tmp_path_factory.mktemp("gen")
-    s = make_scenario(folder, actors, sups, dems,
-                      periods=[{"id": "cold", "weight": 0.5}, {"id": "warm", "weight": 0.5}],
-                      economics={"road": {"link_fixed_cost": fixed, "min_volume_t": min_t}})
+    s = make_scenario(
+        folder,
+        actors,
+        sups,
+        dems,
+        periods=[{"id": "cold", "weight": 0.5}, {"id": "warm", "weight": 0.5}],
+        economics={"road": {"link_fixed_cost": fixed, "min_volume_t": min_t}},
+    )
     net = build_network(s)
     r = AllocationModel(s, net, solver="highs", gap=1e-6).solve()
     assert r.status == "optimal"
@@ -61,13 +66,17 @@ def test_invariants_on_generated_scenarios(tmp_path_factory, case):
         for p, per in enumerate(s.periods):
             moved = float(out.get((sup.id, per.id), 0.0))
             # mass balance: flows out + disposal = supply in the period
-            assert moved + float(disp.get((sup.id, per.id), 0.0)) == pytest.approx(sup.quantity * sup.profile[p], abs=1e-5)
+            assert moved + float(disp.get((sup.id, per.id), 0.0)) == pytest.approx(
+                sup.quantity * sup.profile[p], abs=1e-5
+            )
             assert moved <= sup.quantity * sup.profile[p] + 1e-6
     for dem in s.demands:
         for p, per in enumerate(s.periods):
             got = float(inflow.get((dem.id, per.id), 0.0))
             assert got <= dem.quantity * dem.profile[p] + 1e-6
-            assert got + float(bought.get((dem.id, per.id), 0.0)) == pytest.approx(dem.quantity * dem.profile[p], abs=1e-5)
+            assert got + float(bought.get((dem.id, per.id), 0.0)) == pytest.approx(
+                dem.quantity * dem.profile[p], abs=1e-5
+            )
     # doing nothing is feasible, so the optimum is never above the baseline
     assert r.objective <= baseline(s)["total_cost"] + 1e-6
     # used links respect their minimum volume

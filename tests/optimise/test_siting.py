@@ -13,10 +13,17 @@ from symnet.optimise import AllocationModel
 
 from .helpers import make_scenario
 
-MILL = {"facilities": {"mill": {
-    "name": "Mill", "fixed_cost": 1000, "capacity": 100,
-    "inputs": [{"resource": "spent_grain"}],
-    "outputs": [{"resource": "feed", "per_unit": 0.5, "sale_price": 0}]}}}
+MILL = {
+    "facilities": {
+        "mill": {
+            "name": "Mill",
+            "fixed_cost": 1000,
+            "capacity": 100,
+            "inputs": [{"resource": "spent_grain"}],
+            "outputs": [{"resource": "feed", "per_unit": 0.5, "sale_price": 0}],
+        }
+    }
+}
 
 ACTORS = """
 id,name,lon,lat,operations
@@ -32,12 +39,16 @@ def test_cover_row_is_the_rounded_capacity_cover(tmp_path):
     # S = 150, D = 0, C = 100 -> beta = 1.5, f = 0.5; rounding gives
     #   z_g1 + z_g2 + (u_s1 + u_s2 + u_s3) / 50 >= 2
     # (two mills, or 50 t to landfill), while the LP relaxation could open 1.5 mills.
-    s = make_scenario(tmp_path, ACTORS,
-                      "id,actor,resource,quantity,unit,current_fate,fate_cost\n"
-                      "s1,a,spent_grain,50,t,landfill,600\ns2,b,spent_grain,50,t,landfill,600\n"
-                      "s3,c,spent_grain,50,t,landfill,600",
-                      "id,actor,resource,quantity,unit,price\ndf,f,feed,1,t,0",
-                      sites="id,lon,lat,facility\ng1,14.01,62.01,mill\ng2,14.02,62.01,mill", **MILL)
+    s = make_scenario(
+        tmp_path,
+        ACTORS,
+        "id,actor,resource,quantity,unit,current_fate,fate_cost\n"
+        "s1,a,spent_grain,50,t,landfill,600\ns2,b,spent_grain,50,t,landfill,600\n"
+        "s3,c,spent_grain,50,t,landfill,600",
+        "id,actor,resource,quantity,unit,price\ndf,f,feed,1,t,0",
+        sites="id,lon,lat,facility\ng1,14.01,62.01,mill\ng2,14.02,62.01,mill",
+        **MILL,
+    )
     m = AllocationModel(s).build()
     a = m.arrays
     row = a.row_names.index("cover_spent_grain_0")
@@ -59,15 +70,24 @@ def _random_siting(folder, seed: int):
     """3 sites x 2 facility types (grain -> feed, wood -> pellets), 6 supplies, a few demands."""
     rng = np.random.default_rng(seed)
     res = ["spent_grain", "wood_residues"]
-    facilities = {f"f{i}": {"name": f"F{i}", "fixed_cost": float(rng.uniform(2e3, 2e4)),
-                            "capacity": float(rng.uniform(60, 160)), "max_count": 2,
-                            "inputs": [{"resource": r}],
-                            "outputs": [{"resource": "feed", "per_unit": 0.3, "sale_price": float(rng.uniform(0, 600))}]}
-                  for i, r in enumerate(res)}
+    facilities = {
+        f"f{i}": {
+            "name": f"F{i}",
+            "fixed_cost": float(rng.uniform(2e3, 2e4)),
+            "capacity": float(rng.uniform(60, 160)),
+            "max_count": 2,
+            "inputs": [{"resource": r}],
+            "outputs": [{"resource": "feed", "per_unit": 0.3, "sale_price": float(rng.uniform(0, 600))}],
+        }
+        for i, r in enumerate(res)
+    }
     pos = lambda: (rng.uniform(14.0, 14.4), rng.uniform(62.0, 62.2))  # noqa: E731
-    actors, sups, dems, sites = ["id,name,lon,lat,operations"], \
-        ["id,actor,resource,quantity,unit,current_fate,fate_cost"], ["id,actor,resource,quantity,unit,price"], \
-        ["id,lon,lat,facility,fixed_cost"]
+    actors, sups, dems, sites = (
+        ["id,name,lon,lat,operations"],
+        ["id,actor,resource,quantity,unit,current_fate,fate_cost"],
+        ["id,actor,resource,quantity,unit,price"],
+        ["id,lon,lat,facility,fixed_cost"],
+    )
     for i in range(6):
         lon, lat = pos()
         actors.append(f"s{i},S{i},{lon},{lat},")
@@ -75,15 +95,23 @@ def _random_siting(folder, seed: int):
     for j in range(3):
         lon, lat = pos()
         actors.append(f"d{j},D{j},{lon},{lat},R3")
-        dems.append(f"D{j},d{j},{['feed', 'spent_grain', 'wood_residues'][j]},{rng.integers(10, 60)},t,"
-                    f"{rng.integers(50, 1500)}")
+        dems.append(
+            f"D{j},d{j},{['feed', 'spent_grain', 'wood_residues'][j]},{rng.integers(10, 60)},t,{rng.integers(50, 1500)}"
+        )
     for k in range(3):
         lon, lat = pos()
         for f, spec in facilities.items():
             sites.append(f"site{k},{lon},{lat},{f},{spec['fixed_cost'] * rng.uniform(0.7, 1.3):.0f}")
-    return make_scenario(folder, "\n".join(actors), "\n".join(sups), "\n".join(dems), sites="\n".join(sites),
-                         facilities=facilities, economics={"road": {"integer_trips_below_t": 0}},
-                         network={"circuity": 1.3})
+    return make_scenario(
+        folder,
+        "\n".join(actors),
+        "\n".join(sups),
+        "\n".join(dems),
+        sites="\n".join(sites),
+        facilities=facilities,
+        economics={"road": {"integer_trips_below_t": 0}},
+        network={"circuity": 1.3},
+    )
 
 
 @pytest.mark.parametrize(("seed", "forced"), [(1, False), (2, False), (3, False), (4, True), (5, True)])

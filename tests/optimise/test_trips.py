@@ -15,16 +15,28 @@ from symnet.optimise import AllocationModel
 
 from .helpers import link_quantity, make_scenario, solve
 
-TRUCK = {"economics": {"road": {"payload_t": 25, "cost_per_km": 15, "fuel_l_per_km": 0, "empty_return": True,
-                                "handling_cost_per_t": 0}}}
+TRUCK = {
+    "economics": {
+        "road": {"payload_t": 25, "cost_per_km": 15, "fuel_l_per_km": 0, "empty_return": True, "handling_cost_per_t": 0}
+    }
+}
 ACTORS = """
 id,name,lon,lat,operations
 a,Firm A,14.00,62.00,
 b,Firm B,14.01,62.00,
 r,Recycler,15.50,62.00,R4
 """
-HUB = {"facilities": {"hub": {"name": "Scrap yard", "passthrough": True, "fixed_cost": 1000,
-                              "inputs": [{"resource": "metal_scrap"}], "operations": ["R13"]}}}
+HUB = {
+    "facilities": {
+        "hub": {
+            "name": "Scrap yard",
+            "passthrough": True,
+            "fixed_cost": 1000,
+            "inputs": [{"resource": "metal_scrap"}],
+            "operations": ["R13"],
+        }
+    }
+}
 HUB_SITE = "id,lon,lat,facility\nh,14.005,62.01,hub"
 ROAD = {("a", "r"): 100, ("b", "r"): 100, ("a", "h:hub"): 3, ("b", "h:hub"): 3, ("h:hub", "r"): 100}
 # the recycler needs 4 t/yr and would buy virgin metal at 2000 SEK/t; the firms' scrap is
@@ -71,18 +83,26 @@ def test_large_stream_costs_the_per_tonne_km_formula(tmp_path):
     # handling. The link can carry 40 loads, above the 2-load threshold: continuous trips.
     econ = {"economics": {"road": {**TRUCK["economics"]["road"], "fuel_l_per_km": 0.35, "handling_cost_per_t": 50}}}
     actors = "id,name,lon,lat,operations\na,Brewery,14.0,62.0,\nc,Farm,14.5,62.0,R3"
-    s = make_scenario(tmp_path, actors,
-                      "id,actor,resource,quantity,unit,current_fate,fate_cost\ns1,a,spent_grain,1000,t,landfill,600",
-                      "id,actor,resource,quantity,unit,price\ndc,c,spent_grain,1000,t,0", **econ)
+    s = make_scenario(
+        tmp_path,
+        actors,
+        "id,actor,resource,quantity,unit,current_fate,fate_cost\ns1,a,spent_grain,1000,t,landfill,600",
+        "id,actor,resource,quantity,unit,price\ndc,c,spent_grain,1000,t,0",
+        **econ,
+    )
     assert s.config.economics.road_cost_per_tkm() == pytest.approx(1.76)
     r = solve(s, {("a", "c"): 50})
     assert r.objective == pytest.approx(1.76 * 50 * 1000 + 50 * 1000)
     assert not r.links["trips"].isna().any() and r.links["trips"].iat[0] == pytest.approx(40.0)
     assert r.kpis["truck_km"] == pytest.approx(40 * 100)
     # 40 t (1.6 loads) pays 2 whole trips: 2 x 2200 + 40 x 50 = 6400 (continuous: 5520)
-    s2 = make_scenario(tmp_path / "small", actors,
-                       "id,actor,resource,quantity,unit,current_fate,fate_cost\ns1,a,spent_grain,40,t,landfill,600",
-                       "id,actor,resource,quantity,unit,price\ndc,c,spent_grain,40,t,0", **econ)
+    s2 = make_scenario(
+        tmp_path / "small",
+        actors,
+        "id,actor,resource,quantity,unit,current_fate,fate_cost\ns1,a,spent_grain,40,t,landfill,600",
+        "id,actor,resource,quantity,unit,price\ndc,c,spent_grain,40,t,0",
+        **econ,
+    )
     small = solve(s2, {("a", "c"): 50})
     assert small.objective == pytest.approx(2 * 2200 + 40 * 50)
     assert costs.road_unit_cost(s2, "spent_grain", 50_000.0) * 40 == pytest.approx(5520.0)
@@ -90,10 +110,16 @@ def test_large_stream_costs_the_per_tonne_km_formula(tmp_path):
 
 def test_cost_per_trip_is_charged_per_trip(tmp_path):
     # as the pooled case with 500 SEK per trip: 3 trips -> 4180 + 1500
-    s = make_scenario(tmp_path / "t", ACTORS,
-                      "id,actor,resource,quantity,unit,current_fate,fate_cost\nsa,a,metal_scrap,2,t,sale,0\n"
-                      "sb,b,metal_scrap,2,t,sale,0", DEMAND, sites=HUB_SITE, **HUB,
-                      economics={"road": {**TRUCK["economics"]["road"], "cost_per_trip": 500}})
+    s = make_scenario(
+        tmp_path / "t",
+        ACTORS,
+        "id,actor,resource,quantity,unit,current_fate,fate_cost\nsa,a,metal_scrap,2,t,sale,0\n"
+        "sb,b,metal_scrap,2,t,sale,0",
+        DEMAND,
+        sites=HUB_SITE,
+        **HUB,
+        economics={"road": {**TRUCK["economics"]["road"], "cost_per_trip": 500}},
+    )
     assert solve(s, ROAD).objective == pytest.approx(4180.0 + 3 * 500)
 
 
@@ -136,13 +162,27 @@ def test_hub_operating_cost_is_per_tonne(tmp_path):
     # 3 km trip (90): 2 x 90 + 2 x 3000 + 100 x (2 + 2.4) = 6620 (per unit it would be
     # 100 x 42 = 4200), plus the 2 t metal the recycler still buys (4000): 10620. Baseline: 4 t metal bought (8000) + fridges to the contractor
     # (40 x 209 = 8360) + 40 fridges bought (4000) = 20360.
-    facilities = {"facilities": {"hub": {**HUB["facilities"]["hub"], "operating_cost": 100, "fixed_cost": 0,
-                                         "inputs": [{"resource": "metal_scrap"}, {"resource": "fridges"}]}}}
+    facilities = {
+        "facilities": {
+            "hub": {
+                **HUB["facilities"]["hub"],
+                "operating_cost": 100,
+                "fixed_cost": 0,
+                "inputs": [{"resource": "metal_scrap"}, {"resource": "fridges"}],
+            }
+        }
+    }
     actors = ACTORS.replace("r,Recycler,15.50,62.00,R4", "r,Recycler,15.50,62.00,R4|R12")
-    s = make_scenario(tmp_path, actors,
-                      "id,actor,resource,quantity,unit,current_fate,fate_cost\nsa,a,metal_scrap,2,t,sale,0\n"
-                      "sf,b,fridges,40,pieces,contractor,209",
-                      DEMAND + "\nrf,r,fridges,40,pieces,100", sites=HUB_SITE, **TRUCK, **facilities)
+    s = make_scenario(
+        tmp_path,
+        actors,
+        "id,actor,resource,quantity,unit,current_fate,fate_cost\nsa,a,metal_scrap,2,t,sale,0\n"
+        "sf,b,fridges,40,pieces,contractor,209",
+        DEMAND + "\nrf,r,fridges,40,pieces,100",
+        sites=HUB_SITE,
+        **TRUCK,
+        **facilities,
+    )
     r = solve(s, {**ROAD, ("a", "r"): 600, ("b", "r"): 600})
     assert r.sites.set_index("option").loc["h:hub", "throughput"] == pytest.approx(4.4)
     assert r.objective == pytest.approx(10620.0)

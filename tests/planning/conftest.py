@@ -37,8 +37,16 @@ facilities:
 """
 
 
-def write_scenario(folder: Path, *, actors: str, supplies: str, demands: str = "", sites: str = "",
-                   tax: float = 0.0, facilities: str = "") -> Path:
+def write_scenario(
+    folder: Path,
+    *,
+    actors: str,
+    supplies: str,
+    demands: str = "",
+    sites: str = "",
+    tax: float = 0.0,
+    facilities: str = "",
+) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "scenario.yaml").write_text(YAML.format(name=folder.name, tax=tax, facilities=facilities), "utf-8")
     (folder / "actors.csv").write_text("id,name,sector,municipality,lon,lat\n" + actors, "utf-8")
@@ -61,9 +69,12 @@ ACTORS_2 = "brewery,Brewery,food,Sveg,14.30,62.00\nfarm,Farm,agriculture,Hede,13
 def far_farm(tmp_path: Path) -> Shared:
     """100 t spent grain landfilled (40 SEK/t + tax) and a farm 120 km away that needs it
     (price 0). The link costs 90 SEK/t, so it pays when 40 + tax > 90: break-even tax 50."""
-    folder = write_scenario(tmp_path / "far_farm", actors=ACTORS_2,
-                            supplies="s1,brewery,spent_grain,100,t,landfill,40\n",
-                            demands="d1,farm,spent_grain,100,t,0\n")
+    folder = write_scenario(
+        tmp_path / "far_farm",
+        actors=ACTORS_2,
+        supplies="s1,brewery,spent_grain,100,t,landfill,40\n",
+        demands="d1,farm,spent_grain,100,t,0\n",
+    )
     return prepare(load_scenario(folder), distances=distances_km({("brewery", "farm"): 120}))
 
 
@@ -74,9 +85,12 @@ def two_farms(tmp_path: Path) -> Shared:
     farm1 40 + 20 - 15 = 45, farm2 40 + 20 - 45 = 15. Optimum: 100 t to farm1 (4500) and
     50 t to farm2 (750): savings 5250 SEK/yr."""
     actors = ACTORS_2.replace("farm,Farm", "farm1,Farm one") + "farm2,Farm two,agriculture,Hede,13.60,62.50\n"
-    folder = write_scenario(tmp_path / "two_farms", actors=actors,
-                            supplies="s1,brewery,spent_grain,150,t,landfill,40\n",
-                            demands="d1,farm1,spent_grain,100,t,20\nd2,farm2,spent_grain,50,t,20\n")
+    folder = write_scenario(
+        tmp_path / "two_farms",
+        actors=actors,
+        supplies="s1,brewery,spent_grain,150,t,landfill,40\n",
+        demands="d1,farm1,spent_grain,100,t,20\nd2,farm2,spent_grain,50,t,20\n",
+    )
     return prepare(load_scenario(folder), distances=distances_km({("brewery", "farm1"): 20, ("brewery", "farm2"): 60}))
 
 
@@ -87,8 +101,14 @@ def two_sites(tmp_path: Path) -> Shared:
     10 km (7.5 SEK/t) but only 60 t capacity, site B at 50 km (37.5 SEK/t), uncapped.
     A: 60 x (40 + 100 - 7.5) - 5000 = 2950; B: 100 x (40 + 100 - 37.5) - 5000 = 5250."""
     sites = "A,Site A,14.31,62.01,insect_farm,,60\nB,Site B,14.10,62.20,insect_farm,,\n"
-    folder = write_scenario(tmp_path / "two_sites", actors="brewery,Brewery,food,Sveg,14.30,62.00\n",
-                            supplies="s1,brewery,spent_grain,100,t,landfill,40\n", sites=sites,
-                            facilities=INSECT_FACILITY)
-    return prepare(load_scenario(folder),
-                   distances=distances_km({("brewery", "A:insect_farm"): 10, ("brewery", "B:insect_farm"): 50}))
+    folder = write_scenario(
+        tmp_path / "two_sites",
+        actors="brewery,Brewery,food,Sveg,14.30,62.00\n",
+        supplies="s1,brewery,spent_grain,100,t,landfill,40\n",
+        sites=sites,
+        facilities=INSECT_FACILITY,
+    )
+    return prepare(
+        load_scenario(folder),
+        distances=distances_km({("brewery", "A:insect_farm"): 10, ("brewery", "B:insect_farm"): 50}),
+    )

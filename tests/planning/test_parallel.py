@@ -9,8 +9,15 @@ import pandas as pd
 import pytest
 
 from symnet.errors import InputError
-from symnet.parallel import (CHUNKS_PER_WORKER, chunk_bounds, dask_client, default_chunk_size, run_tasks, warm_up,
-                             warm_workers)
+from symnet.parallel import (
+    CHUNKS_PER_WORKER,
+    chunk_bounds,
+    dask_client,
+    default_chunk_size,
+    run_tasks,
+    warm_up,
+    warm_workers,
+)
 from symnet.planning import compare_command, explain_command, pareto_command, resilience_command, sweep, sweep_command
 
 TINY = Path(__file__).resolve().parents[1] / "fixtures" / "tiny"
@@ -49,7 +56,9 @@ def test_commands_write_their_files(tmp_path: Path) -> None:
     assert {"option", "net_benefit", "binding"} <= set(sites.columns) and (out / "sites.png").stat().st_size > 0
     assert list(sites["rank"]) == list(range(1, len(sites) + 1))
     out = sweep_command(TINY, ["landfill_tax=0,500,1000"], tmp_path / "sweep", workers=1)
-    assert len(pd.read_csv(out / "sweep.csv")) == 3 and (out / "sweep.png").exists() and (out / "breakeven.csv").exists()
+    assert (
+        len(pd.read_csv(out / "sweep.csv")) == 3 and (out / "sweep.png").exists() and (out / "breakeven.csv").exists()
+    )
     out = sweep_command(TINY, ["landfill_tax=0,1000", "diesel_price=10,30"], tmp_path / "sweep2", workers=1)
     assert (out / "sweep.png").exists()
     out = pareto_command(TINY, 3, tmp_path / "pareto", workers=1)
@@ -98,10 +107,10 @@ def test_chunk_bounds_are_contiguous_balanced_and_in_order() -> None:
 
 def test_default_chunk_size_gives_about_four_chunks_per_worker() -> None:
     assert CHUNKS_PER_WORKER == 4
-    assert default_chunk_size(60, 2) == 8    # 60 variants, 2 workers: ceil(60 / 8) = 8 chunks (8 x 4, 7 x 4)
-    assert default_chunk_size(64, 2) == 8    # exactly 8 chunks of 8
-    assert default_chunk_size(65, 2) == 9    # 8 chunks (9, 8, ..., 8)
-    assert default_chunk_size(5, 2) == 1     # fewer items than 8 chunks: one item per task
+    assert default_chunk_size(60, 2) == 8  # 60 variants, 2 workers: ceil(60 / 8) = 8 chunks (8 x 4, 7 x 4)
+    assert default_chunk_size(64, 2) == 8  # exactly 8 chunks of 8
+    assert default_chunk_size(65, 2) == 9  # 8 chunks (9, 8, ..., 8)
+    assert default_chunk_size(5, 2) == 1  # fewer items than 8 chunks: one item per task
     assert default_chunk_size(0, 4) == 1
 
 
@@ -131,6 +140,7 @@ def test_warm_up_fixes_highs_at_one_thread_in_the_calling_thread() -> None:
             before = process.num_threads()
             assert evaluate(shared, Variant("x")).ok
             out[1] = process.num_threads() - before
+
         thread = threading.Thread(target=body)
         thread.start()
         thread.join()
@@ -152,8 +162,9 @@ def test_chunking_keeps_order_and_results_on_two_workers(two_farms) -> None:
     with dask_client(workers=2) as client:
         assert warm_workers(client) == [True, True]
         for chunk_size in (1, 2, 3, 7, 22, 23, 100, None):
-            assert run_tasks(_square_plus, items, shared=5, client=client, chunk_size=chunk_size) == \
-                [x * x + 5 for x in items], chunk_size
+            assert run_tasks(_square_plus, items, shared=5, client=client, chunk_size=chunk_size) == [
+                x * x + 5 for x in items
+            ], chunk_size
         for chunk_size in (1, 3, 4, None):
             assert run_tasks(evaluate, variants, shared=two_farms, client=client, chunk_size=chunk_size) == serial
         # the shared object is sent once per worker and read by reference: with one task

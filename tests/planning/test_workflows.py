@@ -2,21 +2,28 @@
 
 from __future__ import annotations
 
-import math
-
-import pandas as pd
 import pytest
 
 from symnet.errors import InputError
-from symnet.planning import (compare_sites, explain, expand_grid, parse_params, pareto_front, resilience,
-                             site_variants, sweep)
+from symnet.planning import (
+    compare_sites,
+    expand_grid,
+    explain,
+    pareto_front,
+    parse_params,
+    resilience,
+    site_variants,
+    sweep,
+)
 
 # -- parameters and grids ---------------------------------------------------------------
 
 
 def test_parse_params_lists_and_ranges() -> None:
     assert parse_params(["landfill_tax=400,800,1200", "diesel_price=10:20:3"]) == [
-        ("landfill_tax", [400.0, 800.0, 1200.0]), ("diesel_price", [10.0, 15.0, 20.0])]
+        ("landfill_tax", [400.0, 800.0, 1200.0]),
+        ("diesel_price", [10.0, 15.0, 20.0]),
+    ]
 
 
 def test_parse_params_errors_name_the_option() -> None:
@@ -139,8 +146,8 @@ def test_explain_unused_link_break_even_and_confirmation(far_farm) -> None:
     row = table.set_index("link").loc["s1->d1:road"]
     assert not row["used"]
     assert row["reason"] == "too far"
-    assert row["gap_per_unit"] == pytest.approx(50.0)               # 90 - 40
-    assert row["breakeven_landfill_tax"] == pytest.approx(50.0)     # 0 + 50 / 1 t
+    assert row["gap_per_unit"] == pytest.approx(50.0)  # 90 - 40
+    assert row["breakeven_landfill_tax"] == pytest.approx(50.0)  # 0 + 50 / 1 t
     assert row["breakeven_road_rate_per_tkm"] == pytest.approx(40 / 120)
     assert row["breakeven_distance_m"] == pytest.approx(40 / 0.75 * 1000)
     assert row["confirmed_parameter"] == "landfill_tax"

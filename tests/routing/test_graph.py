@@ -24,8 +24,10 @@ def hav(lon1: float, lat1: float, lon2: float, lat2: float) -> float:
 
 
 def edges_by_id(g) -> dict[tuple[int, int], tuple[float, float, bool]]:
-    return {(int(g.node_id[a]), int(g.node_id[b])): (ln, tt, ow)
-            for a, b, ln, tt, ow in zip(g.u, g.v, g.length, g.travel_time, g.oneway)}
+    return {
+        (int(g.node_id[a]), int(g.node_id[b])): (ln, tt, ow)
+        for a, b, ln, tt, ow in zip(g.u, g.v, g.length, g.travel_time, g.oneway)
+    }
 
 
 def test_tiny_graph_exact(tiny_osm: Path) -> None:
@@ -152,8 +154,9 @@ def test_real_extracts_build(andorra, helsinki, kotka_pbf: Path, tmp_path: Path)
 
 
 @pytest.mark.timeout(60)
-def test_cache_second_load_faster_and_identical(andorra_pbf: Path, tmp_path: Path,
-                                                monkeypatch: pytest.MonkeyPatch) -> None:
+def test_cache_second_load_faster_and_identical(
+    andorra_pbf: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("SYMNET_CACHE_DIR", str(tmp_path / "envcache"))
     t0 = time.perf_counter()
     g1 = load_road_graph(andorra_pbf)

@@ -10,8 +10,17 @@ import pytest
 from scipy.sparse.csgraph import dijkstra
 
 from symnet.routing import (
-    DEFAULT_RURAL_CIRCUITY, Router, RoutingWarning, calibrate_circuity, distance_matrix, estimate_matrix,
-    great_circle_m, route_geometries, route_geometry, snap_points, to_wgs84,
+    DEFAULT_RURAL_CIRCUITY,
+    Router,
+    RoutingWarning,
+    calibrate_circuity,
+    distance_matrix,
+    estimate_matrix,
+    great_circle_m,
+    route_geometries,
+    route_geometry,
+    snap_points,
+    to_wgs84,
 )
 from symnet.routing.engine import weights
 
@@ -48,8 +57,14 @@ def _check_against_networkx(g, pts, metric: str) -> int:
                 assert dm.duration_s[a, b] == pytest.approx(expect, abs=1.0)
                 # the reported length is the length of a time-optimal path
                 path = paths[dst]
-                plen = sum(min(d["length"] for d in G[x][y].values() if d["travel_time"] == min(
-                    e["travel_time"] for e in G[x][y].values())) for x, y in zip(path[:-1], path[1:]))
+                plen = sum(
+                    min(
+                        d["length"]
+                        for d in G[x][y].values()
+                        if d["travel_time"] == min(e["travel_time"] for e in G[x][y].values())
+                    )
+                    for x, y in zip(path[:-1], path[1:])
+                )
                 ptime = sum(min(e["travel_time"] for e in G[x][y].values()) for x, y in zip(path[:-1], path[1:]))
                 if abs(ptime - lengths[dst]) < 1e-6:
                     assert dm.duration_s[a, b] >= expect - 1.0
@@ -208,8 +223,10 @@ def test_route_geometry_follows_roads(andorra) -> None:
     o, d = (1.5341, 42.5090), (1.5989, 42.5676)
     dm = distance_matrix(andorra, [("o", *o), ("d", *d)])
     line = route_geometry(andorra, o, d)
-    assert line.coords[0] == pytest.approx(tuple(np.ravel(snap_points(andorra, ["o"], [o[0]], [o[1]]).x)) +
-                                           tuple(np.ravel(snap_points(andorra, ["o"], [o[0]], [o[1]]).y)))
+    assert line.coords[0] == pytest.approx(
+        tuple(np.ravel(snap_points(andorra, ["o"], [o[0]], [o[1]]).x))
+        + tuple(np.ravel(snap_points(andorra, ["o"], [o[0]], [o[1]]).y))
+    )
     # UTM length vs great-circle sum: equal within the projection's scale error (<0.1 %)
     assert line.length == pytest.approx(dm.distance_m[0, 1], rel=2e-3)
     assert line.length > 1.2 * great_circle_m(*o, *d)

@@ -31,20 +31,24 @@ def test_round_trip(andorra_pbf: Path, tmp_path: Path) -> None:
     assert (pd.read_csv(out)["method"] == "estimated").all()
 
 
-@pytest.mark.parametrize("text, expect", [
-    ("id,lon\na,1\n", "p.csv:1:lat: missing column"),
-    ("id,lon,lat\na,x,42\n", "p.csv:2:lon: 'x' is not a number"),
-    ("id,lon,lat\na,1,95\n", "p.csv:2:lat: 95 is out of range"),
-    ("id,lon,lat\na,1,42\na,1,42.1\n", "p.csv:3:id: duplicate id 'a' (first on row 2)"),
-    ("id,lon,lat\n,1,42\n", "p.csv:2:id: empty id"),
-    ("id,lon,lat\n", "no points"),
-])
+@pytest.mark.parametrize(
+    "text, expect",
+    [
+        ("id,lon\na,1\n", "p.csv:1:lat: missing column"),
+        ("id,lon,lat\na,x,42\n", "p.csv:2:lon: 'x' is not a number"),
+        ("id,lon,lat\na,1,95\n", "p.csv:2:lat: 95 is out of range"),
+        ("id,lon,lat\na,1,42\na,1,42.1\n", "p.csv:3:id: duplicate id 'a' (first on row 2)"),
+        ("id,lon,lat\n,1,42\n", "p.csv:2:id: empty id"),
+        ("id,lon,lat\n", "no points"),
+    ],
+)
 def test_bad_points(tmp_path: Path, text: str, expect: str) -> None:
     pts = _write(tmp_path / "p.csv", text)
     with pytest.raises(InputError) as err:
         distances_command(None, pts, tmp_path / "o.csv")
-    assert any(str(p).replace(str(tmp_path) + "/", "").startswith(expect) or expect in str(p)
-               for p in err.value.problems), str(err.value)
+    assert any(
+        str(p).replace(str(tmp_path) + "/", "").startswith(expect) or expect in str(p) for p in err.value.problems
+    ), str(err.value)
     assert not (tmp_path / "o.csv").exists()
 
 

@@ -21,10 +21,18 @@ from .test_validation_cases import solved
 HARJEDALEN = SCENARIOS_DIR / "harjedalen"
 LAND = "sveg_industrial_land:greenhouse"
 AJ = "aj_greenhouse:greenhouse"
-HUBS = {"sveg_recycling_centre:collection_hub", "hede_collection:collection_hub",
-        "funasdalen_collection:collection_hub"}
-SMALL_METAL_LOTS = {"metal_harjedalskok", "metal_verkstad_sveg", "metal_verkstad_hede",
-                    "metal_verkstad_funasdalen", "metal_lift_vemdalen"}
+HUBS = {
+    "sveg_recycling_centre:collection_hub",
+    "hede_collection:collection_hub",
+    "funasdalen_collection:collection_hub",
+}
+SMALL_METAL_LOTS = {
+    "metal_harjedalskok",
+    "metal_verkstad_sveg",
+    "metal_verkstad_hede",
+    "metal_verkstad_funasdalen",
+    "metal_lift_vemdalen",
+}
 FRIDGES = {"fridges_funasdalen", "fridges_vemdalen", "fridges_sveg"}
 
 
@@ -77,8 +85,12 @@ def test_kitchens_fresh_vegetables_and_berries_are_met_locally() -> None:
     share = solved(HARJEDALEN).kpis["self_sufficiency"]
     assert share["kitchens_vegetables_fresh"] == pytest.approx(1.0)
     assert share["kitchens_fruit_berries_fresh"] == pytest.approx(1.0)
-    for name in ("hospitality_vegetables_funasdalen", "hospitality_vegetables_vemdalen",
-                 "hospitality_vegetables_sveg", "tannas_shop_vegetables"):
+    for name in (
+        "hospitality_vegetables_funasdalen",
+        "hospitality_vegetables_vemdalen",
+        "hospitality_vegetables_sveg",
+        "tannas_shop_vegetables",
+    ):
         assert share[name] == pytest.approx(1.0), name
     for name in ("kitchens_vegetables_frozen", "kitchens_potatoes", "kitchens_fish"):
         assert share[name] == pytest.approx(0.0), name
@@ -109,8 +121,10 @@ def test_small_metal_lots_and_fridges_are_not_pooled_at_a_10_ksek_scrap_yard() -
     fridge stay with the contractor."""
     result = solved(HARJEDALEN)
     assert not (_opened(result) & HUBS)
-    assert set(_used(result, "metal_scrap")) == {("metal_steelex", "recycler_metal"),
-                                                 ("metal_lift_vemdalen", "recycler_metal")}
+    assert set(_used(result, "metal_scrap")) == {
+        ("metal_steelex", "recycler_metal"),
+        ("metal_lift_vemdalen", "recycler_metal"),
+    }
     assert _used(result, "fridges") == {}
 
 

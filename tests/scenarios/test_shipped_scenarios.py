@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import csv
 import math
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import pytest
 import yaml
@@ -87,8 +88,7 @@ def unsourced_yaml_numbers(folder: Path) -> list[str]:
     """Numbers in scenario.yaml with no source recorded by the loader."""
     raw = yaml.safe_load((folder / "scenario.yaml").read_text("utf-8"))
     sources = load_scenario(folder).sources
-    return [p for p in _yaml_numbers(raw)
-            if not sources.get(p) and not _catalogue_entry_sourced(raw, p)]
+    return [p for p in _yaml_numbers(raw) if not sources.get(p) and not _catalogue_entry_sourced(raw, p)]
 
 
 def unsourced_csv_cells(folder: Path) -> list[str]:
@@ -128,7 +128,9 @@ def test_source_checks_catch_unsourced_numbers(tmp_path: Path) -> None:
     folder = tmp_path / "frovi"
     shutil.copytree(Path(SCENARIO_FOLDERS[0]).parent / "frovi", folder)
     text = (folder / "scenario.yaml").read_text("utf-8")
-    text = text.replace('landfill_tax: {value: 645, source: "assumption: Swedish waste tax about 2024"}', "landfill_tax: 645")
+    text = text.replace(
+        'landfill_tax: {value: 645, source: "assumption: Swedish waste tax about 2024"}', "landfill_tax: 645"
+    )
     (folder / "scenario.yaml").write_text(text, "utf-8")
     rows = (folder / "sites.csv").read_text("utf-8").splitlines()
     rows[1] = rows[1].rsplit(",", 1)[0] + ","  # drop the row's source

@@ -57,7 +57,8 @@ def test_published_kpis_within_tolerance(folder: Path) -> None:
     for name, kpi in (read_expected(folder).get("kpis") or {}).items():
         got = float(result.kpis[name])
         assert abs(got - kpi["value"]) <= kpi["tolerance"] * kpi["value"], (
-            f"{name} = {got:.1f}, published {kpi['value']} ±{kpi['tolerance']:.0%} ({kpi['source']})")
+            f"{name} = {got:.1f}, published {kpi['value']} ±{kpi['tolerance']:.0%} ({kpi['source']})"
+        )
 
 
 def test_frovi_co2_follows_from_the_documented_factors() -> None:
