@@ -49,52 +49,71 @@ class _Table:
     semicolon: bool
 
 
-def _read_csv(path: Path, probs: _Problems, name: str) -> _Table | None:
-    """Read a CSV as strings. Accepts UTF-8 with or without BOM, ',' or ';' separators
-    (';' files may use decimal commas). Returns None when unreadable."""
-    text = _decode(path, probs, name)
-    if text is None:
-        return None
-    if not text.strip():
-        probs.error(name, None, None, "file is empty; expected a header line and at least one row")
-        return None
+def _split_records(text: str, probs: _Problems, name: str) -> tuple[list[list[str]], bool] | None:
+    """Parse CSV text into records; ``True`` in the result when the file is ';'-separated
+    (more ';' than ',' on the header line). None (problem recorded) when unparseable."""
     first = text.splitlines()[0]
     semicolon = first.count(";") > first.count(",")
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=";" if semicolon else ",")
     try:
-        lines = list(reader)
+        return list(reader), semicolon
     except csv.Error as exc:
         probs.error(name, reader.line_num, None, f"cannot parse CSV: {exc}")
         return None
-    header = [h.strip() for h in lines[0]]
+
+
+def _header(record: list[str], probs: _Problems, name: str) -> list[str] | None:
+    """Stripped column names of the header record (duplicates reported); None when empty."""
+    header = [h.strip() for h in record]
     if not any(header):
         probs.error(name, 1, None, "the header line is empty; expected column names")
         return None
     dupes = {h for h in header if header.count(h) > 1 and h}
     for h in sorted(dupes):
         probs.error(name, 1, h, f"column '{h}' appears more than once")
+    return header
+
+
+def _too_many_cells(cells: list[str], header: list[str], semicolon: bool) -> str | None:
+    """The problem message for a record with non-empty cells beyond the header, else None."""
+    extra = [c for c in cells[len(header) :] if c.strip()]
+    if not extra:
+        return None
+    hint = (
+        "" if semicolon else "; a decimal comma in a ','-separated file splits a number in two: use '.' or quote the value"
+    )
+    return (
+        f"row has {len(cells)} cells but the header has {len(header)} columns "
+        f"(extra: {', '.join(repr(c) for c in extra)}); expected at most {len(header)}{hint}"
+    )
+
+
+def _read_csv(path: Path, probs: _Problems, name: str) -> _Table | None:
+    """Read a CSV as strings. Accepts UTF-8 with or without BOM, ',' or ';' separators
+    (';' files may use decimal commas). Returns None when unreadable.
+
+    Row numbers count CSV records (the header is 1); blank records are skipped."""
+    text = _decode(path, probs, name)
+    if text is None:
+        return None
+    if not text.strip():
+        probs.error(name, None, None, "file is empty; expected a header line and at least one row")
+        return None
+    parsed = _split_records(text, probs, name)
+    if parsed is None:
+        return None
+    records, semicolon = parsed
+    header = _header(records[0], probs, name)
+    if header is None:
+        return None
     rows: list[tuple[int, dict[str, str]]] = []
-    line_no = 1
-    for cells in lines[1:]:
-        line_no += 1
+    for line_no, cells in enumerate(records[1:], start=2):
         if not any(c.strip() for c in cells):
             continue
-        if len(cells) > len(header):
-            extra = [c for c in cells[len(header) :] if c.strip()]
-            if extra:
-                hint = (
-                    "; a decimal comma in a ','-separated file splits a number in two: use '.' or quote the value"
-                    if not semicolon
-                    else ""
-                )
-                probs.error(
-                    name,
-                    line_no,
-                    None,
-                    f"row has {len(cells)} cells but the header has {len(header)} columns "
-                    f"(extra: {', '.join(repr(c) for c in extra)}); expected at most {len(header)}{hint}",
-                )
-                continue
+        problem = _too_many_cells(cells, header, semicolon)
+        if problem is not None:
+            probs.error(name, line_no, None, problem)
+            continue
         row = {h: (cells[i].strip() if i < len(cells) else "") for i, h in enumerate(header)}
         rows.append((line_no, row))
     return _Table(name, header, rows, semicolon)
@@ -172,31 +191,39 @@ def _record_row_sources(table: _Table, cell: _Cell, key: str, numeric: list[str]
                 sources[f"{table.name}:{key}.{col}"] = src
 
 
+_SOURCED_VALUE_KEYS = {"value", "source", "unit", "note"}
+_CATALOGUE_SECTIONS = ("resources", "fates", "substitutions")
+
+
 def _strip_sources(node: Any, path: str, sources: dict[str, str], inherited: str = "") -> Any:
     """Replace ``{value: x, source: s}`` by x, recording s at ``path``; a ``source`` key
     in a mapping is inherited by its numeric siblings."""
     if isinstance(node, dict):
-        keys = set(node)
-        if "value" in keys and keys <= {"value", "source", "unit", "note"}:
-            if node.get("source"):
-                sources[path] = str(node["source"])
-            elif inherited:
-                sources[path] = inherited
+        if "value" in node and set(node) <= _SOURCED_VALUE_KEYS:
+            src = str(node["source"]) if node.get("source") else inherited
+            if src:
+                sources[path] = src
             return node["value"]
-        here = str(node.get("source", "")) or inherited
-        keep_source = path.split(".")[0].split("[")[0] in ("resources", "fates", "substitutions")
-        out = {}
-        for k, v in node.items():
-            if k == "source" and isinstance(v, str) and not keep_source:
-                continue
-            child = f"{path}.{k}" if path else str(k)
-            out[k] = _strip_sources(v, child, sources, here)
-        return out
+        return _strip_mapping_sources(node, path, sources, inherited)
     if isinstance(node, list):
         return [_strip_sources(v, f"{path}[{i}]", sources, inherited) for i, v in enumerate(node)]
     if isinstance(node, (int, float)) and not isinstance(node, bool) and inherited and path not in sources:
         sources[path] = inherited
     return node
+
+
+def _strip_mapping_sources(node: dict[Any, Any], path: str, sources: dict[str, str], inherited: str) -> dict[Any, Any]:
+    """:func:`_strip_sources` of each entry of a mapping; its own ``source`` key covers the
+    entries and is dropped, except in the catalogue sections, where ``source`` is a field."""
+    here = str(node.get("source", "")) or inherited
+    keep_source = path.split(".")[0].split("[")[0] in _CATALOGUE_SECTIONS
+    out = {}
+    for k, v in node.items():
+        if k == "source" and isinstance(v, str) and not keep_source:
+            continue
+        child = f"{path}.{k}" if path else str(k)
+        out[k] = _strip_sources(v, child, sources, here)
+    return out
 
 
 def _load_yaml(path: Path, probs: _Problems) -> dict[str, Any] | None:
