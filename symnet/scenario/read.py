@@ -80,7 +80,9 @@ def _too_many_cells(cells: list[str], header: list[str], semicolon: bool) -> str
     if not extra:
         return None
     hint = (
-        "" if semicolon else "; a decimal comma in a ','-separated file splits a number in two: use '.' or quote the value"
+        ""
+        if semicolon
+        else "; a decimal comma in a ','-separated file splits a number in two: use '.' or quote the value"
     )
     return (
         f"row has {len(cells)} cells but the header has {len(header)} columns "

@@ -15,7 +15,7 @@ from pydantic import BaseModel, ValidationError
 
 from symnet.resources import Catalogue, normalise_unit, operations
 from symnet.scenario._problems import _did_you_mean, _Problems
-from symnet.scenario.model import PROFILE_TOLERANCE, SCENARIO_FILE, Scenario, ScenarioConfig
+from symnet.scenario.model import PROFILE_TOLERANCE, SCENARIO_FILE, FacilityType, Scenario, ScenarioConfig
 from symnet.scenario.read import _Cell, _Table
 
 
@@ -58,30 +58,48 @@ def _pydantic_problems(
             probs.error(file, None, key, f"{shown}: {err['msg'].lower()}")
 
 
+def _is_model(t: Any) -> bool:
+    return isinstance(t, type) and issubclass(t, BaseModel)
+
+
+def _field_model(annotation: Any) -> Any:
+    """The pydantic model inside a field annotation (``X``, ``X | None``, ``list[X]``,
+    ``dict[str, X]``), else the annotation itself."""
+    args = getattr(annotation, "__args__", ())
+    found = [a for a in (annotation, *args) if _is_model(a)]
+    if not found:
+        found = [b for a in args for b in getattr(a, "__args__", ()) if _is_model(b)]
+    return found[0] if found else annotation
+
+
 def _model_at(model: type[BaseModel], loc: tuple[Any, ...]) -> type[BaseModel] | None:
+    """The pydantic model at a validation-error location (list indices and dict keys
+    are stepped over), or None when the location leaves the models."""
     current: Any = model
     for part in loc:
         if isinstance(part, int):
             continue
-        if not (isinstance(current, type) and issubclass(current, BaseModel)):
+        if not _is_model(current):
             if isinstance(current, dict):
                 continue
             return None
         f = current.model_fields.get(str(part))
         if f is None:
             return None
-        ann = f.annotation
-        args = getattr(ann, "__args__", ())
-        cand = [a for a in (ann, *args) if isinstance(a, type) and issubclass(a, BaseModel)]
-        if not cand:
-            for a in args:
-                sub = [b for b in getattr(a, "__args__", ()) if isinstance(b, type) and issubclass(b, BaseModel)]
-                cand.extend(sub)
-        current = cand[0] if cand else ann
-    return current if isinstance(current, type) and issubclass(current, BaseModel) else None
+        current = _field_model(f.annotation)
+    return current if _is_model(current) else None
 
 
 def _check_config(config: ScenarioConfig, probs: _Problems) -> None:
+    """The rules on ``scenario.yaml`` that pydantic cannot state field by field."""
+    _check_periods(config, probs)
+    _check_crs(config.crs, probs)
+    for fid, fac in config.facilities.items():
+        _check_facility(fid, fac, probs)
+
+
+def _check_periods(config: ScenarioConfig, probs: _Problems) -> None:
+    """Period weights sum to 1, period ids are unique, named profiles fit the periods."""
     f = SCENARIO_FILE
     total = sum(p.weight for p in config.periods)
     if abs(total - 1.0) > PROFILE_TOLERANCE:
@@ -97,42 +115,50 @@ def _check_config(config: ScenarioConfig, probs: _Problems) -> None:
         probs.error(f, None, "periods", f"period id '{dup}' appears more than once")
     for name, prof in config.profiles.items():
         _check_profile(prof, ids, f, None, f"profiles.{name}", probs)
+
+
+def _check_crs(crs_text: str, probs: _Problems) -> None:
+    """The scenario CRS is known to pyproj and projected (distances in metres)."""
     try:
         from pyproj import CRS
 
-        crs = CRS.from_user_input(config.crs)
+        crs = CRS.from_user_input(crs_text)
         if not crs.is_projected:
             probs.error(
-                f,
+                SCENARIO_FILE,
                 None,
                 "crs",
-                f"'{config.crs}' is not a projected CRS; distances need metres (e.g. EPSG:3006 SWEREF99 TM)",
+                f"'{crs_text}' is not a projected CRS; distances need metres (e.g. EPSG:3006 SWEREF99 TM)",
             )
     except Exception:  # pyproj raises CRSError for unknown codes
-        probs.error(f, None, "crs", f"unknown CRS '{config.crs}'; expected e.g. EPSG:3006")
-    for fid, fac in config.facilities.items():
-        if fac.passthrough and fac.outputs:
+        probs.error(SCENARIO_FILE, None, "crs", f"unknown CRS '{crs_text}'; expected e.g. EPSG:3006")
+
+
+def _check_facility(fid: str, fac: FacilityType, probs: _Problems) -> None:
+    """One facility type: passthrough without outputs, minimum within capacity, known operations."""
+    f = SCENARIO_FILE
+    if fac.passthrough and fac.outputs:
+        probs.error(
+            f,
+            None,
+            f"facilities.{fid}.outputs",
+            "a passthrough facility forwards its inputs; it takes no outputs list",
+        )
+    if fac.min_throughput > fac.capacity:
+        probs.error(
+            f,
+            None,
+            f"facilities.{fid}.min_throughput",
+            f"{fac.min_throughput:g} is above the capacity {fac.capacity:g}; expected at most the capacity",
+        )
+    for op in fac.operations:
+        if op not in operations():
             probs.error(
                 f,
                 None,
-                f"facilities.{fid}.outputs",
-                "a passthrough facility forwards its inputs; it takes no outputs list",
+                f"facilities.{fid}.operations",
+                f"unknown operation '{op}'; expected one of R1-R13 or D1-D15",
             )
-        if fac.min_throughput > fac.capacity:
-            probs.error(
-                f,
-                None,
-                f"facilities.{fid}.min_throughput",
-                f"{fac.min_throughput:g} is above the capacity {fac.capacity:g}; expected at most the capacity",
-            )
-        for op in fac.operations:
-            if op not in operations():
-                probs.error(
-                    f,
-                    None,
-                    f"facilities.{fid}.operations",
-                    f"unknown operation '{op}'; expected one of R1-R13 or D1-D15",
-                )
 
 
 def _check_profile(
@@ -204,54 +230,66 @@ def _inside(bbox: tuple[float, float, float, float], lon: float, lat: float, mar
 
 
 def _position(cell: _Cell, config: ScenarioConfig) -> tuple[float, float] | None:
-    """lon/lat (WGS84) from lon/lat or x/y columns, with range and swap checks."""
+    """lon/lat (WGS84 degrees) from lon/lat or x/y (scenario CRS) columns, with range and swap checks."""
     row = cell.row
     if row.get("lon", "") or row.get("lat", ""):
-        lon = cell.number("lon", required=True)
-        lat = cell.number("lat", required=True)
-        if lon is None or lat is None:
-            return None
-        bad = False
-        if not -180 <= lon <= 180:
-            cell.fail("lon", f"{row['lon']} is out of range; expected a longitude between -180 and 180")
-            bad = True
-        if not -90 <= lat <= 90:
-            cell.fail("lat", f"{row['lat']} is out of range; expected a latitude between -90 and 90")
-            bad = True
-        if bad:
-            return None
-        area = _area_of_use(config.crs)
-        if area and not _inside(area, lon, lat, 2.0) and _inside(area, lat, lon, 2.0):
-            cell.fail(
-                "lon",
-                f"lon={row['lon']}, lat={row['lat']} look swapped: ({lat}, {lon}) lies in the area of "
-                f"{config.crs} but the point as given does not; swap the lon and lat columns",
-            )
-            return None
-        if area and not _inside(area, lon, lat, 2.0):
-            cell.probs.warn(
-                cell.table.name,
-                cell.line,
-                "lon",
-                f"lon={row['lon']}, lat={row['lat']} lies outside the area of use of {config.crs}",
-            )
-        return lon, lat
+        return _lonlat_position(cell, config)
     if row.get("x", "") or row.get("y", ""):
-        x = cell.number("x", required=True)
-        y = cell.number("y", required=True)
-        if x is None or y is None:
-            return None
-        try:
-            lon, lat = _project_xy(x, y, config.crs)
-        except Exception:  # pyproj CRSError: the CRS itself is reported by _check_config
-            cell.ok = False
-            return None
-        if not (math.isfinite(lon) and math.isfinite(lat)):
-            cell.fail("x", f"x={row['x']}, y={row['y']} cannot be projected from {config.crs}")
-            return None
-        return lon, lat
+        return _xy_position(cell, config)
     cell.fail("lon", "no position: give lon and lat (WGS84 degrees) or x and y (in the scenario CRS)")
     return None
+
+
+def _lonlat_position(cell: _Cell, config: ScenarioConfig) -> tuple[float, float] | None:
+    """lon/lat columns in WGS84 degrees: in range, not swapped, warned when outside the CRS area."""
+    row = cell.row
+    lon = cell.number("lon", required=True)
+    lat = cell.number("lat", required=True)
+    if lon is None or lat is None:
+        return None
+    bad = False
+    if not -180 <= lon <= 180:
+        cell.fail("lon", f"{row['lon']} is out of range; expected a longitude between -180 and 180")
+        bad = True
+    if not -90 <= lat <= 90:
+        cell.fail("lat", f"{row['lat']} is out of range; expected a latitude between -90 and 90")
+        bad = True
+    if bad:
+        return None
+    area = _area_of_use(config.crs)
+    if area is None or _inside(area, lon, lat, 2.0):
+        return lon, lat
+    if _inside(area, lat, lon, 2.0):
+        cell.fail(
+            "lon",
+            f"lon={row['lon']}, lat={row['lat']} look swapped: ({lat}, {lon}) lies in the area of "
+            f"{config.crs} but the point as given does not; swap the lon and lat columns",
+        )
+        return None
+    cell.probs.warn(
+        cell.table.name,
+        cell.line,
+        "lon",
+        f"lon={row['lon']}, lat={row['lat']} lies outside the area of use of {config.crs}",
+    )
+    return lon, lat
+
+
+def _xy_position(cell: _Cell, config: ScenarioConfig) -> tuple[float, float] | None:
+    """x/y columns in the scenario CRS (metres), projected to WGS84 lon/lat degrees."""
+    x = cell.number("x", required=True)
+    y = cell.number("y", required=True)
+    if x is None or y is None:
+        return None
+    try:
+        lon, lat = _project_xy(x, y, config.crs)
+    except Exception:  # pyproj CRSError: the CRS itself is reported by _check_config
+        cell.ok = False
+        return None
+    if not (math.isfinite(lon) and math.isfinite(lat)):
+        cell.fail("x", f"x={cell.row['x']}, y={cell.row['y']} cannot be projected from {config.crs}")
+        return None
+    return lon, lat
 
 
 def _check_ops(cell: _Cell, col: str) -> list[str]:
