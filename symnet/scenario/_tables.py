@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Literal
 
 from symnet.resources import Catalogue, normalise_waste_code, waste_codes
 from symnet.scenario._problems import _did_you_mean, _Problems
@@ -78,6 +79,13 @@ def _load_actors(
     return actors
 
 
+_SUPPLY_NUMBERS = ["quantity", "temperature_c", "fate_cost"]
+_HAZARD_ASSESSMENTS: dict[str, Literal["hazardous", "non_hazardous"]] = {
+    "hazardous": "hazardous",
+    "non_hazardous": "non_hazardous",
+}
+
+
 def _load_supplies(
     folder: Path,
     config: ScenarioConfig,
@@ -86,8 +94,8 @@ def _load_supplies(
     probs: _Problems,
     sources: dict[str, str],
 ) -> list[Supply]:
-    name = "supplies.csv"
-    table = _load_optional_table(folder, name, probs, required=True)
+    """The rows of ``supplies.csv`` that pass their checks (quantities in canonical units per year)."""
+    table = _load_optional_table(folder, "supplies.csv", probs, required=True)
     if table is None or not _check_columns(
         table,
         ["id", "actor", "resource", "quantity", "unit"],
@@ -97,66 +105,96 @@ def _load_supplies(
         return []
     out: list[Supply] = []
     seen: dict[str, int] = {}
-    codes = waste_codes()
     for line, row in table.rows:
         cell = _Cell(table, line, row, probs)
-        sid = _unique_id(cell, seen)
-        actor = _actor_ref(cell, actor_ids)
-        res = _resource(cell, catalogue, allow_class=False)
-        qty = _quantity(cell, catalogue, res)
-        profile = _resolve_profile(cell, config)
-        temp = cell.number("temperature_c")
-        ewc_raw = cell.text("ewc")
-        ewc = normalise_waste_code(ewc_raw) if ewc_raw else None
-        assessment = cell.text("hazard_assessment").lower().replace("-", "_").replace(" ", "_") or None
-        if ewc is not None:
-            if not re.fullmatch(r"\d{6}", ewc):
-                cell.fail("ewc", f"'{ewc_raw}' is not a six-digit European List of Waste code (e.g. 02 03 04)")
-            elif ewc not in codes:
-                cell.fail("ewc", f"'{ewc_raw}' is not in the European List of Waste; {_ewc_neighbours(ewc, codes)}")
-        if assessment is not None and assessment not in ("hazardous", "non_hazardous"):
-            cell.fail(
-                "hazard_assessment",
-                f"'{row.get('hazard_assessment')}' is not a hazard assessment; expected 'hazardous' or 'non_hazardous'",
-            )
-            assessment = None
-        fate = cell.text("current_fate") or (catalogue.resources[res].default_fate if res else "none")
-        if fate and fate not in catalogue.fates:
-            cell.fail(
-                "current_fate",
-                f"unknown fate '{fate}'{_did_you_mean(fate, list(catalogue.fates))}; "
-                f"expected one of {', '.join(sorted(catalogue.fates))}",
-            )
-        fate_cost = cell.number("fate_cost")
-        if res == "heat" and temp is None and cell.ok:
-            probs.warn(
-                name,
-                line,
-                "temperature_c",
-                f"heat supply '{sid}' has no temperature; assumed usable by any heat demand",
-            )
-        if cell.ok and qty is not None and profile is not None:
-            canonical, unit, entered_q, entered_u = qty
-            out.append(
-                Supply(
-                    id=sid,
-                    actor=actor,
-                    resource=res,
-                    quantity=canonical,
-                    unit=unit,
-                    profile=profile,
-                    temperature_c=temp,
-                    ewc=ewc,
-                    hazard_assessment=assessment,
-                    current_fate=fate,
-                    fate_cost=fate_cost if fate_cost is not None else catalogue.fates[fate].cost,
-                    confidential=cell.boolean("confidential"),
-                    entered_quantity=entered_q,
-                    entered_unit=entered_u,
-                )
-            )
-            _record_row_sources(table, cell, sid, ["quantity", "temperature_c", "fate_cost"], sources)
+        supply = _supply_row(cell, config, catalogue, actor_ids, seen)
+        if supply is not None:
+            out.append(supply)
+            _record_row_sources(table, cell, supply.id, _SUPPLY_NUMBERS, sources)
     return out
+
+
+def _supply_row(
+    cell: _Cell, config: ScenarioConfig, catalogue: Catalogue, actor_ids: set[str] | None, seen: dict[str, int]
+) -> Supply | None:
+    """One ``supplies.csv`` row as a :class:`Supply`, or None when a check failed."""
+    sid = _unique_id(cell, seen)
+    actor = _actor_ref(cell, actor_ids)
+    res = _resource(cell, catalogue, allow_class=False)
+    qty = _quantity(cell, catalogue, res)
+    profile = _resolve_profile(cell, config)
+    temp = cell.number("temperature_c")
+    ewc = _waste_code(cell)
+    assessment = _hazard_assessment(cell)
+    fate = _current_fate(cell, catalogue, res)
+    fate_cost = cell.number("fate_cost")
+    if res == "heat" and temp is None and cell.ok:
+        cell.probs.warn(
+            cell.table.name,
+            cell.line,
+            "temperature_c",
+            f"heat supply '{sid}' has no temperature; assumed usable by any heat demand",
+        )
+    if not cell.ok or qty is None or profile is None:
+        return None
+    canonical, unit, entered_q, entered_u = qty
+    return Supply(
+        id=sid,
+        actor=actor,
+        resource=res,
+        quantity=canonical,
+        unit=unit,
+        profile=profile,
+        temperature_c=temp,
+        ewc=ewc,
+        hazard_assessment=assessment,
+        current_fate=fate,
+        fate_cost=fate_cost if fate_cost is not None else catalogue.fates[fate].cost,
+        confidential=cell.boolean("confidential"),
+        entered_quantity=entered_q,
+        entered_unit=entered_u,
+    )
+
+
+def _waste_code(cell: _Cell) -> str | None:
+    """The six-digit European List of Waste code in the ``ewc`` column (None when empty)."""
+    ewc_raw = cell.text("ewc")
+    if not ewc_raw:
+        return None
+    ewc = normalise_waste_code(ewc_raw)
+    codes = waste_codes()
+    if not re.fullmatch(r"\d{6}", ewc):
+        cell.fail("ewc", f"'{ewc_raw}' is not a six-digit European List of Waste code (e.g. 02 03 04)")
+    elif ewc not in codes:
+        cell.fail("ewc", f"'{ewc_raw}' is not in the European List of Waste; {_ewc_neighbours(ewc, codes)}")
+    return ewc
+
+
+def _hazard_assessment(cell: _Cell) -> Literal["hazardous", "non_hazardous"] | None:
+    """The ``hazard_assessment`` column ('hazardous' / 'non_hazardous'; None when empty or bad)."""
+    raw = cell.text("hazard_assessment")
+    key = raw.lower().replace("-", "_").replace(" ", "_")
+    if not key:
+        return None
+    if key not in _HAZARD_ASSESSMENTS:
+        cell.fail(
+            "hazard_assessment",
+            f"'{raw}' is not a hazard assessment; expected 'hazardous' or 'non_hazardous'",
+        )
+        return None
+    return _HAZARD_ASSESSMENTS[key]
+
+
+def _current_fate(cell: _Cell, catalogue: Catalogue, resource: str) -> str:
+    """The ``current_fate`` column, or the resource's default fate ('none' without a resource)."""
+    fate = cell.text("current_fate") or (catalogue.resources[resource].default_fate if resource else "none")
+    if fate and fate not in catalogue.fates:
+        cell.fail(
+            "current_fate",
+            f"unknown fate '{fate}'{_did_you_mean(fate, list(catalogue.fates))}; "
+            f"expected one of {', '.join(sorted(catalogue.fates))}",
+        )
+    return fate
 
 
 def _load_demands(
@@ -239,46 +277,31 @@ def _load_demands(
     return out
 
 
+_SITE_NUMBERS = ["fixed_cost", "capacity", "lon", "lat"]
+
+
 def _load_sites(folder: Path, config: ScenarioConfig, probs: _Problems, sources: dict[str, str]) -> list[SiteOption]:
-    name = "sites.csv"
-    table = _load_optional_table(folder, name, probs, required=False)
+    """The rows of the optional ``sites.csv`` that pass their checks (one row per facility option)."""
+    table = _load_optional_table(folder, "sites.csv", probs, required=False)
     if table is None or not _check_columns(
         table, ["id", "facility"], ["name", "municipality", "lon", "lat", "x", "y", "fixed_cost", "capacity"], probs
     ):
         return []
     out: list[SiteOption] = []
     seen_options: dict[tuple[str, str], int] = {}
-    first_pos: dict[str, tuple[float, float]] = {}
-    first_line: dict[str, int] = {}
+    first_seen: dict[str, tuple[tuple[float, float], int]] = {}  # site -> (lon/lat, line)
     for line, row in table.rows:
         cell = _Cell(table, line, row, probs)
         sid = cell.text("id", required=True)
         fac = cell.text("facility", required=True)
-        if fac and fac not in config.facilities:
-            choices = list(config.facilities)
-            expected = f"expected one of {', '.join(choices)}" if choices else "scenario.yaml defines no facilities"
-            cell.fail("facility", f"unknown facility type '{fac}'{_did_you_mean(fac, choices)}; {expected}")
-        if sid and fac and (sid, fac) in seen_options:
-            cell.fail("facility", f"site '{sid}' already offers '{fac}' (line {seen_options[(sid, fac)]})")
-        elif sid and fac:
-            seen_options[(sid, fac)] = line
+        _check_site_facility(cell, sid, fac, config, seen_options)
         pos = _position(cell, config)
         fixed = cell.number("fixed_cost", minimum=0)
         cap = cell.number("capacity", strictly_positive=True)
-        if (
-            pos is not None
-            and sid in first_pos
-            and max(abs(pos[0] - first_pos[sid][0]), abs(pos[1] - first_pos[sid][1])) > 1e-6
-        ):
-            (lon0, lat0), line0 = first_pos[sid], first_line[sid]
-            cell.fail(
-                "lon",
-                f"site '{sid}' is given at lon={pos[0]:g}, lat={pos[1]:g} but at lon={lon0:g}, lat={lat0:g} "
-                f"on line {line0}; expected one position per site",
-            )
+        if pos is not None and sid in first_seen:
+            _check_same_position(cell, sid, pos, *first_seen[sid])
         if cell.ok and pos is not None:
-            first_pos.setdefault(sid, pos)
-            first_line.setdefault(sid, line)
+            first_seen.setdefault(sid, (pos, line))
             out.append(
                 SiteOption(
                     site=sid,
@@ -291,5 +314,31 @@ def _load_sites(folder: Path, config: ScenarioConfig, probs: _Problems, sources:
                     capacity=cap,
                 )
             )
-            _record_row_sources(table, cell, f"{sid}:{fac}", ["fixed_cost", "capacity", "lon", "lat"], sources)
+            _record_row_sources(table, cell, f"{sid}:{fac}", _SITE_NUMBERS, sources)
     return out
+
+
+def _check_site_facility(
+    cell: _Cell, sid: str, fac: str, config: ScenarioConfig, seen_options: dict[tuple[str, str], int]
+) -> None:
+    """The facility type is defined in scenario.yaml and offered once per site."""
+    if fac and fac not in config.facilities:
+        choices = list(config.facilities)
+        expected = f"expected one of {', '.join(choices)}" if choices else "scenario.yaml defines no facilities"
+        cell.fail("facility", f"unknown facility type '{fac}'{_did_you_mean(fac, choices)}; {expected}")
+    if sid and fac and (sid, fac) in seen_options:
+        cell.fail("facility", f"site '{sid}' already offers '{fac}' (line {seen_options[(sid, fac)]})")
+    elif sid and fac:
+        seen_options[(sid, fac)] = cell.line
+
+
+def _check_same_position(
+    cell: _Cell, sid: str, pos: tuple[float, float], first: tuple[float, float], first_line: int
+) -> None:
+    """Every option row of a site gives the position of its first row (within 1e-6 degrees)."""
+    if max(abs(pos[0] - first[0]), abs(pos[1] - first[1])) > 1e-6:
+        cell.fail(
+            "lon",
+            f"site '{sid}' is given at lon={pos[0]:g}, lat={pos[1]:g} but at lon={first[0]:g}, lat={first[1]:g} "
+            f"on line {first_line}; expected one position per site",
+        )
