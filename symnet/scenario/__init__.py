@@ -142,7 +142,7 @@ def load_scenario(folder: str | Path) -> Scenario:
     # config-level problems (CRS, weights, recipes) do not stop the tables from being
     # checked: every problem in every file is reported at once.
 
-    declared_ids: set[str] | None = set()
+    declared_ids: set[str] = set()
     actors = _load_actors(folder, config, probs, sources, declared_ids)
     # ids of rows that failed their own checks still count as declared, so that one bad
     # actor row does not cascade into "unknown actor" errors in the other files
