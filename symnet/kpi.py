@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from symnet import costs
+from symnet.costs import hub_supply
 from symnet.assumptions import kpi_assumptions
 from symnet.resources import waste_codes
 from symnet.result import Result
@@ -173,8 +174,6 @@ def _transport(used: pd.DataFrame) -> tuple[float, float]:
 
 
 def _fate_supply(scenario: Scenario, row: Any) -> Any:
-    from symnet.optimise import hub_supply
-
     return hub_supply(scenario, row.actor, row.resource)
 
 
