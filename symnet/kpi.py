@@ -21,8 +21,8 @@ import numpy as np
 import pandas as pd
 
 from symnet import costs
-from symnet.costs import hub_supply
 from symnet.assumptions import kpi_assumptions
+from symnet.costs import hub_supply
 from symnet.resources import waste_codes
 from symnet.result import Result
 from symnet.scenario import Scenario

@@ -161,7 +161,17 @@ class ArrayBuilder:
         lo = np.concatenate(self.row_lo) if self.row_lo else np.zeros(0)
         hi = np.concatenate(self.row_hi) if self.row_hi else np.zeros(0)
         return ModelArrays(
-            cat(2), cat(3), cat(4), cat(5), cat(6).astype(bool), names, matrix, lo, hi, list(self.row_names), self.blocks
+            cat(2),
+            cat(3),
+            cat(4),
+            cat(5),
+            cat(6).astype(bool),
+            names,
+            matrix,
+            lo,
+            hi,
+            list(self.row_names),
+            self.blocks,
         )
 
 

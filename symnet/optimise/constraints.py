@@ -63,7 +63,15 @@ def _option_positions(d: ModelData) -> dict[str, int]:
     return {o: k for k, o in enumerate(d.options["option"])}
 
 
-def _balance(bld: ArrayBuilder, name: str, owners: np.ndarray, var: np.ndarray, data: pd.DataFrame, c: Columns, coef: np.ndarray | None) -> None:
+def _balance(
+    bld: ArrayBuilder,
+    name: str,
+    owners: np.ndarray,
+    var: np.ndarray,
+    data: pd.DataFrame,
+    c: Columns,
+    coef: np.ndarray | None,
+) -> None:
     P = c.n_periods
     n = len(data)
     li = np.flatnonzero(owners >= 0)
@@ -372,7 +380,6 @@ def co2_cap(arrays: ModelArrays, cap_t: float | None) -> ModelArrays:
     return arrays.with_row("co2_cap", arrays.co2, -INF, float(cap_t))
 
 
-
 def capacity_covers(bld: ArrayBuilder, d: ModelData, c: Columns, hi: np.ndarray) -> None:
     """Enough facilities open for what the supplies cannot send elsewhere: rounded capacity
     covers, one per resource and period (valid inequalities, ``cover_<resource>_<p>``).
@@ -452,9 +459,7 @@ class _Covers:
         self.vals: list[np.ndarray] = []
         self.rhs: list[float] = []
 
-    def add(
-        self, name: str, b: float, C: np.ndarray, free: np.ndarray, z_cols: np.ndarray, u_cols: np.ndarray
-    ) -> None:
+    def add(self, name: str, b: float, C: np.ndarray, free: np.ndarray, z_cols: np.ndarray, u_cols: np.ndarray) -> None:
         """The rounding of ``sum_k C_k z_k + sum_s u_s >= b`` (supply units), when it cuts."""
         if b <= TOL or not free.any():
             return

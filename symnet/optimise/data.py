@@ -40,7 +40,6 @@ class ModelData:
     orphaned: list[str]
 
 
-
 def prepare(scenario: Scenario, network: SymbiosisNetwork, excluded_actors: set[str]) -> ModelData:
     """The model's tables for ``scenario`` without ``excluded_actors`` (quantities per year in
     each stream's canonical unit, costs in currency per unit, CO2e in t per unit)."""

@@ -12,6 +12,7 @@ from symnet.optimise._view import BuiltModel
 from symnet.optimise.arrays import TOL
 from symnet.optimise.solution import unit_of
 
+
 def _fmt(v: float) -> str:
     return f"{v:,.0f}" if abs(v) >= 10 else f"{v:,.3g}"
 
@@ -49,46 +50,57 @@ def structural_reasons(model: BuiltModel) -> list[str]:
     return reasons
 
 
-def _site_reach_reasons(model: BuiltModel, opened: set[str]) -> list[str]:
+def _reach_per_period(model: BuiltModel, r: int) -> np.ndarray:
+    """Most of facility input row ``r`` its links can deliver per period (input units)."""
     d = model.data
-    out = []
     links = d.links
     eff = (links["factor"] * (1 - links["loss"])).to_numpy()
     W = d.weights
     q = d.supplies["quantity"].to_numpy()
     prof = np.array(d.supplies["profile"].tolist()) if len(d.supplies) else np.zeros((0, len(W)))
     snd_bound = d.senders["bound"].to_numpy(dtype=float)
-    for k, opt in enumerate(d.options["option"]):
-        if opt not in opened:
+    reach = np.zeros(len(W))
+    for i in np.flatnonzero((links["inp_idx"] == r).to_numpy()):
+        s, o = links["src_idx"].iat[i], links["snd_idx"].iat[i]
+        if s >= 0:
+            reach += eff[i] * q[s] * prof[s]
+        else:
+            reach += eff[i] * snd_bound[o] * W
+    return reach
+
+
+def _required_reach(model: BuiltModel, opt: str, passthrough: bool) -> list[tuple[str, np.ndarray, float]]:
+    """Per required, not purchasable input of ``opt``: (resource, most throughput it allows
+    per period, input units per throughput unit); a hub's inputs summed, in tonnes."""
+    d = model.data
+    per_input = []
+    for r in np.flatnonzero((d.inputs["option"] == opt).to_numpy()):
+        inp = d.inputs.iloc[r]
+        if (inp["optional"] and not passthrough) or inp["price"] > 0:
             continue
+        reach = _reach_per_period(model, int(r))
+        if passthrough:  # a hub's throughput is in tonnes
+            per_input.append((inp["resource"], reach * inp["tpu"], 1.0))
+        else:
+            per_input.append((inp["resource"], reach / inp["per_unit"], inp["per_unit"]))
+    if passthrough and per_input:
+        total = sum(r for _, r, _ in per_input)
+        per_input = [(" + ".join(res for res, _, _ in per_input), total, 1.0)]
+    return per_input
+
+
+def _site_reach_reasons(model: BuiltModel, opened: set[str]) -> list[str]:
+    """Forced-open options whose inputs cannot reach their minimum throughput."""
+    d = model.data
+    W = d.weights
+    out = []
+    for k, opt in enumerate(d.options["option"]):
         mint = float(d.options["min_throughput"].iat[k])
-        if mint <= 0:
+        if opt not in opened or mint <= 0:
             continue
         passthrough = bool(d.options["passthrough"].iat[k])
-        per_input = []
-        for r in np.flatnonzero((d.inputs["option"] == opt).to_numpy()):
-            inp = d.inputs.iloc[r]
-            if (inp["optional"] and not passthrough) or inp["price"] > 0:
-                continue
-            m = np.flatnonzero((links["inp_idx"] == r).to_numpy())
-            reach = np.zeros(len(W))
-            for i in m:
-                s, o = links["src_idx"].iat[i], links["snd_idx"].iat[i]
-                if s >= 0:
-                    reach += eff[i] * q[s] * prof[s]
-                else:
-                    reach += eff[i] * snd_bound[o] * W
-            if passthrough:  # a hub's throughput is in tonnes
-                per_input.append((inp["resource"], reach * inp["tpu"], 1.0))
-            else:
-                per_input.append((inp["resource"], reach / inp["per_unit"], inp["per_unit"]))
-        if not per_input:
-            continue
         cap = float(d.options["capacity"].iat[k])
-        if passthrough:
-            total = sum(r for _, r, _ in per_input)
-            per_input = [(" + ".join(res for res, _, _ in per_input), total, 1.0)]
-        for res, reach, per_unit in per_input:
+        for res, reach, per_unit in _required_reach(model, opt, passthrough):
             reach_cap = np.minimum(reach, cap * W) if math.isfinite(cap) else reach
             unit = "t" if passthrough else unit_of(model, res.split(" + ")[0])
             if reach_cap.sum() * per_unit < mint * per_unit - TOL:
@@ -97,14 +109,14 @@ def _site_reach_reasons(model: BuiltModel, opened: set[str]) -> list[str]:
                     f"of {res}, below its minimum throughput of {_fmt(mint * per_unit)} {unit}/yr"
                 )
                 continue
-            for p, pid in enumerate(d.periods):
-                if reach_cap[p] < mint * W[p] - TOL:
-                    out.append(
-                        f"site {opt} is forced open but can receive at most {_fmt(reach[p] * per_unit)} {unit} "
-                        f"of {res} in period {pid}, below its minimum throughput of "
-                        f"{_fmt(mint * W[p] * per_unit)} {unit} for that period"
-                    )
-                    break
+            short = [p for p in range(len(W)) if reach_cap[p] < mint * W[p] - TOL]
+            if short:
+                p = short[0]
+                out.append(
+                    f"site {opt} is forced open but can receive at most {_fmt(reach[p] * per_unit)} {unit} "
+                    f"of {res} in period {d.periods[p]}, below its minimum throughput of "
+                    f"{_fmt(mint * W[p] * per_unit)} {unit} for that period"
+                )
     return out
 
 

@@ -241,5 +241,3 @@ def _sites(model: BuiltModel, solved: bool) -> pd.DataFrame:
             "fixed_cost": opts["fixed_cost"],
         }
     ).reindex(columns=SITE_COLUMNS)
-
-

@@ -74,7 +74,9 @@ def mark_trip_links(data: ModelData, integer_trips_below_units: np.ndarray, lp_m
     links["activation"] = (links["fixed_cost"].to_numpy() > 0) | (links["min_volume"].to_numpy() > 0)
 
 
-def site_values(options: list[str], fixed: dict[str, float], force_open: set[str], force_closed: set[str]) -> np.ndarray:
+def site_values(
+    options: list[str], fixed: dict[str, float], force_open: set[str], force_closed: set[str]
+) -> np.ndarray:
     """Per site option, its fixed 0/1 value (fixed binaries first, then forced) or NaN when free."""
     z_val = np.full(len(options), np.nan)
     for k, opt in enumerate(options):
