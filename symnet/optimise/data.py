@@ -270,5 +270,5 @@ def _link_bounds(
         per = np.where(passthrough, 1.0 / inputs["tpu"].to_numpy(dtype=float), inputs["per_unit"].to_numpy(dtype=float))
         fac_up = np.where(inp >= 0, (bound * per)[np.clip(inp, 0, None)] / eff, INF)
     else:
-        fac_up = INF
+        fac_up = np.full(len(links), INF)
     return np.minimum(np.minimum(up, dem_up), fac_up)

@@ -158,6 +158,7 @@ class AllocationModel:
         use PuLP's solver interface on it."""
         if self.arrays is None:
             self.build()
+        assert self.arrays is not None
         if self._prob is None:
             self._prob = _solve.to_pulp(self.arrays, self.objective_vector())
             self._prob_signature = _solve.pulp_signature(self._prob)
@@ -221,6 +222,7 @@ class AllocationModel:
         )
         fill_tables(self, result, solved=solved)
         if result.ok:
+            assert self.arrays is not None
             total_cost = float(self.arrays.cost @ self._sol) if solved else None
             result.kpis = compute_kpis(
                 result, self.scenario, excluded_actors=self.excluded_actors, total_cost=total_cost

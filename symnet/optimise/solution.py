@@ -73,6 +73,7 @@ def fill_tables(model: BuiltModel, result: Result, solved: bool) -> None:
         trips[integer] = np.round(model.values("n"))
         trip_paid[integer] = trips[integer] * links["trip_cost"].to_numpy(dtype=float)[integer]
     trips = np.where(used, trips, 0.0)
+    assert model.arrays is not None
     coef = model.arrays.cost[model.arrays.blocks["x"][:, 0]] if L else np.zeros(0)
     variable = coef * qty
     result.links = links.reindex(columns=LINK_COLUMNS).assign(

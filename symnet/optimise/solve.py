@@ -109,7 +109,7 @@ def to_pulp(arrays: ModelArrays, cost: np.ndarray) -> pulp.LpProblem:
         prob.add_variable(n, lowBound=lo, upBound=up, cat=c)
         for n, lo, up, c in zip(arrays.col_names, lower, upper, cats)
     ]
-    prob._symnet_columns = variables  # type: ignore[attr-defined]
+    prob._symnet_columns = variables
     varr = np.empty(len(variables), dtype=object)
     varr[:] = variables
     nz = np.flatnonzero(cost)
@@ -224,7 +224,7 @@ def solve_pulp(prob: pulp.LpProblem, n_rows: int, is_mip: bool, settings: Solver
     else:
         out.outcome = cbc_status(prob, is_mip, settings.time_limit_s)
     if out.outcome[0] in ("optimal", "time_limit"):
-        variables = prob._symnet_columns  # type: ignore[attr-defined]
+        variables = prob._symnet_columns
         out.values = np.array([v.varValue or 0.0 for v in variables], dtype=float)
         if not is_mip and out.outcome[0] == "optimal":
             out.col_dual = np.array([v.dj if v.dj is not None else np.nan for v in variables], dtype=float)
@@ -237,7 +237,7 @@ def write_back(prob: pulp.LpProblem, arrays: ModelArrays, solution: Solution, st
     """Put the array solution into the PuLP variables (``varValue``, ``dj``) and
     constraints (``pi``, ``slack``)."""
     assert solution.values is not None
-    variables = prob._symnet_columns  # type: ignore[attr-defined]
+    variables = prob._symnet_columns
     dj = solution.col_dual.tolist() if solution.col_dual is not None else [None] * len(variables)
     for var, val, red in zip(variables, solution.values.tolist(), dj):
         var.varValue = val
