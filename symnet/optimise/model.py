@@ -22,14 +22,27 @@ from symnet import costs
 from symnet.errors import SymnetError
 from symnet.kpi import compute_kpis
 from symnet.network import SymbiosisNetwork, build_network
-from symnet.optimise import solve as _solve
 from symnet.optimise.arrays import TOL, ArrayBuilder, ModelArrays
 from symnet.optimise.constraints import add_constraints, co2_cap
 from symnet.optimise.data import prepare
 from symnet.optimise.diagnose import structural_reasons
 from symnet.optimise.objective import OBJECTIVES, objective_vector
 from symnet.optimise.solution import fill_tables
-from symnet.optimise.solve import SOLVERS, Solution, SolverSettings
+from symnet.optimise.solve import (
+    SOLVERS,
+    Solution,
+    SolverSettings,
+    pulp_signature,
+    solve_highs_arrays,
+    solve_pulp,
+    to_pulp,
+)
+from symnet.optimise.solve import (
+    least_co2_t as lp_least_co2_t,
+)
+from symnet.optimise.solve import (
+    write_back as write_solution_back,
+)
 from symnet.optimise.variables import add_variables, mark_trip_links, site_values
 from symnet.optimise.warmstart import WARM_START_SHARE, site_warm_start
 from symnet.result import Result, Status
@@ -160,8 +173,8 @@ class AllocationModel:
             self.build()
         assert self.arrays is not None
         if self._prob is None:
-            self._prob = _solve.to_pulp(self.arrays, self.objective_vector())
-            self._prob_signature = _solve.pulp_signature(self._prob)
+            self._prob = to_pulp(self.arrays, self.objective_vector())
+            self._prob_signature = pulp_signature(self._prob)
             if self._sol is not None:
                 self._write_back()
         return self._prob
@@ -335,7 +348,7 @@ class AllocationModel:
         return SolverSettings(self.solver, self.time_limit_s, self.gap, self.threads, self.seed, self.msg)
 
     def _pulp_changed(self) -> bool:
-        return self._prob is not None and _solve.pulp_signature(self._prob) != self._prob_signature
+        return self._prob is not None and pulp_signature(self._prob) != self._prob_signature
 
     def _run_solver(self) -> tuple[Status, float | None, float | None, str]:
         assert self.arrays is not None
@@ -352,9 +365,9 @@ class AllocationModel:
                     def start() -> tuple[np.ndarray, np.ndarray] | None:
                         return site_warm_start(arrays, self.objective_vector(), self._zbin, self.data.options, budget)
 
-                return self._keep(_solve.solve_highs_arrays(arrays, self.objective_vector(), self._settings(), start))
+                return self._keep(solve_highs_arrays(arrays, self.objective_vector(), self._settings(), start))
         prob = self.prob
-        return self._keep(_solve.solve_pulp(prob, len(arrays.row_names), is_mip, self._settings()), pulp_path=True)
+        return self._keep(solve_pulp(prob, len(arrays.row_names), is_mip, self._settings()), pulp_path=True)
 
     def _keep(self, solution: Solution, pulp_path: bool = False) -> tuple[Status, float | None, float | None, str]:
         """Store a solve's values, duals and timings; write them into the PuLP problem (arrays
@@ -379,12 +392,12 @@ class AllocationModel:
         """Put the array solution into the PuLP variables and constraints."""
         assert self._prob is not None and self.arrays is not None and self._sol is not None
         solution = Solution(("optimal", None, None, ""), self._sol, self._col_dual, self._row_dual, self._highs)
-        _solve.write_back(self._prob, self.arrays, solution, self._status)
+        write_solution_back(self._prob, self.arrays, solution, self._status)
 
     def least_co2_t(self) -> float | None:
         """Least total CO2e (t/yr) of the LP relaxation without the CO2 cap, or None."""
         assert self.arrays is not None
-        return _solve.least_co2_t(self.arrays)
+        return lp_least_co2_t(self.arrays)
 
 
 def optimise(scenario: Scenario, network: SymbiosisNetwork | None = None, **options: Any) -> Result:
