@@ -261,7 +261,7 @@ def actor_gain_rows(
     In public mode confidential actors are aggregated per municipality and rounded."""
     per = result.kpis.get("per_actor") or {}
     if not isinstance(per, dict):
-        return [], 0
+        return [], []
     names = _node_names(result, scenario)
     merged: dict[str, dict[str, float]] = {}
     rounded: set[str] = set()
