@@ -128,10 +128,15 @@ def download(url: str, dest: Path, timeout: float = 60.0) -> Download:
     req = urllib.request.Request(url, headers={"Range": f"bytes={have}-"} if have else {})
     try:
         with urllib.request.urlopen(req, timeout=timeout) as resp:  # noqa: S310 (explicit download)
-            mode = "ab" if have and resp.status == 206 else "wb"
-            with open(part, mode) as fh:
+            resumed = bool(have) and resp.status == 206
+            length = resp.headers.get("Content-Length")
+            expect = (have if resumed else 0) + int(length) if length and length.isdigit() else None
+            with open(part, "ab" if resumed else "wb") as fh:
                 while block := resp.read(_CHUNK):
                     fh.write(block)
+        got = part.stat().st_size
+        if expect is not None and got < expect:
+            raise ConnectionError(f"connection closed at {got} of {expect} bytes")
     except urllib.error.HTTPError as exc:
         if not (exc.code == 416 and have):  # 416: the .part is already complete
             raise InputError([Problem(url, None, None, f"download refused: HTTP {exc.code} {exc.reason}")]) from None
