@@ -32,8 +32,8 @@ from symnet.routing.geometry import route_geometries, route_geometry
 from symnet.routing.graph import RoadGraph, build_road_graph, from_osmnx, graph_from_edges
 from symnet.routing.matrix import distance_matrix
 from symnet.routing.router import Router
-from symnet.routing.table import DistanceMatrix
 from symnet.routing.snap import CONNECTOR_SPEED_KPH, RoutingWarning, SnapResult, snap_points
+from symnet.routing.table import DistanceMatrix
 
 __all__ = [
     "CONNECTOR_SPEED_KPH",

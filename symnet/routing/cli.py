@@ -185,7 +185,9 @@ def build_roads_app(wrap: Callable[[Callable[..., Any]], Callable[..., Any]]) ->
         """Download the roads of a scenario's area (needs internet) and set network.osm."""
         from symnet.routing.fetch import fetch_roads
 
-        res = fetch_roads(scenario_dir, url=url, overpass=overpass, margin_km=margin_km, edit=not no_edit, gis_dir=gis_dir)
+        res = fetch_roads(
+            scenario_dir, url=url, overpass=overpass, margin_km=margin_km, edit=not no_edit, gis_dir=gis_dir
+        )
         typer.echo(f"{res.path}: {res.n_ways} ways, {res.n_nodes} nodes from {res.source} (licence: {res.notice})")
         if res.edited:
             typer.echo(f"network.osm set to {res.osm_value} in {Path(scenario_dir) / 'scenario.yaml'}")

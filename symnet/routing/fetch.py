@@ -20,6 +20,7 @@ import urllib.error
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from symnet.errors import InputError, Problem
 from symnet.routing.osm import is_drivable
@@ -88,7 +89,7 @@ def _md5(path: Path) -> str:
 def _published_md5(url: str, timeout: float) -> str | None:
     """The hex digest in ``url + ".md5"`` (``"<hex>  <name>"``), or None if there is none."""
     try:
-        with urllib.request.urlopen(url + ".md5", timeout=timeout) as resp:  # noqa: S310 (explicit download)
+        with urllib.request.urlopen(url + ".md5", timeout=timeout) as resp:
             text = resp.read(4096).decode("ascii", "replace")
     except urllib.error.HTTPError as exc:
         if exc.code == 404:
@@ -127,7 +128,7 @@ def download(url: str, dest: Path, timeout: float = 60.0) -> Download:
     have = part.stat().st_size if part.exists() else 0
     req = urllib.request.Request(url, headers={"Range": f"bytes={have}-"} if have else {})
     try:
-        with urllib.request.urlopen(req, timeout=timeout) as resp:  # noqa: S310 (explicit download)
+        with urllib.request.urlopen(req, timeout=timeout) as resp:
             resumed = bool(have) and resp.status == 206
             length = resp.headers.get("Content-Length")
             expect = (have if resumed else 0) + int(length) if length and length.isdigit() else None
@@ -148,10 +149,10 @@ def download(url: str, dest: Path, timeout: float = 60.0) -> Download:
         published = _published_md5(url, timeout)
     except (OSError, urllib.error.URLError) as exc:
         raise InputError([Problem(url + ".md5", None, None, f"cannot read the checksum ({exc})")]) from None
-    got = _md5(part) if published is not None else None
-    if got != published:
+    digest = _md5(part) if published is not None else None
+    if digest != published:
         part.unlink(missing_ok=True)
-        msg = f"corrupt download: md5 {got} does not match the published {published}; deleted, run again"
+        msg = f"corrupt download: md5 {digest} does not match the published {published}; deleted, run again"
         raise InputError([Problem(url, None, None, msg)])
     os.replace(part, dest)
     return Download(dest, url, _now(), published)
@@ -195,7 +196,7 @@ def clip_roads(src: Path, dest: Path, bbox: tuple[float, float, float, float]) -
     ways: set[int] = set()
     nodes: set[int] = set()
     try:
-        fp = (
+        fp: Any = (
             osmium.FileProcessor(str(src), osmium.osm.NODE | osmium.osm.WAY)
             .with_locations()
             .with_filter(osmium.filter.EntityFilter(osmium.osm.WAY))
@@ -219,10 +220,11 @@ def clip_roads(src: Path, dest: Path, bbox: tuple[float, float, float, float]) -
     fd, tmp = tempfile.mkstemp(dir=dest.parent, prefix=f".{dest.name}.", suffix=".osm.pbf")
     os.close(fd)
     os.unlink(tmp)  # the writer refuses to overwrite
+    objects: Any = osmium.FileProcessor(str(src), osmium.osm.NODE | osmium.osm.WAY)
     try:
         writer = osmium.SimpleWriter(tmp)
         try:
-            for obj in osmium.FileProcessor(str(src), osmium.osm.NODE | osmium.osm.WAY):
+            for obj in objects:
                 if obj.is_node() and obj.id in nodes:
                     writer.add_node(obj)
                 elif obj.is_way() and obj.id in ways:
@@ -230,6 +232,9 @@ def clip_roads(src: Path, dest: Path, bbox: tuple[float, float, float, float]) -
         finally:
             writer.close()
         os.replace(tmp, dest)
+    except RuntimeError as exc:
+        Path(tmp).unlink(missing_ok=True)
+        raise InputError([Problem(str(src), None, None, f"not a readable OSM extract ({exc})")]) from None
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise

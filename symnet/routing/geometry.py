@@ -81,7 +81,13 @@ def route_geometries(
             if path is None:
                 continue
             middle = list(zip(graph.x[path], graph.y[path]))
-        xy = [(so.x[i], so.y[i]), (so.snap_x[i], so.snap_y[i]), *middle, (sd.snap_x[i], sd.snap_y[i]), (sd.x[i], sd.y[i])]
+        xy = [
+            (so.x[i], so.y[i]),
+            (so.snap_x[i], so.snap_y[i]),
+            *middle,
+            (sd.snap_x[i], sd.snap_y[i]),
+            (sd.x[i], sd.y[i]),
+        ]
         xy = [p for k, p in enumerate(xy) if k == 0 or p != xy[k - 1]]
         if len(xy) == 1:
             xy = xy * 2

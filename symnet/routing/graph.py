@@ -100,7 +100,7 @@ class RoadGraph:
     oneway: np.ndarray
     highway_names: np.ndarray
     source: str = ""
-    _cache: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+    _cache: dict[Any, Any] = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def n_nodes(self) -> int:

@@ -120,6 +120,7 @@ def snapped_paths(
     ok = choice >= 0
     return Paths(np.where(ok, best_len, np.nan), np.where(ok, best_time, np.nan), choice)
 
+
 def distance_matrix(
     graph: RoadGraph | None,
     origins: Any,

@@ -214,9 +214,7 @@ def snap_points(graph: RoadGraph, ids: Any, lon: Any, lat: Any, warn_m: float = 
         inf = np.full(n, np.inf)
         none = np.full(n, -1, np.int64)
         nan = np.full(n, np.nan)
-        return SnapResult(
-            ids, lon, lat, x, y, none, inf, inf.copy(), np.ones(n, bool), none, none, nan, nan, nan, none
-        )
+        return SnapResult(ids, lon, lat, x, y, none, inf, inf.copy(), np.ones(n, bool), none, none, nan, nan, nan, none)
     seg = segments(graph)
     pts = shapely.points(x, y)
     hit = seg.tree.query_nearest(pts, all_matches=False)

@@ -56,7 +56,7 @@ class DistanceMatrix:
 
     @property
     def shape(self) -> tuple[int, int]:
-        return self.distance_m.shape  # type: ignore[return-value]
+        return self.distance_m.shape
 
     @property
     def unrouted(self) -> list[tuple[Any, Any, str]]:

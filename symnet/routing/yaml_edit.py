@@ -73,7 +73,9 @@ def with_network_osm(path: Path, value: str, comment: str = "") -> str | None:
     expect = dict(before)
     expect["network"] = {**(before.get("network") or {}), "osm": value}
     if after != expect:
-        raise InputError([Problem(str(path), None, "network.osm", "cannot edit this layout safely; add the line by hand")])
+        raise InputError(
+            [Problem(str(path), None, "network.osm", "cannot edit this layout safely; add the line by hand")]
+        )
     return new
 
 
