@@ -151,7 +151,7 @@ def distances_command(
     elif online:
         bbox = (pts["lon"].min(), pts["lat"].min(), pts["lon"].max(), pts["lat"].max())
         graph = download_road_graph(bbox=bbox, buffer_m=10_000.0, out_dir="gis/")
-    router = Router(graph, snap_warn_m=snap_warn_m)
+    router = Router(graph, snap_warn_m=snap_warn_m, area=pts)
     dm = router.matrix(pts, metric=metric)
     df = dm.to_frame(drop_self=True)[["origin", "destination", "distance_m", "duration_s", "method"]]
     _write_atomic(df, out)
