@@ -125,6 +125,22 @@ def download(url: str, dest: Path, timeout: float = 60.0) -> Download:
     """
     dest.parent.mkdir(parents=True, exist_ok=True)
     part = dest.with_name(dest.name + ".part")
+    _transfer(url, part, timeout)
+    try:
+        published = _published_md5(url, timeout)
+    except (OSError, urllib.error.URLError) as exc:
+        raise InputError([Problem(url + ".md5", None, None, f"cannot read the checksum ({exc})")]) from None
+    digest = _md5(part) if published is not None else None
+    if digest != published:
+        part.unlink(missing_ok=True)
+        msg = f"corrupt download: md5 {digest} does not match the published {published}; deleted, run again"
+        raise InputError([Problem(url, None, None, msg)])
+    os.replace(part, dest)
+    return Download(dest, url, _now(), published)
+
+
+def _transfer(url: str, part: Path, timeout: float) -> None:
+    """Fetch ``url`` into ``part``, continuing it with a Range request when it exists."""
     have = part.stat().st_size if part.exists() else 0
     req = urllib.request.Request(url, headers={"Range": f"bytes={have}-"} if have else {})
     try:
@@ -145,17 +161,6 @@ def download(url: str, dest: Path, timeout: float = 60.0) -> Download:
         got = part.stat().st_size if part.exists() else 0
         msg = f"download interrupted after {got} bytes ({exc}); run the command again to resume"
         raise InputError([Problem(url, None, None, msg)]) from None
-    try:
-        published = _published_md5(url, timeout)
-    except (OSError, urllib.error.URLError) as exc:
-        raise InputError([Problem(url + ".md5", None, None, f"cannot read the checksum ({exc})")]) from None
-    digest = _md5(part) if published is not None else None
-    if digest != published:
-        part.unlink(missing_ok=True)
-        msg = f"corrupt download: md5 {digest} does not match the published {published}; deleted, run again"
-        raise InputError([Problem(url, None, None, msg)])
-    os.replace(part, dest)
-    return Download(dest, url, _now(), published)
 
 
 def bbox_with_margin(lon: list[float], lat: list[float], margin_km: float) -> tuple[float, float, float, float]:
@@ -175,21 +180,8 @@ def _keep_way(tags: dict[str, str]) -> bool:
     return tags.get("route") == "ferry" or is_drivable(tags, "drive_track")
 
 
-def clip_roads(src: Path, dest: Path, bbox: tuple[float, float, float, float]) -> tuple[int, int]:
-    """Write the roads and ferries of ``src`` that touch ``bbox`` to ``dest`` (``.osm.pbf``).
-
-    Pass 1 finds the kept ways (with node locations) and their nodes; pass 2 copies
-    those nodes and ways. ``dest`` is written atomically.
-
-    Returns
-    -------
-    (n_ways, n_nodes)
-
-    Raises
-    ------
-    InputError
-        ``src`` is not a readable OSM file, or no road touches the box.
-    """
+def _kept_ways(src: Path, bbox: tuple[float, float, float, float]) -> tuple[set[int], set[int]]:
+    """Pass 1: ids of the kept ways that have a node in ``bbox``, and of all their nodes."""
     import osmium
 
     w, s, e, n = bbox
@@ -202,20 +194,23 @@ def clip_roads(src: Path, dest: Path, bbox: tuple[float, float, float, float]) -
             .with_filter(osmium.filter.EntityFilter(osmium.osm.WAY))
         )
         for way in fp:
-            tags = {t.k: t.v for t in way.tags}
-            if not _keep_way(tags):
+            if not _keep_way({t.k: t.v for t in way.tags}):
                 continue
-            refs = [nr.ref for nr in way.nodes]
-            inside = any(
-                nr.location.valid() and w <= nr.location.lon <= e and s <= nr.location.lat <= n for nr in way.nodes
-            )
-            if inside:
+            locs = [nr.location for nr in way.nodes]
+            if any(loc.valid() and w <= loc.lon <= e and s <= loc.lat <= n for loc in locs):
                 ways.add(way.id)
-                nodes.update(refs)
+                nodes.update(nr.ref for nr in way.nodes)
     except RuntimeError as exc:
         raise InputError([Problem(str(src), None, None, f"not a readable OSM extract ({exc})")]) from None
     if not ways:
         raise InputError([Problem(str(src), None, None, f"no road in the bounding box {bbox} (wrong country?)")])
+    return ways, nodes
+
+
+def _copy_objects(src: Path, dest: Path, ways: set[int], nodes: set[int]) -> None:
+    """Pass 2: copy the chosen nodes and ways of ``src`` to ``dest`` atomically."""
+    import osmium
+
     dest.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=dest.parent, prefix=f".{dest.name}.", suffix=".osm.pbf")
     os.close(fd)
@@ -238,6 +233,25 @@ def clip_roads(src: Path, dest: Path, bbox: tuple[float, float, float, float]) -
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def clip_roads(src: Path, dest: Path, bbox: tuple[float, float, float, float]) -> tuple[int, int]:
+    """Write the roads and ferries of ``src`` that touch ``bbox`` to ``dest`` (``.osm.pbf``).
+
+    Pass 1 finds the kept ways (with node locations) and their nodes; pass 2 copies
+    those nodes and ways. ``dest`` is written atomically.
+
+    Returns
+    -------
+    (n_ways, n_nodes)
+
+    Raises
+    ------
+    InputError
+        ``src`` is not a readable OSM file, or no road touches the box.
+    """
+    ways, nodes = _kept_ways(src, bbox)
+    _copy_objects(src, dest, ways, nodes)
     return len(ways), len(nodes)
 
 

@@ -63,24 +63,17 @@ def route_geometries(
     if len(todo) == 0:
         return out
     choice = np.diagonal(snapped_paths(graph, so.take(todo), sd.take(todo), metric=metric).choice)
-    exit_node = np.array([so.seg_a[i] if c // 2 == 0 else so.seg_b[i] for i, c in zip(todo, choice)])
-    via = choice[(choice >= 0) & (choice != DIRECT)]
-    starts = np.unique(exit_node[(choice >= 0) & (choice != DIRECT)]) if len(via) else np.zeros(0, np.int64)
-    pred_of: dict[int, np.ndarray] = {}
-    for start in range(0, len(starts), _BATCH):
-        batch = starts[start : start + _BATCH]
-        for node, row in zip(batch, predecessors(graph, batch, metric)):
-            pred_of[int(node)] = row
-    for i, c, e in zip(todo, choice, exit_node):
+    exit_node = np.where(choice // 2 == 0, so.seg_a[todo], so.seg_b[todo])
+    entry_node = np.where(choice % 2 == 0, sd.seg_a[todo], sd.seg_b[todo])
+    via = (choice >= 0) & (choice != DIRECT)
+    pred_of = _predecessor_rows(graph, np.unique(exit_node[via]), metric)
+    for i, c, e, f in zip(todo, choice, exit_node, entry_node):
         if c < 0:
             continue  # unreachable: keep the straight line
-        middle: list[tuple[float, float]] = []
-        if c != DIRECT:
-            f = sd.seg_a[i] if c % 2 == 0 else sd.seg_b[i]
-            path = _walk(pred_of[int(e)], int(e), int(f))
-            if path is None:
-                continue
-            middle = list(zip(graph.x[path], graph.y[path]))
+        path = None if c == DIRECT else _walk(pred_of[int(e)], int(e), int(f))
+        if c != DIRECT and path is None:
+            continue
+        middle = [] if path is None else list(zip(graph.x[path], graph.y[path]))
         xy = [
             (so.x[i], so.y[i]),
             (so.snap_x[i], so.snap_y[i]),
@@ -89,10 +82,18 @@ def route_geometries(
             (sd.x[i], sd.y[i]),
         ]
         xy = [p for k, p in enumerate(xy) if k == 0 or p != xy[k - 1]]
-        if len(xy) == 1:
-            xy = xy * 2
-        out[i] = LineString(xy)
+        out[i] = LineString(xy * 2 if len(xy) == 1 else xy)
     return out
+
+
+def _predecessor_rows(graph: RoadGraph, starts: np.ndarray, metric: str) -> dict[int, np.ndarray]:
+    """Shortest-path predecessor array per start node, in batches of ``_BATCH``."""
+    rows: dict[int, np.ndarray] = {}
+    for k in range(0, len(starts), _BATCH):
+        batch = starts[k : k + _BATCH]
+        for node, row in zip(batch, predecessors(graph, batch, metric)):
+            rows[int(node)] = row
+    return rows
 
 
 def _walk(pred: np.ndarray, origin: int, dest: int) -> np.ndarray | None:

@@ -364,7 +364,7 @@ def from_osmnx(G: Any, crs: Any = None) -> RoadGraph:
         lat,
         iu,
         iv,
-        spd,
+        np.asarray(spd, dtype=float),
         np.ones(len(iu), np.int8),
         hws,
         osmid=np.asarray(osm, dtype=np.int64),

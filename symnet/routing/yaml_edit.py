@@ -26,6 +26,14 @@ def network_osm_line(value: str, comment: str = "") -> str:
     return f"  osm: {_quoted(value)}" + (f"   # {comment}" if comment else "")
 
 
+def _block_end(lines: list[str], start: int) -> int:
+    """Index after the last line of the block mapping that starts at ``start``."""
+    end = start + 1
+    while end < len(lines) and (not lines[end].strip() or lines[end][:1] in (" ", "\t", "#")):
+        end += 1
+    return end
+
+
 def _edited(text: str, value: str, comment: str) -> str | None:
     """``text`` with ``network.osm`` set, or None when the layout is not block style."""
     lines = text.splitlines(keepends=True)
@@ -35,17 +43,14 @@ def _edited(text: str, value: str, comment: str) -> str | None:
             return None
         tail = "" if text.endswith("\n") or not text else "\n"
         return text + tail + "network:\n" + network_osm_line(value, comment) + "\n"
-    end = start + 1
-    while end < len(lines) and (not lines[end].strip() or lines[end][:1] in (" ", "\t", "#")):
-        end += 1
-    body = [i for i in range(start + 1, end) if lines[i].strip() and not lines[i].lstrip().startswith("#")]
+    body = [i for i in range(start + 1, _block_end(lines, start)) if lines[i].strip() and lines[i].lstrip()[:1] != "#"]
     indent = re.match(r"[ \t]*", lines[body[0]]).group() if body else "  "  # type: ignore[union-attr]
     new = f"{indent}osm: {_quoted(value)}" + (f"   # {comment}" if comment else "") + "\n"
-    for i in body:
-        if re.match(rf"^{re.escape(indent)}osm:", lines[i]):
-            lines[i] = new
-            return "".join(lines)
-    lines.insert(start + 1, new)
+    at = next((i for i in body if lines[i].startswith(f"{indent}osm:")), None)
+    if at is None:
+        lines.insert(start + 1, new)
+    else:
+        lines[at] = new
     return "".join(lines)
 
 
