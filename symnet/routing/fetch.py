@@ -18,6 +18,8 @@ import os
 import tempfile
 import urllib.error
 import urllib.request
+import warnings
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -59,6 +61,7 @@ ODBL_NOTICE = (
     "database: keep this notice with any copy, and share changes under the same licence.\n"
 )
 _CHUNK = 1 << 20
+_REVERSED_ONEWAY = frozenset({"-1", "reverse", "T"})
 _KM_PER_DEG_LAT = 111.32
 
 
@@ -269,14 +272,38 @@ class FetchResult:
     source: str
 
 
+def osmnx_osm_file(make_graph: Callable[[], Any], path: Path) -> Path:
+    """Write the osmnx graph ``make_graph()`` builds as an OSM XML file.
+
+    The graph is built with ``osmnx.settings.all_oneway = True`` (restored afterwards),
+    which osmnx needs to write each way once with its ``oneway`` tag; osmnx reverses
+    the nodes of ``oneway=-1`` ways, so their tag is written as ``yes``.
+    """
+    import osmnx as ox
+
+    before = ox.settings.all_oneway
+    ox.settings.all_oneway = True
+    try:
+        graph = make_graph()
+    finally:
+        ox.settings.all_oneway = before
+    for _, _, data in graph.edges(data=True):
+        if data.get("oneway") in _REVERSED_ONEWAY:  # osmnx already reversed these ways' nodes
+            data["oneway"] = "yes"
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=".*all_oneway.*")  # we did set it
+        ox.io.save_graph_xml(graph, path)
+    return path
+
+
 def _overpass_osm(bbox: tuple[float, float, float, float], folder: Path) -> Path:
     """Drivable roads in ``bbox`` from the Overpass API through osmnx, as an .osm file."""
     import osmnx as ox
 
-    graph = ox.graph_from_bbox(bbox, network_type="drive", simplify=False, retain_all=True, truncate_by_edge=True)
-    path = folder / "overpass.osm"
-    ox.io.save_graph_xml(graph, path)
-    return path
+    def make() -> Any:
+        return ox.graph_from_bbox(bbox, network_type="drive", simplify=False, retain_all=True, truncate_by_edge=True)
+
+    return osmnx_osm_file(make, folder / "overpass.osm")
 
 
 def _notice(src: str, date: str, md5: str | None, bbox: tuple[float, float, float, float], margin_km: float) -> str:

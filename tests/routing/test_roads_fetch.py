@@ -224,3 +224,32 @@ def test_yaml_edit_layouts(tmp_path: Path) -> None:
     assert with_network_osm(p, "a.pbf") is None  # flow style: print the line instead
     p.write_text("name: x\n", encoding="utf-8")
     assert yaml.safe_load(with_network_osm(p, "a.pbf") or "") == {"name": "x", "network": {"osm": "a.pbf"}}
+
+
+def test_overpass_graph_written_as_osm_keeps_the_roads(tiny_osm: Path, tmp_path: Path) -> None:
+    """The --overpass path writes the osmnx graph as OSM XML and clips it like a PBF;
+    here the graph comes from a local file instead of the Overpass API."""
+    import osmnx as ox
+
+    from symnet.routing import build_road_graph
+    from symnet.routing.fetch import clip_roads, osmnx_osm_file
+
+    xml = osmnx_osm_file(lambda: ox.graph_from_xml(tiny_osm, simplify=False, retain_all=True), tmp_path / "o.osm")
+    assert ox.settings.all_oneway is False  # restored
+    clipped = tmp_path / "clip.osm.pbf"
+    clip_roads(xml, clipped, (14.9, 59.9, 15.1, 60.1))
+
+    def edges(g):
+        return sorted(
+            (int(g.node_id[a]), int(g.node_id[b]), round(float(t), 6)) for a, b, t in zip(g.u, g.v, g.travel_time)
+        )
+
+    assert edges(build_road_graph(clipped)) == edges(build_road_graph(tiny_osm))
+
+
+def test_clip_keeps_roads_and_ferries_only() -> None:
+    from symnet.routing.fetch import _keep_way
+
+    assert _keep_way({"route": "ferry"}) and _keep_way({"highway": "track"}) and _keep_way({"highway": "primary"})
+    assert not _keep_way({"highway": "footway"}) and not _keep_way({"waterway": "river"})
+    assert not _keep_way({"highway": "residential", "access": "private"})
