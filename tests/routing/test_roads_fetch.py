@@ -152,7 +152,10 @@ def test_fetch_clip_and_routed_run(geofabrik: Geofabrik, repo: Path, tmp_path: P
     assert run.exit_code == 0, run.output
     summary = json.loads((tmp_path / "out" / "summary.json").read_text(encoding="utf-8"))
     assert summary["distances"].startswith("routed on andorra-roads.osm.pbf")
-    assert "scenario value" in summary["distances"] or "calibrated on" in summary["distances"]
+    # the clip spans the four towns: the circuity is calibrated on it, and says so
+    assert "calibrated on" in summary["distances"] and "routed pairs" in summary["distances"]
+    flows = (tmp_path / "out" / "flows.csv").read_text(encoding="utf-8")
+    assert ",routed," in flows
 
 
 @pytest.mark.allow_hosts(["127.0.0.1"])
