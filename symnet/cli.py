@@ -18,6 +18,7 @@ from rich.table import Table
 
 from symnet import __version__
 from symnet.errors import InputError, Problem, SymnetError
+from symnet.routing.cli import build_roads_app
 
 app = typer.Typer(
     name="symnet",
@@ -377,6 +378,9 @@ def explain(
 
     explain_command(scenario_dir, out_dir, workers=workers, scheduler=scheduler, force=force)
     out.print(f"explanations written to {out_dir}/explain.csv", markup=False)
+
+
+app.add_typer(build_roads_app(report_errors), name="roads")
 
 
 def main() -> None:
