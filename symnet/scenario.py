@@ -34,6 +34,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from symnet.errors import InputError, Problem
+from symnet.provenance import classify_source
 from symnet.resources import (
     Catalogue,
     load_catalogue,
@@ -381,7 +382,7 @@ def is_assumption(source: str) -> bool:
     from the town centroid" all count: a number that rests partly on an assumption is
     reported as assumed, never as measured.
     """
-    return bool(_ASSUMPTION_WORD.search(source))
+    return classify_source(source) == "assumed"
 
 
 # ---------------------------------------------------------------------------------------
