@@ -71,7 +71,9 @@ _PLACE = re.compile(
 _QUOTE = re.compile(r"«([^»]+)»")
 _CALC = re.compile(r"\bcalc:\s*([^;«»]+?)\s*(?:;|$)")  # ends at ";" or at the end of the text
 # 18 000 | 1,1 | 7 100 | 0.5 | 150 000 (space, no-break or thin space as thousands separator)
-_NUMBER = re.compile(r"(?<![\w,.])(\d{1,3}(?:[ \u00a0\u202f]\d{3})+|\d+)(?:[,.](\d+))?(?:\s*(milj|miljon|miljoner|million))?")
+_NUMBER = re.compile(
+    r"(?<![\w,.])(\d{1,3}(?:[ \u00a0\u202f]\d{3})+|\d+)(?:[,.](\d+))?(?:\s*(milj|miljon|miljoner|million))?"
+)
 _REL_TOL = 1e-6
 _CALC_TOL = 0.005  # a calc result may be rounded to the value's last digits ("about 385 t")
 #: unit constants a calc may use besides the quoted numbers (hours, days, per cent, prefixes)
@@ -193,9 +195,7 @@ def check_source(text: str, value: float | None, seed_dir: Path | None = None) -
     texts = seed_texts(reports, seed_dir)
     if not texts:
         return [f"no seed text for report {', '.join(reports)} in {seed_dir}"]
-    problems = [
-        f"quote «{q}» is not in report {'/'.join(reports)}" for q in found if not any(q in t for t in texts)
-    ]
+    problems = [f"quote «{q}» is not in report {'/'.join(reports)}" for q in found if not any(q in t for t in texts)]
     if problems or value is None:
         return problems
     numbers = [n for q in found for n in quote_numbers(q)]

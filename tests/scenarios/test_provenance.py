@@ -78,7 +78,9 @@ def test_a_true_quote_passes_and_arithmetic_is_checked() -> None:
     good = "report 002 §3.7 «Grönsaker, färska cirka 18 000 kg»"
     assert check_source(good, 18000, SEEDS) == []
     assert check_source(good, 18, SEEDS) == []  # the same figure in tonnes
-    calc = "report 002 §3.7 «Grönsaker, färska cirka 18 000 kg» «Grönsaker, frysta cirka 17 500 kg» calc: 18000 + 17500;"
+    calc = (
+        "report 002 §3.7 «Grönsaker, färska cirka 18 000 kg» «Grönsaker, frysta cirka 17 500 kg» calc: 18000 + 17500;"
+    )
     assert check_source(calc, 35500, SEEDS) == []
     assert check_source(calc, 36000, SEEDS) != []
     assert check_source(calc.replace("17500", "17600"), 35600, SEEDS) != []  # operand not quoted

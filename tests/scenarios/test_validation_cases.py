@@ -78,7 +78,9 @@ def test_published_kpis_agree_as_reported(folder: Path) -> None:
             f"{name} = {got:.1f} vs published {kpi['value']}: difference {diff:+.1%}, "
             f"expected.yaml reports {kpi['reported_difference']:+.1%} ({kpi['source']})"
         )
-        assert (abs(diff) <= kpi["tolerance"]) == kpi["within_tolerance"], f"{name}: {diff:+.1%} vs ±{kpi['tolerance']:.0%}"
+        assert (abs(diff) <= kpi["tolerance"]) == kpi["within_tolerance"], (
+            f"{name}: {diff:+.1%} vs ±{kpi['tolerance']:.0%}"
+        )
 
 
 def test_frovi_co2_follows_from_the_documented_factors() -> None:
