@@ -184,26 +184,19 @@ def _scaled(numbers: list[float]) -> list[float]:
     return [n * f for n in numbers for f in (1.0, 1e3, 1e-3)]
 
 
-def check_source(text: str, value: float | None, seed_dir: Path | None = None) -> list[str]:
-    """Problems with one sourced number: '' list when its quotes are in the named study and
-    state ``value`` (directly, scaled by a unit prefix, or through ``calc:``)."""
-    seed_dir = seed_dir or default_seed_dir()
-    found = quotes(text)
-    if not found:
-        return ["sourced number without a quote «...» from the study"]
+def _quote_problems(text: str, found: list[str], seed_dir: Path) -> list[str]:
     reports = sorted(set(_STUDY.findall(text)))
     texts = seed_texts(reports, seed_dir)
     if not texts:
         return [f"no seed text for report {', '.join(reports)} in {seed_dir}"]
-    problems = [f"quote «{q}» is not in report {'/'.join(reports)}" for q in found if not any(q in t for t in texts)]
-    if problems or value is None:
-        return problems
-    numbers = [n for q in found for n in quote_numbers(q)]
-    if any(_close(value, n) for n in _scaled(numbers)):
-        return []
+    return [f"quote «{q}» is not in report {'/'.join(reports)}" for q in found if not any(q in t for t in texts)]
+
+
+def _calc_problems(text: str, value: float, numbers: list[float]) -> list[str]:
     calc = _CALC.search(text)
     if calc is None:
-        return [f"value {value:g} is not a number of the quote ({', '.join(f'{n:g}' for n in numbers) or 'none'})"]
+        stated = ", ".join(f"{n:g}" for n in numbers) or "none"
+        return [f"value {value:g} is not a number of the quote ({stated})"]
     operands: list[float] = []
     try:
         got = _eval(ast.parse(calc.group(1).strip(), mode="eval"), operands)
@@ -216,6 +209,24 @@ def check_source(text: str, value: float | None, seed_dir: Path | None = None) -
     if abs(got - value) <= _CALC_TOL * max(abs(got), abs(value)):
         return []
     return [f"calc gives {got:g}, not the value {value:g}"]
+
+
+def check_source(text: str, value: float | None, seed_dir: Path | None = None) -> list[str]:
+    """Problems with one sourced number (empty when its quotes are in the named study and
+    state ``value``: directly, scaled by a unit prefix, or through ``calc:``).
+
+    ``value`` is the number as entered (in the file's unit); None checks the quotes only.
+    """
+    found = quotes(text)
+    if not found:
+        return ["sourced number without a quote «...» from the study"]
+    problems = _quote_problems(text, found, seed_dir or default_seed_dir())
+    if problems or value is None:
+        return problems
+    numbers = [n for q in found for n in quote_numbers(q)]
+    if any(_close(value, n) for n in _scaled(numbers)):
+        return []
+    return _calc_problems(text, value, numbers)
 
 
 def _number(raw: Any) -> float | None:
@@ -265,6 +276,8 @@ def _yaml_value(data: Any, path: str) -> Any:
 def sourced_numbers(scenario: Scenario) -> list[tuple[str, str, float | None, str]]:
     """``(where, key, value as entered, source)`` for each number :func:`classify_source`
     calls sourced."""
+    if scenario.folder is None:
+        return []
     folder = Path(scenario.folder)
     raw_yaml = yaml.safe_load((folder / "scenario.yaml").read_text("utf-8"))
     tables: dict[str, dict[str, tuple[int, dict[str, str]]]] = {}
