@@ -90,10 +90,14 @@ def classify_source(text: str) -> Provenance:
     return "assumed"
 
 
-def is_assumption(text: str) -> bool:
-    """True unless :func:`classify_source` calls the text sourced (the strict rule that
-    :func:`symnet.scenario.is_assumption` delegates to)."""
-    return classify_source(text) == "assumed"
+def marks_assumption(text: str) -> bool:
+    """True when ``text`` marks its number as assumed ("assumption", "digest", "derived",
+    "inferred", "position", "as <other id>" ...). :func:`symnet.scenario.is_assumption`
+    delegates here: a planner's own "measured 2023" or "invoice" is not an assumption,
+    although only a quoted study section makes a number *sourced* (:func:`classify_source`).
+    In the shipped scenarios the two agree, because the quote check fails on any text that
+    names a study section without a quote."""
+    return bool(_ASSUMED.search(text))
 
 
 def normalise(text: str) -> str:

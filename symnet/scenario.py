@@ -34,7 +34,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from symnet.errors import InputError, Problem
-from symnet.provenance import classify_source
+from symnet.provenance import marks_assumption
 from symnet.resources import (
     Catalogue,
     load_catalogue,
@@ -382,7 +382,7 @@ def is_assumption(source: str) -> bool:
     from the town centroid" all count: a number that rests partly on an assumption is
     reported as assumed, never as measured.
     """
-    return classify_source(source) == "assumed"
+    return marks_assumption(source)
 
 
 # ---------------------------------------------------------------------------------------
