@@ -101,7 +101,8 @@ def test_appendix_lists_each_assumption_once_most_used_first(result, scenario, t
     md = (tmp_path / "report.md").read_text("utf-8")
     rows = _md_table(md, "Appendix: assumptions the results rest on")
     keys = [r[0] for r in rows]
-    assert len(keys) == len(set(keys)) == 11  # incl. the spent-grain CO2e factor and the cooling fate's cost (catalogue: "cost and CO2e 0: assumption")
+    # incl. the spent-grain CO2e factor and the cooling fate's cost ("cost and CO2e 0: assumption")
+    assert len(keys) == len(set(keys)) == 11
     used_by = [int(r[3].split(":")[0]) for r in rows]
     assert used_by == sorted(used_by, reverse=True)
     assert rows[0] == [
