@@ -110,13 +110,20 @@ def quotes(text: str) -> list[str]:
     return [normalise(q) for q in _QUOTE.findall(text)]
 
 
+#: Swedish number words a quote may use instead of digits ("åtta kilo syrgas")
+_WORDS = {"två": 2, "tre": 3, "fyra": 4, "fem": 5, "sex": 6, "sju": 7, "åtta": 8, "nio": 9, "tio": 10, "tolv": 12}
+_WORD = re.compile(r"\b(" + "|".join(_WORDS) + r")\b", re.IGNORECASE)
+
+
 def quote_numbers(quote: str) -> list[float]:
-    """Numbers stated in a quote: '18 000' -> 18000, '1,1 miljoner' -> 1.1e6, '0.5' -> 0.5."""
+    """Numbers stated in a quote: '18 000' -> 18000, '1,1 miljoner' -> 1.1e6, '0.5' -> 0.5,
+    'åtta' -> 8."""
+    text = normalise(quote)
     out = []
-    for whole, frac, million in _NUMBER.findall(normalise(quote)):
+    for whole, frac, million in _NUMBER.findall(text):
         value = float(re.sub(r"\D", "", whole) + (f".{frac}" if frac else ""))
         out.append(value * 1e6 if million else value)
-    return out
+    return out + [float(_WORDS[w.lower()]) for w in _WORD.findall(text)]
 
 
 def provenance_counts(scenario: Scenario) -> dict[str, int]:
