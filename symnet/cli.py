@@ -98,6 +98,7 @@ def print_warnings(warnings: list[Any]) -> None:
 @report_errors
 def validate(scenario_dir: ScenarioArg) -> None:
     """Check a scenario folder and print a summary (exit 2 listing every problem if invalid)."""
+    from symnet.provenance import provenance_counts
     from symnet.scenario import load_scenario
 
     scenario = load_scenario(scenario_dir)
@@ -113,7 +114,11 @@ def validate(scenario_dir: ScenarioArg) -> None:
     for res, row in s["resources"].items():
         table.add_row(res, row["unit"], f"{row['supply']:,.1f}", f"{row['demand']:,.1f}")
     out.print(table)
-    out.print(f"  {s['assumptions']} numbers rest on assumptions (see the scenario's source columns)")
+    counts = provenance_counts(scenario)
+    out.print(
+        f"  {counts['sourced']} sourced, {counts['assumed']} assumed of {counts['total']} numbers with a source "
+        "(sourced = quoted from a study section; see the scenario's source columns)"
+    )
 
 
 @app.command()
