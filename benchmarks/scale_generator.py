@@ -9,7 +9,7 @@ validate`` accepts and any command can run:
 - 4 seasons (equal weights), seasonal supply profiles per residue;
 - 10 sites x 5 facility types (one converter per residue, each making feed);
 - default economics (whole truck trips on small links), estimated distances (no OSM
-  extract: great circle x circuity 1.37), demands with a reach ``max_km`` of 50-250 km.
+  extract: great circle x circuity 1.37), demands with a reach ``max_km`` of 150-650 km.
 
 Every number is an assumption of the benchmark (stated in the columns ``source`` and the
 scenario's ``source``); nothing here describes a real place.
@@ -106,7 +106,7 @@ def write_scale_scenario(folder: Path | str, n: int, seed: int = 0) -> Path:
     d_res = ["feed" if j % 2 else RESOURCES[(j // 2) % len(RESOURCES)] for j in range(n)]
     d_qty = rng.integers(10, 500, n)
     d_price = rng.integers(100, 2500, n)
-    d_km = rng.integers(50, 250, n)
+    d_km = rng.integers(150, 650, n)
     demands = ["id,actor,resource,quantity,unit,profile,price,max_km,source"]
     demands += [
         f"D{j},d{j},{d_res[j]},{d_qty[j]},t,flat,{d_price[j]},{d_km[j]},{SOURCE}" for j in range(n)
