@@ -98,9 +98,7 @@ def write_scale_scenario(folder: Path | str, n: int, seed: int = 0) -> Path:
     s_qty = rng.integers(10, 500, n)
     s_fate = rng.integers(300, 900, n)
     supplies = ["id,actor,resource,quantity,unit,profile,current_fate,fate_cost,source"]
-    supplies += [
-        f"S{i},s{i},{s_res[i]},{s_qty[i]},t,p_{s_res[i]},landfill,{s_fate[i]},{SOURCE}" for i in range(n)
-    ]
+    supplies += [f"S{i},s{i},{s_res[i]},{s_qty[i]},t,p_{s_res[i]},landfill,{s_fate[i]},{SOURCE}" for i in range(n)]
     (folder / "supplies.csv").write_text("\n".join(supplies) + "\n", "utf-8")
 
     d_res = ["feed" if j % 2 else RESOURCES[(j // 2) % len(RESOURCES)] for j in range(n)]
@@ -108,9 +106,7 @@ def write_scale_scenario(folder: Path | str, n: int, seed: int = 0) -> Path:
     d_price = rng.integers(100, 2500, n)
     d_km = rng.integers(150, 650, n)
     demands = ["id,actor,resource,quantity,unit,profile,price,max_km,source"]
-    demands += [
-        f"D{j},d{j},{d_res[j]},{d_qty[j]},t,flat,{d_price[j]},{d_km[j]},{SOURCE}" for j in range(n)
-    ]
+    demands += [f"D{j},d{j},{d_res[j]},{d_qty[j]},t,flat,{d_price[j]},{d_km[j]},{SOURCE}" for j in range(n)]
     (folder / "demands.csv").write_text("\n".join(demands) + "\n", "utf-8")
 
     sites = ["id,name,lon,lat,facility,fixed_cost,source"]
