@@ -39,7 +39,7 @@ SOURCE = "assumption: generated benchmark data (benchmarks/scale_generator.py)"
 
 def _config(n: int, seed: int, rng: np.random.Generator) -> dict:
     facilities = {}
-    for i, res in enumerate(RESOURCES):
+    for res in RESOURCES:
         facilities[f"conv_{res}"] = {
             "name": f"converter {res}",
             "fixed_cost": float(round(rng.uniform(2e5, 6e5))),

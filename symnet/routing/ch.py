@@ -108,7 +108,7 @@ def build(graph: RoadGraph, metric: str = "length") -> ContractionHierarchy:
     ImportError
         When ``pyroutingkit`` is not installed (``pip install symnet[ch]``).
     """
-    cached = graph._cache.get(("ch", metric))
+    cached = graph._cache.get(f"ch:{metric}")
     if cached is not None:
         return cached
     try:
@@ -129,5 +129,5 @@ def build(graph: RoadGraph, metric: str = "length") -> ContractionHierarchy:
     met = pyroutingkit.CCHMetric(topo)
     met.customize(units)
     ch = ContractionHierarchy(graph, metric, w.q_prim, met, topo)
-    graph._cache[("ch", metric)] = ch
+    graph._cache[f"ch:{metric}"] = ch
     return ch
