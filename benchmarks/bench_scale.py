@@ -107,6 +107,7 @@ def worker_symnet(folder: Path, time_limit_s: float) -> dict[str, Any]:
     model, source = _model(folder, time_limit_s, stats)
     result = _stage(stats, "solve", model.solve)
     stats.update(status=result.status, objective=result.objective, bound=result.bound, gap=result.gap)
+    stats["message"] = result.message
     try:
         from symnet.cli import _output_writers
 
