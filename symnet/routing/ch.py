@@ -22,6 +22,9 @@ or more (1,073 km, or 298 h) are recomputed by scipy.
 
 from __future__ import annotations
 
+import multiprocessing as mp
+import os
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -34,6 +37,10 @@ from symnet.routing.graph import RoadGraph
 SAFE_UNITS = 2**30
 #: origins per many-to-many call: bounds the result block to BLOCK x len(dests) uint32
 BLOCK = 512
+#: use forked workers when origins x destinations exceeds this
+_PARALLEL_PAIRS = 2_000_000
+#: the hierarchy a forked worker inherits (module global, no pickling)
+_STATE: dict[str, Any] = {}
 
 
 def available() -> bool:
@@ -64,7 +71,13 @@ class ContractionHierarchy:
     _metric: Any
     _topology: Any
 
-    def distances(self, origin_nodes: np.ndarray, dest_nodes: np.ndarray, limit: float | None = None) -> np.ndarray:
+    def distances(
+        self,
+        origin_nodes: np.ndarray,
+        dest_nodes: np.ndarray,
+        limit: float | None = None,
+        workers: int | None = None,
+    ) -> np.ndarray:
         """Shortest-path sums of the metric (m or s) between graph nodes.
 
         Parameters
@@ -73,31 +86,52 @@ class ContractionHierarchy:
             Node indices.
         limit : float, optional
             Cut-off in the metric's unit: farther pairs are NaN (as scipy's ``limit``).
+        workers : int, optional
+            Forked processes sharing the hierarchy; default 1 for small requests and up
+            to 2 for big ones (the many-to-many call runs on one thread).
 
         Returns
         -------
         ndarray of float, shape (len(origin_nodes), len(dest_nodes))
             NaN where unreachable or beyond ``limit``.
         """
-        import pyroutingkit
-
         o = np.asarray(origin_nodes, dtype=np.uint32)
         d = np.asarray(dest_nodes, dtype=np.uint32)
-        out = np.empty((len(o), len(d)))
-        for start in range(0, len(o), BLOCK):
-            raw = np.asarray(self._metric.distances_many_to_many(o[start : start + BLOCK], d), dtype=np.int64)
-            block = np.where(raw >= pyroutingkit.INF_WEIGHT, np.nan, raw * self.unit)
-            big = np.nonzero(((raw >= SAFE_UNITS) & (raw < pyroutingkit.INF_WEIGHT)).any(axis=1))[0]
-            if len(big):
-                block[big] = self._scipy(o[start + big], d)
-            out[start : start + len(block)] = block
+        if workers is None:
+            big_request = len(o) * len(d) > _PARALLEL_PAIRS and "fork" in mp.get_all_start_methods()
+            workers = min(2, os.cpu_count() or 1) if big_request else 1
+        blocks = [o[i : i + BLOCK] for i in range(0, len(o), BLOCK)]
+        if workers <= 1 or len(blocks) == 1:
+            parts = [self._block(b, d) for b in blocks]
+        else:
+            _STATE["ch"] = self
+            try:
+                with ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("fork")) as ex:
+                    parts = list(ex.map(_worker, [(b, d) for b in blocks]))
+            finally:
+                _STATE.clear()
+        out = np.vstack(parts) if parts else np.empty((0, len(d)))
         if limit is not None:
             out[out > limit] = np.nan
         return out
 
+    def _block(self, o: np.ndarray, d: np.ndarray) -> np.ndarray:
+        import pyroutingkit
+
+        raw = np.asarray(self._metric.distances_many_to_many(o, d), dtype=np.int64)
+        block = np.where(raw >= pyroutingkit.INF_WEIGHT, np.nan, raw * self.unit)
+        big = np.nonzero(((raw >= SAFE_UNITS) & (raw < pyroutingkit.INF_WEIGHT)).any(axis=1))[0]
+        if len(big):
+            block[big] = self._scipy(o[big], d)
+        return block
+
     def _scipy(self, origins: np.ndarray, dests: np.ndarray) -> np.ndarray:
         length, time = shortest_paths(self.graph, origins.astype(np.int64), dests.astype(np.int64), self.metric)
         return length if self.metric == "length" else time
+
+
+def _worker(task: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
+    return _STATE["ch"]._block(*task)
 
 
 def build(graph: RoadGraph, metric: str = "length") -> ContractionHierarchy:

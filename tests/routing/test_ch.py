@@ -82,3 +82,12 @@ def test_rows_beyond_32_bit_range_fall_back_to_scipy(andorra, monkeypatch: pytes
     np.testing.assert_array_equal(np.isnan(got), np.isnan(ref))
     ok = np.isfinite(ref)
     assert np.abs(got[ok] - ref[ok]).max() < 1e-6
+
+
+def test_two_forked_workers_give_the_same_matrix(andorra, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(ch_mod, "BLOCK", 50)  # several blocks, so both workers get some
+    rng = np.random.default_rng(8)
+    o = np.unique(rng.choice(andorra.n_nodes, 200, replace=False))
+    d = np.unique(rng.choice(andorra.n_nodes, 100, replace=False))
+    h = ch_mod.build(andorra)
+    np.testing.assert_array_equal(h.distances(o, d, workers=2), h.distances(o, d, workers=1))
