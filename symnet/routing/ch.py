@@ -100,7 +100,8 @@ class ContractionHierarchy:
         if workers is None:
             big_request = len(o) * len(d) > _PARALLEL_PAIRS and "fork" in mp.get_all_start_methods()
             workers = min(2, os.cpu_count() or 1) if big_request else 1
-        blocks = [o[i : i + BLOCK] for i in range(0, len(o), BLOCK)]
+        size = max(1, min(BLOCK, -(-len(o) // (2 * workers)) if workers > 1 else BLOCK))
+        blocks = [o[i : i + size] for i in range(0, len(o), size)]
         if workers <= 1 or len(blocks) == 1:
             parts = [self._block(b, d) for b in blocks]
         else:
