@@ -38,7 +38,7 @@ SAFE_UNITS = 2**30
 #: origins per many-to-many call: bounds the result block to BLOCK x len(dests) uint32
 BLOCK = 512
 #: use forked workers when origins x destinations exceeds this
-_PARALLEL_PAIRS = 2_000_000
+_PARALLEL_PAIRS = 500_000
 #: the hierarchy a forked worker inherits (module global, no pickling)
 _STATE: dict[str, Any] = {}
 
