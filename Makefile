@@ -15,7 +15,7 @@ OUT    ?= out/harjedalen
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test,bench]'
+	$(BIN)/python -m pip install --quiet -e '.[test,bench,ch]'
 	@touch $(STAMP)
 
 install: $(STAMP)
