@@ -23,6 +23,7 @@ import pandas as pd
 from symnet import costs
 from symnet.assumptions import kpi_assumptions
 from symnet.costs import hub_supply
+from symnet.existing import exchanges_today
 from symnet.resources import waste_codes
 from symnet.result import Result
 from symnet.scenario import Scenario
@@ -30,8 +31,12 @@ from symnet.scenario import Scenario
 DISPOSAL_OPS = {"D1", "D5", "D10"}
 
 
-def baseline(scenario: Scenario, excluded_actors: Iterable[str] = ()) -> dict[str, Any]:
-    """Cost and CO2e of the region without symbiosis.
+def baseline(
+    scenario: Scenario, excluded_actors: Iterable[str] = (), links: pd.DataFrame | None = None
+) -> dict[str, Any]:
+    """Cost and CO2e of the region today: every supply goes to its current fate, every
+    demand is bought conventionally, except what the existing exchanges
+    (``scenario.exchanges``) move today, at their real cost (:mod:`symnet.existing`).
 
     Parameters
     ----------
@@ -39,35 +44,57 @@ def baseline(scenario: Scenario, excluded_actors: Iterable[str] = ()) -> dict[st
     excluded_actors : iterable of str
         Actors left out (as in :class:`symnet.optimise.AllocationModel`): their supplies
         and demands are not in the baseline either, so savings stay comparable.
+    links : DataFrame, optional
+        The network's links (for the existing exchanges' distances); else estimated.
 
     Returns
     -------
     dict
-        ``disposal_cost``, ``purchase_cost``, ``total_cost`` (currency/yr),
-        ``disposal_co2e_t``, ``purchase_co2e_t``, ``co2e_t`` (t/yr) and ``per_actor``
-        (actor -> baseline cost).
+        ``disposal_cost``, ``purchase_cost``, ``exchange_cost``, ``total_cost``
+        (currency/yr), ``disposal_co2e_t``, ``purchase_co2e_t``, ``exchange_co2e_t``,
+        ``co2e_t`` (t/yr), ``per_actor`` (actor -> baseline cost), ``exchanged``
+        (supply id -> units it sends through existing exchanges), ``received`` (demand
+        id -> units delivered) and ``heat_exchanged_mwh``.
     """
     gone = set(excluded_actors)
+    today = exchanges_today(scenario, gone, links)
+    sent: dict[str, float] = defaultdict(float)
+    got: dict[str, float] = defaultdict(float)
     per_actor: dict[str, float] = defaultdict(float)
+    xcost = xco2 = heat = 0.0
+    for t in today:
+        sent[t.exchange.supply] += t.quantity
+        got[t.exchange.demand] += t.delivered
+        per_actor[t.receiver_actor] += t.cost
+        xcost += t.cost
+        xco2 += t.co2e_t
+        heat += t.delivered if t.resource == "heat" else 0.0
     dcost = dco2 = pcost = pco2 = 0.0
     for s in _kept(scenario.supplies, gone):
-        c = costs.disposal_unit_cost(scenario, s) * s.quantity
+        q = max(s.quantity - sent.get(s.id, 0.0), 0.0)
+        c = costs.disposal_unit_cost(scenario, s) * q
         dcost += c
         per_actor[s.actor] += c
-        dco2 += costs.disposal_co2e_t_per_unit(scenario, s) * s.quantity
+        dco2 += costs.disposal_co2e_t_per_unit(scenario, s) * q
     for d in _kept(scenario.demands, gone):
-        c = costs.purchase_unit_cost(scenario, d) * d.quantity
+        q = max(d.quantity - got.get(d.id, 0.0), 0.0)
+        c = costs.purchase_unit_cost(scenario, d) * q
         pcost += c
         per_actor[d.actor] += c
-        pco2 += costs.purchase_co2e_t_per_unit(scenario, d) * d.quantity
+        pco2 += costs.purchase_co2e_t_per_unit(scenario, d) * q
     return {
         "disposal_cost": dcost,
         "purchase_cost": pcost,
-        "total_cost": dcost + pcost,
+        "exchange_cost": xcost,
+        "total_cost": dcost + pcost + xcost,
         "disposal_co2e_t": dco2,
         "purchase_co2e_t": pco2,
-        "co2e_t": dco2 + pco2,
+        "exchange_co2e_t": xco2,
+        "co2e_t": dco2 + pco2 + xco2,
         "per_actor": dict(per_actor),
+        "exchanged": dict(sent),
+        "received": dict(got),
+        "heat_exchanged_mwh": heat,
     }
 
 
@@ -94,7 +121,7 @@ def compute_kpis(
     ``trip_co2e_t`` / ``truck_km_per_trip``: whole trips where the model counted them).
     """
     gone = set(excluded_actors)
-    base = baseline(scenario, gone)
+    base = baseline(scenario, gone, result.links)
     supplies = {s.id: s for s in _kept(scenario.supplies, gone)}
     demands = {d.id: d for d in _kept(scenario.demands, gone)}
     fates = scenario.catalogue.fates
@@ -102,7 +129,12 @@ def compute_kpis(
     disposed = disp_s.groupby("supply")["quantity"].sum() if len(disp_s) else pd.Series(dtype=float)
     bought = purch_d.groupby("demand")["quantity"].sum() if len(purch_d) else pd.Series(dtype=float)
 
-    moved = {sid: max(s.quantity - float(disposed.get(sid, 0.0)), 0.0) for sid, s in supplies.items()}
+    # moved: the change against today (an existing exchange that stays moves nothing new;
+    # one the optimum ends moves a negative quantity back to the supply's fate)
+    today = base["exchanged"]
+    moved = {
+        sid: max(s.quantity - float(disposed.get(sid, 0.0)), 0.0) - today.get(sid, 0.0) for sid, s in supplies.items()
+    }
     tpu = {sid: costs.tonnes_per_unit(scenario, s.resource) for sid, s in supplies.items()}
     landfill = sum(moved[sid] * tpu[sid] for sid, s in supplies.items() if fates[s.current_fate].is_landfill)
     incin = sum(moved[sid] * tpu[sid] for sid, s in supplies.items() if fates[s.current_fate].is_incineration)
@@ -123,7 +155,8 @@ def compute_kpis(
         "co2e_transport_t": co2_transport,
         "tonne_km": tonne_km,
         "truck_km": truck_km,
-        "heat_recovered_mwh": _heat_recovered_mwh(used),
+        "heat_recovered_mwh": _heat_recovered_mwh(used) - base["heat_exchanged_mwh"],
+        "existing_exchange_cost": base["exchange_cost"],
         "active_links": len(used),
         "opened_sites": _opened_sites(result),
         "self_sufficiency": {

@@ -43,6 +43,7 @@ import numpy as np
 import pandas as pd
 
 from symnet import costs
+from symnet.existing import existing_link_ids
 from symnet.resources import waste_codes
 from symnet.routing import great_circle_m
 from symnet.scenario import Scenario
@@ -620,6 +621,8 @@ def _price_links(links: pd.DataFrame, scenario: Scenario) -> pd.DataFrame:
         transport[pipe] = costs.pipe_unit_cost(scenario, dist[pipe])
         fixed[pipe] = costs.pipe_fixed_cost(scenario, dist[pipe])
         loss[pipe] = costs.pipe_loss(scenario, dist[pipe])
+    if n and scenario.exchanges:  # an existing link has no new fixed cost (a pipe that exists is built)
+        fixed[links["link"].isin(existing_link_ids(scenario)).to_numpy()] = 0.0
     gate = (
         links["target"].map({d.id: d.gate_fee for d in scenario.demands}).fillna(0.0).to_numpy(dtype=float)
         if n

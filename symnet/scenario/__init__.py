@@ -33,12 +33,14 @@ from symnet.errors import InputError, Problem
 from symnet.resources import load_catalogue
 from symnet.scenario._problems import _Problems
 from symnet.scenario._tables import _load_actors, _load_demands, _load_sites, _load_supplies
+from symnet.scenario.exchanges import load_exchanges
 from symnet.scenario.model import (
     PROFILE_TOLERANCE,
     SCENARIO_FILE,
     Actor,
     Demand,
     Economics,
+    Exchange,
     FacilityInput,
     FacilityOutput,
     FacilityType,
@@ -65,6 +67,7 @@ __all__ = [
     "Actor",
     "Demand",
     "Economics",
+    "Exchange",
     "FacilityInput",
     "FacilityOutput",
     "FacilityType",
@@ -150,9 +153,12 @@ def load_scenario(folder: str | Path) -> Scenario:
     supplies = _load_supplies(folder, config, catalogue, actor_ids, probs, sources)
     demands = _load_demands(folder, config, catalogue, actor_ids, probs, sources)
     sites = _load_sites(folder, config, probs, sources)
+    exchanges = load_exchanges(folder, catalogue, supplies, demands, probs, sources)
     if probs.errors:
         raise InputError(probs.errors)
-    scenario = Scenario(folder, config, catalogue, actors or [], supplies, demands, sites, sources, probs.warnings)
+    scenario = Scenario(
+        folder, config, catalogue, actors or [], supplies, demands, sites, sources, probs.warnings, exchanges
+    )
     _check_cross(scenario, probs)
     if probs.errors:
         raise InputError(probs.errors)

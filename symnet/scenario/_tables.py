@@ -13,6 +13,7 @@ from typing import Literal
 
 from symnet.resources import Catalogue, normalise_waste_code, waste_codes
 from symnet.scenario._problems import _did_you_mean, _Problems
+from symnet.scenario.exchanges import EXCHANGE_FATE
 from symnet.scenario.model import Actor, Demand, ScenarioConfig, SiteOption, Supply
 from symnet.scenario.read import _Cell, _load_optional_table, _read_csv, _read_vector_actors, _record_row_sources
 from symnet.scenario.validate import (
@@ -187,7 +188,9 @@ def _hazard_assessment(cell: _Cell) -> Literal["hazardous", "non_hazardous"] | N
 
 def _current_fate(cell: _Cell, catalogue: Catalogue, resource: str) -> str:
     """The ``current_fate`` column, or the resource's default fate ('none' without a resource)."""
-    fate = cell.text("current_fate") or (catalogue.resources[resource].default_fate if resource else "none")
+    fate = cell.text("current_fate")
+    if not fate or fate.startswith(EXCHANGE_FATE):  # an existing exchange: its fallback is the default fate
+        fate = catalogue.resources[resource].default_fate if resource else "none"
     if fate and fate not in catalogue.fates:
         cell.fail(
             "current_fate",

@@ -273,6 +273,21 @@ class SiteOption(_Strict):
         return f"{self.site}:{self.facility}"
 
 
+class Exchange(_Strict):
+    """An exchange that runs today (``exchanges.csv`` or ``current_fate: exchange:<demand>``):
+    ``quantity`` supply units per year from ``supply`` to ``demand`` by ``mode``. It is part
+    of the baseline; the optimiser may keep, change or end it (no new fixed cost)."""
+
+    id: str
+    supply: str
+    demand: str
+    quantity: float = Field(ge=0)
+    unit: str
+    mode: Literal["road", "pipe"]
+    since: str = ""
+    source: str = ""
+
+
 @dataclass
 class Scenario:
     """A loaded, validated scenario. Quantities are canonical units per year."""
@@ -286,6 +301,7 @@ class Scenario:
     sites: list[SiteOption]
     sources: dict[str, str] = field(default_factory=dict)
     warnings: list[Problem] = field(default_factory=list)
+    exchanges: list[Exchange] = field(default_factory=list)
 
     # -- convenience ----------------------------------------------------------------
     @property

@@ -1,0 +1,134 @@
+"""Existing exchanges (issue #12 item 1), hand-computed. Road costs 1 SEK/t-km, pipes 10 SEK/m
+annualised over one year (helpers.BASE); no taxes, no CO2 price."""
+
+from __future__ import annotations
+
+import pytest
+
+from symnet.errors import InputError
+from symnet.existing import STATUS_ENDED, STATUS_EXISTING, STATUS_NEW, exchange_status
+from symnet.kpi import baseline
+
+from .helpers import link_quantity, make_scenario, solve
+
+ACTORS = """
+id,name,lon,lat,operations
+a,Brewery A,14.00,62.00,
+c,Farm C,14.02,62.00,R3
+e,Farm E,14.03,62.00,R3
+"""
+SUPPLY = "id,actor,resource,quantity,unit,current_fate,fate_cost\ns1,a,spent_grain,100,t,landfill,600"
+DEMANDS = "id,actor,resource,quantity,unit,price\ndc,c,spent_grain,100,t,0\nde,e,spent_grain,100,t,0"
+ROADS = {("a", "c"): 10.0, ("a", "e"): 20.0}
+
+
+def _scenario(tmp_path, exchanges: str, supplies: str = SUPPLY, demands: str = DEMANDS):
+    tmp_path.mkdir(parents=True, exist_ok=True)
+    (tmp_path / "exchanges.csv").write_text(exchanges.strip() + "\n", "utf-8")
+    return make_scenario(tmp_path, ACTORS, supplies, demands)
+
+
+def test_existing_exchange_that_stays_changes_no_kpi(tmp_path):
+    # Today 100 t go a -> c (10 km): 100 x 10 = 1000 SEK/yr, nothing landfilled. The optimum
+    # keeps it (the alternative, e at 20 km, costs 2000): savings 0, no tonne diverted.
+    s = _scenario(
+        tmp_path, "id,supply,demand,quantity,unit,mode,since,source\nx1,s1,dc,100,t,road,2015,assumption: test"
+    )
+    r = solve(s, ROADS)
+    assert r.objective == pytest.approx(1000.0)
+    k = r.kpis
+    assert k["baseline_cost"] == pytest.approx(1000.0)
+    assert k["savings"] == pytest.approx(0.0)
+    assert k["landfill_diverted_t"] == pytest.approx(0.0)
+    assert k["co2e_avoided_t"] == pytest.approx(0.0)
+    status = exchange_status(r, s)
+    assert status.set_index("link")["status"].to_dict() == {"s1->dc:road": STATUS_EXISTING}
+
+
+def test_existing_exchange_replaced_counts_only_the_difference(tmp_path):
+    # Today 100 t go a -> e (20 km): 2000 SEK/yr. The optimum sends them to c (10 km): 1000.
+    # Savings 1000; nothing more is diverted from landfill (it was not landfilled today).
+    s = _scenario(tmp_path, "id,supply,demand,mode,source\nx1,s1,de,road,assumption: test")
+    assert s.exchanges[0].quantity == pytest.approx(100.0)  # default: the whole supply
+    r = solve(s, ROADS)
+    assert link_quantity(r, "s1->dc:road") == pytest.approx(100.0)
+    assert link_quantity(r, "s1->de:road") == pytest.approx(0.0)
+    assert r.kpis["baseline_cost"] == pytest.approx(2000.0)
+    assert r.kpis["savings"] == pytest.approx(1000.0)
+    assert r.kpis["landfill_diverted_t"] == pytest.approx(0.0)
+    status = exchange_status(r, s).set_index("link")["status"].to_dict()
+    assert status == {"s1->dc:road": STATUS_NEW, "s1->de:road": STATUS_ENDED}
+
+
+def test_partial_existing_exchange_counts_the_rest_as_diverted(tmp_path):
+    # Today 40 of the 100 t go to c (10 km, 400 SEK), 60 t are landfilled (36 000 SEK).
+    # The optimum sends all 100 t to c (1000 SEK): savings 36 000 + 400 - 1000 = 35 400, and
+    # only the 60 t that were landfilled count as diverted.
+    s = _scenario(tmp_path, "id,supply,demand,quantity,unit,source\nx1,s1,dc,40,t,assumption: test")
+    assert baseline(s)["exchanged"] == {"s1": pytest.approx(40.0)}
+    r = solve(s, ROADS)
+    assert r.kpis["baseline_cost"] == pytest.approx(36400.0)
+    assert r.kpis["savings"] == pytest.approx(35400.0)
+    assert r.kpis["landfill_diverted_t"] == pytest.approx(60.0)
+
+
+def test_existing_pipe_has_no_build_cost(tmp_path):
+    # 1000 MWh of heat; the demand's alternative costs 20 SEK/MWh (20 000/yr). A new pipe over
+    # the ~1.05 km to c would cost 10 SEK/m, about 10 500/yr, so it would be built; the
+    # existing one costs nothing (no pumping cost, no loss): today's cost 0, savings 0, and
+    # no heat counts as newly recovered.
+    s = _scenario(
+        tmp_path,
+        "id,supply,demand,mode,source\nh1,heat_a,heat_c,pipe,assumption: test",
+        supplies="id,actor,resource,quantity,unit,temperature_c,current_fate,fate_cost\nheat_a,a,heat,1000,MWh,90,cooling,0",
+        demands="id,actor,resource,quantity,unit,price\nheat_c,c,heat,1000,MWh,20",
+    )
+    r = solve(s)
+    assert r.objective == pytest.approx(0.0, abs=1e-6)
+    assert link_quantity(r, "heat_a->heat_c:pipe") == pytest.approx(1000.0)
+    assert r.kpis["baseline_cost"] == pytest.approx(0.0, abs=1e-6)
+    assert r.kpis["savings"] == pytest.approx(0.0, abs=1e-6)
+    assert r.kpis["heat_recovered_mwh"] == pytest.approx(0.0, abs=1e-6)
+
+
+def test_current_fate_shorthand_sends_the_whole_supply(tmp_path):
+    # current_fate exchange:de: the whole supply goes to e today; the fallback fate is the
+    # resource's default, at the row's fate_cost.
+    s = make_scenario(
+        tmp_path,
+        ACTORS,
+        "id,actor,resource,quantity,unit,current_fate,fate_cost\ns1,a,spent_grain,100,t,exchange:de,600",
+        DEMANDS,
+    )
+    assert [(e.supply, e.demand, e.quantity) for e in s.exchanges] == [("s1", "de", 100.0)]
+    r = solve(s, ROADS)
+    assert r.kpis["baseline_cost"] == pytest.approx(2000.0)
+    assert r.kpis["savings"] == pytest.approx(1000.0)
+
+
+@pytest.mark.parametrize(
+    ("row", "column", "message"),
+    [
+        ("x1,s1,dz,100,t", "demand", "unknown demand 'dz'"),
+        ("x1,s9,dc,100,t", "supply", "unknown supply 's9'"),
+        ("x1,s1,dc,150,t", "quantity", "expected at most its quantity 100"),
+        ("x1,s1,dh,10,t", "demand", "cannot serve demand 'dh'"),
+    ],
+)
+def test_bad_exchange_rows_are_input_errors(tmp_path, row, column, message):
+    demands = DEMANDS + "\ndh,c,heat,100,MWh,20"
+    with pytest.raises(InputError) as info:
+        _scenario(tmp_path, "id,supply,demand,quantity,unit\n" + row, demands=demands)
+    probs = [p for p in info.value.problems if p.file == "exchanges.csv"]
+    assert len(probs) == 1, info.value.problems
+    assert (probs[0].row, probs[0].column) == (2, column)
+    assert message in probs[0].message
+
+
+def test_exchanges_into_one_demand_above_its_quantity(tmp_path):
+    supplies = SUPPLY + "\ns2,a,spent_grain,100,t,landfill,600"
+    with pytest.raises(InputError) as info:
+        _scenario(tmp_path, "id,supply,demand,quantity,unit\nx1,s1,dc,60,t\nx2,s2,dc,60,t", supplies=supplies)
+    (p,) = info.value.problems
+    assert (p.file, p.row, p.column) == ("exchanges.csv", 3, "quantity")
+    assert "deliver 120" in p.message
