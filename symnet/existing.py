@@ -154,3 +154,49 @@ def exchange_status(result: Result, scenario: Scenario) -> pd.DataFrame:
         for e in ended_links(set(used["link"]), scenario)
     ]
     return pd.DataFrame(rows, columns=STATUS_COLUMNS)
+
+
+def link_statuses(result: Result, scenario: Scenario | None) -> dict[str, str]:
+    """Link id -> ``existing`` / ``ended`` for the links of existing exchanges (every other
+    used link is ``new``); empty without a scenario or exchanges."""
+    if scenario is None or not scenario.exchanges or not len(result.links):
+        return {}
+    st = exchange_status(result, scenario)
+    st = st.loc[st["status"] != STATUS_NEW]
+    return dict(zip(st["link"], st["status"]))
+
+
+def flows_with_status(result: Result, scenario: Scenario) -> pd.DataFrame:
+    """``result.flows`` with a ``status`` column (``new`` / ``existing``) and one ``ended``
+    row (quantity 0, period ``year``) per existing exchange the optimum drops."""
+    flows = result.flows.copy()
+    status = link_statuses(result, scenario)
+    flows["status"] = [status.get(str(k), STATUS_NEW) for k in flows["link"]] if len(flows) else []
+    sup = {s.id: s for s in scenario.supplies}
+    dem = {d.id: d for d in scenario.demands}
+    ended = [e for e in scenario.exchanges if status.get(link_id(e)) == STATUS_ENDED]
+    rows = []
+    for e in ended:
+        s, d = sup[e.supply], dem[e.demand]
+        rows.append(
+            {
+                "link": link_id(e),
+                "period": "year",
+                "supplier": s.actor,
+                "supplier_name": scenario.actor(s.actor).name,
+                "receiver": d.actor,
+                "receiver_name": scenario.actor(d.actor).name,
+                "supply": e.supply,
+                "target": e.demand,
+                "resource": s.resource,
+                "quantity": 0.0,
+                "unit": s.unit,
+                "mode": e.mode,
+                "cost": 0.0,
+                "tonne_km": 0.0,
+                "status": STATUS_ENDED,
+            }
+        )
+    if not rows:
+        return flows
+    return pd.concat([flows, pd.DataFrame(rows)], ignore_index=True) if len(flows) else pd.DataFrame(rows)

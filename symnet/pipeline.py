@@ -18,6 +18,7 @@ from typing import Any
 import pandas as pd
 
 from symnet.errors import InputError, Problem
+from symnet.existing import flows_with_status
 from symnet.outputs.atomic import staged_dir
 from symnet.result import Result
 from symnet.scenario import Scenario
@@ -279,6 +280,7 @@ def write_run(
                 ]
             )
         )
+        flows = flows_with_status(r, run.scenario) if len(r.flows) or run.scenario.exchanges else flows
         flows.to_csv(tmp / "flows.csv", index=False)
         r.disposal.to_csv(tmp / "disposal.csv", index=False)
         r.links.to_csv(tmp / "links.csv", index=False)

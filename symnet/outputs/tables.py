@@ -74,6 +74,7 @@ import pandas as pd
 from shapely.geometry import LineString, Point
 
 from symnet.outputs._format import PUBLIC_MIN_SHOWN, format_quantity, round_public
+from symnet.existing import STATUS_NEW, link_statuses
 from symnet.result import Result
 from symnet.scenario import Scenario, is_assumption
 
@@ -121,6 +122,7 @@ COLUMNS: dict[str, list[str]] = {
         "mode",
         "method",
         "geometry_kind",
+        "status",
         "confidential",
         "source",
         "assumption",
@@ -277,6 +279,9 @@ def build_layers(result: Result, scenario: Scenario | None = None) -> dict[str, 
     # exchanges ------------------------------------------------------------------------
     links = result.links
     used = links[links["used"].astype(bool)] if not links.empty and "used" in links.columns else links.iloc[0:0]
+    status = link_statuses(result, scenario)
+    if status:  # an existing exchange the optimum ends is drawn too, with status 'ended'
+        used = links[links["link"].isin(list(status)) | links["used"].astype(bool)]
     if not used.empty:
         tkm = (
             result.flows.groupby("link")["tonne_km"].sum()
@@ -319,6 +324,7 @@ def build_layers(result: Result, scenario: Scenario | None = None) -> dict[str, 
                     "mode": row.mode,
                     "method": row.method,
                     "geometry_kind": geometry_kind,
+                    "status": status.get(link, STATUS_NEW),
                     "confidential": conf,
                     "source": src,
                     "assumption": assumed,
@@ -435,7 +441,7 @@ def _public_exchanges(
         conf[f"{end}_name"] = [agg_name.get(n, nm) for n, nm in zip(conf[end], conf[f"{end}_name"])]
         conf[end] = [agg_id.get(n, n) for n in conf[end]]
     conf["weighted_m"] = conf["distance_m"] * conf["quantity"]
-    keys = ["supplier", "supplier_name", "receiver", "receiver_name", "resource", "unit", "mode", "method"]
+    keys = ["supplier", "supplier_name", "receiver", "receiver_name", "resource", "unit", "mode", "method", "status"]
     grouped = (
         conf.groupby(keys, sort=True, dropna=False)
         .agg(

@@ -132,3 +132,16 @@ def test_exchanges_into_one_demand_above_its_quantity(tmp_path):
     (p,) = info.value.problems
     assert (p.file, p.row, p.column) == ("exchanges.csv", 3, "quantity")
     assert "deliver 120" in p.message
+
+
+def test_flows_and_exchanges_layer_mark_status(tmp_path):
+    from symnet.existing import flows_with_status
+    from symnet.outputs.tables import build_layers
+
+    s = _scenario(tmp_path, "id,supply,demand,mode,source\nx1,s1,de,road,assumption: test")
+    r = solve(s, ROADS)
+    flows = flows_with_status(r, s)
+    assert flows.set_index("link")["status"].to_dict() == {"s1->dc:road": STATUS_NEW, "s1->de:road": STATUS_ENDED}
+    assert float(flows.loc[flows["status"] == STATUS_ENDED, "quantity"].sum()) == 0.0
+    layer = build_layers(r, s)["exchanges"]
+    assert layer.set_index("link")["status"].to_dict() == {"s1->dc:road": STATUS_NEW, "s1->de:road": STATUS_ENDED}
