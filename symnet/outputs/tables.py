@@ -73,8 +73,8 @@ import numpy as np
 import pandas as pd
 from shapely.geometry import LineString, Point
 
-from symnet.outputs._format import PUBLIC_MIN_SHOWN, format_quantity, round_public
 from symnet.existing import STATUS_NEW, link_statuses
+from symnet.outputs._format import PUBLIC_MIN_SHOWN, format_quantity, round_public
 from symnet.result import Result
 from symnet.scenario import Scenario, is_assumption
 
