@@ -200,3 +200,34 @@ def flows_with_status(result: Result, scenario: Scenario) -> pd.DataFrame:
     if not rows:
         return flows
     return pd.concat([flows, pd.DataFrame(rows)], ignore_index=True) if len(flows) else pd.DataFrame(rows)
+
+
+def unbounded_outlets(result: Result, scenario: Scenario) -> dict[str, dict[str, float]]:
+    """Per unbounded demand the optimum delivers to: ``delivered`` (supply units per year on
+    its links) and ``savings`` attributable to it (currency per year): the revenue on the
+    flows into it minus their transport, i.e. minus the model's cost of those links (whose
+    unit cost carries the outlet's price as a negative part, see
+    :func:`symnet.optimise.data.prepare`)."""
+    unb = {d.id for d in scenario.demands if d.unbounded}
+    links = result.links
+    if not unb or not len(links):
+        return {}
+    used = links.loc[links["used"] & links["target"].isin(unb)]
+    out: dict[str, dict[str, float]] = {}
+    for did, grp in used.groupby("target"):
+        out[str(did)] = {"delivered": float(grp["quantity"].sum()), "savings": -float(grp["cost"].sum())}
+    return out
+
+
+def existing_summary(result: Result, scenario: Scenario) -> dict[str, int]:
+    """Counts of existing exchanges the optimum ``kept`` and ``ended`` (and ``new`` links)."""
+    if not len(result.links):
+        return {"kept": 0, "ended": 0, "new": 0, "declared": len(scenario.exchanges)}
+    st = exchange_status(result, scenario)
+    counts = st["status"].value_counts()
+    return {
+        "declared": len(scenario.exchanges),
+        "kept": int(counts.get(STATUS_EXISTING, 0)),
+        "ended": int(counts.get(STATUS_ENDED, 0)),
+        "new": int(counts.get(STATUS_NEW, 0)),
+    }

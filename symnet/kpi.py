@@ -23,7 +23,7 @@ import pandas as pd
 from symnet import costs
 from symnet.assumptions import kpi_assumptions
 from symnet.costs import hub_supply
-from symnet.existing import exchanges_today
+from symnet.existing import exchanges_today, existing_summary, unbounded_outlets
 from symnet.resources import waste_codes
 from symnet.result import Result
 from symnet.scenario import Scenario
@@ -77,6 +77,8 @@ def baseline(
         per_actor[s.actor] += c
         dco2 += costs.disposal_co2e_t_per_unit(scenario, s) * q
     for d in _kept(scenario.demands, gone):
+        if d.unbounded:  # an unlimited outlet buys nothing conventionally today
+            continue
         q = max(d.quantity - got.get(d.id, 0.0), 0.0)
         c = costs.purchase_unit_cost(scenario, d) * q
         pcost += c
@@ -157,16 +159,20 @@ def compute_kpis(
         "truck_km": truck_km,
         "heat_recovered_mwh": _heat_recovered_mwh(used) - base["heat_exchanged_mwh"],
         "existing_exchange_cost": base["exchange_cost"],
+        "existing_exchanges": existing_summary(result, scenario),
         "active_links": len(used),
         "opened_sites": _opened_sites(result),
         "self_sufficiency": {
             did: (1.0 - float(bought.get(did, 0.0)) / d.quantity) if d.quantity > 0 else 1.0
             for did, d in demands.items()
+            if not d.unbounded
         },
+        "unbounded_outlets": unbounded_outlets(result, scenario),
         "per_actor": _per_actor(result, scenario, base["per_actor"]),
         "diversion_by_chapter": _diversion_by_chapter(scenario, moved, tpu, gone),
         "distance_methods": _distance_methods(used),
     }
+    kpis["unbounded_savings"] = sum(v["savings"] for v in kpis["unbounded_outlets"].values())
     result.kpis = kpis
     kpis["assumption_kpis"] = kpi_assumptions(result, scenario)
     return kpis
@@ -202,7 +208,9 @@ def _fate_and_purchase_co2(
         if r.fate != "sale"
     )
     co2_purch = sum(
-        costs.purchase_co2e_t_per_unit(scenario, demands[r.demand]) * r.quantity for r in purch_d.itertuples()
+        costs.purchase_co2e_t_per_unit(scenario, demands[r.demand]) * r.quantity
+        for r in purch_d.itertuples()
+        if not demands[r.demand].unbounded
     )
     return co2_disp, co2_hub, co2_purch
 

@@ -75,13 +75,14 @@ def prepare(scenario: Scenario, network: SymbiosisNetwork, excluded_actors: set[
                 "unit": d.unit,
                 "quantity": d.quantity,
                 "profile": list(d.profile),
-                "cost": costs.purchase_unit_cost(scenario, d),
-                "co2": costs.purchase_co2e_t_per_unit(scenario, d),
+                "cost": 0.0 if d.unbounded else costs.purchase_unit_cost(scenario, d),
+                "co2": 0.0 if d.unbounded else costs.purchase_co2e_t_per_unit(scenario, d),
+                "unbounded": d.unbounded,
             }
             for d in scenario.demands
             if d.actor not in excluded_actors
         ],
-        columns=["id", "actor", "resource", "unit", "quantity", "profile", "cost", "co2"],
+        columns=["id", "actor", "resource", "unit", "quantity", "profile", "cost", "co2", "unbounded"],
     )
     opt_rows, inp_rows = [], []
     for o in scenario.sites:
@@ -155,7 +156,28 @@ def prepare(scenario: Scenario, network: SymbiosisNetwork, excluded_actors: set[
     links = links.loc[(links["src_idx"] >= 0) | (links["snd_idx"] >= 0)].reset_index(drop=True)
     options["bound"], senders["bound"] = _throughput_bounds(links, options, inputs, senders, supplies)
     links["U"] = _link_bounds(links, supplies, demands, senders, options, inputs)
+    _price_unbounded_outlets(scenario, links, demands)
     return ModelData(periods, weights, supplies, demands, options, senders, inputs, links, orphaned)
+
+
+def _price_unbounded_outlets(scenario: Scenario, links: pd.DataFrame, demands: pd.DataFrame) -> None:
+    """An unbounded outlet (``unbounded: true``) buys nothing today and pays its ``price``
+    per unit delivered: the revenue goes onto its links' ``unit_cost`` (currency per supply
+    unit, negative part) and its quantity becomes what its links can deliver (so its
+    balance row stays finite, with free purchases). No CO2e credit is taken for it: what
+    the outlet's product displaces is not known."""
+    unb = demands["unbounded"].to_numpy(dtype=bool)
+    if not unb.any() or not len(links):
+        return
+    price = {d.id: d.price for d in scenario.demands if d.unbounded}
+    into = links["dem_idx"].to_numpy(dtype=int)
+    hit = (into >= 0) & unb[np.clip(into, 0, None)]
+    eff = (links["factor"] * (1 - links["loss"])).to_numpy(dtype=float)
+    revenue = links["target"].map(price).fillna(0.0).to_numpy(dtype=float) * eff
+    links.loc[hit, "unit_cost"] = links.loc[hit, "unit_cost"].to_numpy(dtype=float) - revenue[hit]
+    reach = np.zeros(len(demands))
+    np.add.at(reach, into[hit], (links["U"].to_numpy(dtype=float) * eff)[hit])
+    demands.loc[unb, "quantity"] = reach[unb]
 
 
 def _orphaned(all_links: pd.DataFrame, kept: pd.DataFrame, excluded: set[str]) -> list[str]:

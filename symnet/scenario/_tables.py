@@ -7,13 +7,14 @@ canonical units per year.
 
 from __future__ import annotations
 
+import math
 import re
 from pathlib import Path
 from typing import Literal
 
 from symnet.resources import Catalogue, normalise_waste_code, waste_codes
 from symnet.scenario._problems import _did_you_mean, _Problems
-from symnet.scenario.exchanges import EXCHANGE_FATE
+from symnet.scenario.exchanges import EXCHANGE_FATE, outlet_quantity
 from symnet.scenario.model import Actor, Demand, ScenarioConfig, SiteOption, Supply
 from symnet.scenario.read import _Cell, _load_optional_table, _read_csv, _read_vector_actors, _record_row_sources
 from symnet.scenario.validate import (
@@ -222,6 +223,7 @@ def _load_demands(
             "operations",
             "max_km",
             "confidential",
+            "unbounded",
         ],
         probs,
     ):
@@ -240,7 +242,7 @@ def _load_demands(
                 "demand a resource id instead",
             )
             res = ""
-        qty = _quantity(cell, catalogue, res)
+        qty = outlet_quantity(cell, catalogue, res)
         profile = _resolve_profile(cell, config)
         tmin = cell.number("min_temperature_c")
         price = cell.number("price")
@@ -266,6 +268,7 @@ def _load_demands(
                     operations=ops,
                     max_km=max_km,
                     confidential=conf,
+                    unbounded=math.isinf(canonical),
                     entered_quantity=entered_q,
                     entered_unit=entered_u,
                 )

@@ -12,6 +12,7 @@ demand deliver at most its quantity.
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 from symnet.resources import Catalogue
@@ -190,3 +191,37 @@ def _shorthand_rows(
             )  # type: ignore[arg-type]
             out.append((cell, ex))
     return out
+
+
+UNBOUNDED_WORDS = ("", "unbounded", "inf", "infinite", "infinity", "unlimited")
+
+
+def outlet_quantity(cell: _Cell, catalogue: Catalogue, resource: str) -> tuple[float, str, float, str] | None:
+    """A demand row's quantity as :func:`symnet.scenario.validate._quantity` reads it, except
+    that an outlet without a finite quantity (empty, ``unbounded``, ``inf``) is an error
+    unless the row says ``unbounded: true`` and gives a ``source``; then the quantity is inf."""
+    from symnet.scenario.validate import _quantity
+
+    raw = cell.text("quantity").strip().lower()
+    marked = cell.boolean("unbounded")
+    if raw.lstrip("+") not in UNBOUNDED_WORDS:
+        if marked:
+            cell.fail("unbounded", "unbounded: true with a finite quantity; leave the quantity empty or drop the mark")
+            return None
+        return _quantity(cell, catalogue, resource)
+    did = cell.text("id") or "?"
+    if not marked:
+        cell.fail(
+            "quantity",
+            f"demand '{did}' has no finite quantity; expected a number (every outlet takes a finite amount), "
+            "or mark it 'unbounded' = true with a 'source' saying why it is unlimited",
+        )
+        return None
+    if not (cell.text("source") or cell.text("quantity_source") or cell.text("unbounded_source")):
+        cell.fail("unbounded", f"unbounded demand '{did}' has no source; expected a source for an unlimited outlet")
+        return None
+    unit = cell.text("unit", required=True)
+    if not unit or not resource:
+        return None
+    target = catalogue.resources[resource].unit if resource in catalogue.resources else catalogue.demand_unit(resource)
+    return math.inf, str(target), math.inf, unit

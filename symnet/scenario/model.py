@@ -254,6 +254,11 @@ class Demand(_Stream):
     )
     operations: list[str] = Field(default_factory=list)
     max_km: float | None = None
+    unbounded: bool = Field(
+        default=False,
+        description="an outlet without a finite quantity (quantity is inf), declared with a source; "
+        "the run warns when the optimum relies on it",
+    )
 
 
 class SiteOption(_Strict):

@@ -145,3 +145,54 @@ def test_flows_and_exchanges_layer_mark_status(tmp_path):
     assert float(flows.loc[flows["status"] == STATUS_ENDED, "quantity"].sum()) == 0.0
     layer = build_layers(r, s)["exchanges"]
     assert layer.set_index("link")["status"].to_dict() == {"s1->dc:road": STATUS_NEW, "s1->de:road": STATUS_ENDED}
+
+
+OUTLET_ACTORS = ACTORS + "m,Östersund wholesale (market point),14.04,62.00,R3\n"
+
+
+def test_outlet_without_quantity_is_an_input_error(tmp_path):
+    with pytest.raises(InputError) as info:
+        make_scenario(
+            tmp_path,
+            OUTLET_ACTORS,
+            SUPPLY,
+            "id,actor,resource,quantity,unit,price,source\nmarket,m,spent_grain,unbounded,t,50,assumption: test",
+        )
+    (p,) = info.value.problems
+    assert (p.file, p.row, p.column) == ("demands.csv", 2, "quantity")
+    assert "no finite quantity" in p.message and "unbounded" in p.message
+
+
+def test_unbounded_needs_a_source(tmp_path):
+    with pytest.raises(InputError) as info:
+        make_scenario(
+            tmp_path,
+            OUTLET_ACTORS,
+            SUPPLY,
+            "id,actor,resource,quantity,unit,price,unbounded\nmarket,m,spent_grain,,t,50,true",
+        )
+    (p,) = info.value.problems
+    assert (p.file, p.row, p.column) == ("demands.csv", 2, "unbounded")
+
+
+def test_unbounded_outlet_accepted_and_its_savings_reported(tmp_path):
+    # 100 t (landfill 600/t) to a market 30 km away that pays 50/t, unlimited: transport
+    # 100 x 30 = 3000, revenue 100 x 50 = 5000. Baseline 60 000 (the market buys nothing
+    # today). Cost 3000 - 5000 = -2000; savings 62 000, of which 5000 - 3000 = 2000 come
+    # through the unbounded outlet.
+    s = make_scenario(
+        tmp_path,
+        OUTLET_ACTORS,
+        SUPPLY,
+        "id,actor,resource,quantity,unit,price,unbounded,source\nmarket,m,spent_grain,inf,t,50,true,assumption: test",
+    )
+    assert s.demands[0].unbounded
+    r = solve(s, {("a", "m"): 30.0})
+    assert link_quantity(r, "s1->market:road") == pytest.approx(100.0)
+    assert r.kpis["baseline_cost"] == pytest.approx(60000.0)
+    assert r.kpis["total_cost"] == pytest.approx(-2000.0)
+    assert r.kpis["savings"] == pytest.approx(62000.0)
+    assert r.kpis["unbounded_outlets"] == {
+        "market": {"delivered": pytest.approx(100.0), "savings": pytest.approx(2000.0)}
+    }
+    assert r.kpis["unbounded_savings"] == pytest.approx(2000.0)
