@@ -171,6 +171,7 @@ def _print_run(run: Any) -> None:
     if not r.ok:
         return
     from symnet.assumptions import kpi_assumptions, top_assumptions
+    from symnet.existing import headline_sentences
 
     rests = k.get("assumption_kpis") or kpi_assumptions(r, run.scenario)
     table = Table("KPI", "value", "rests on assumptions", box=None, pad_edge=False)
@@ -190,6 +191,8 @@ def _print_run(run: Any) -> None:
         dep = rests.get(key) or []
         table.add_row(label, value, f"yes ({len(dep)})" if dep else "no")
     out.print(table)
+    for sentence in headline_sentences(k, cur):
+        out.print(f"  {sentence}", markup=False, soft_wrap=True)
     top = top_assumptions(r, run.scenario, n=8)
     if top:
         total = len({key for keys in rests.values() for key in keys})

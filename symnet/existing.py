@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -231,3 +232,68 @@ def existing_summary(result: Result, scenario: Scenario) -> dict[str, int]:
         "ended": int(counts.get(STATUS_ENDED, 0)),
         "new": int(counts.get(STATUS_NEW, 0)),
     }
+
+
+def _money(value: float, currency: str) -> str:
+    return f"{value:,.0f} {currency}/yr"
+
+
+def unbounded_warning(kpis: dict[str, Any], currency: str) -> str | None:
+    """The warning when the optimum relies on unbounded outlets (None when it does not):
+    how much of the savings comes through them (:func:`unbounded_outlets`)."""
+    outlets = kpis.get("unbounded_outlets") or {}
+    if not outlets:
+        return None
+    through = float(kpis.get("unbounded_savings") or 0.0)
+    savings = float(kpis.get("savings") or 0.0)
+    share = f" ({through / savings:.0%} of the savings)" if savings > 0 else ""
+    return (
+        f"the optimum relies on unbounded outlets ({', '.join(sorted(outlets))}): {_money(through, currency)}"
+        f"{share} come through outlets whose quantity no source bounds (revenue minus transport on their flows)"
+    )
+
+
+def existing_sentence(kpis: dict[str, Any], currency: str) -> str | None:
+    """One sentence on the existing exchanges in the baseline (None when there are none)."""
+    ex = kpis.get("existing_exchanges") or {}
+    if not ex.get("declared"):
+        return None
+    return (
+        f"{ex['declared']} existing exchange(s) are part of today's cost ({_money(float(kpis.get('existing_exchange_cost') or 0.0), currency)}); "
+        f"the optimum keeps {ex['kept']} and ends {ex['ended']}, and an exchange that stays adds nothing to the savings, "
+        "tonnes or CO2e."
+    )
+
+
+def headline_sentences(kpis: dict[str, Any], currency: str) -> list[str]:
+    """What the headline savings rest on besides assumed numbers: unbounded outlets and
+    existing exchanges (sentences for the terminal and the report's first paragraph)."""
+    out = []
+    warn = unbounded_warning(kpis, currency)
+    if warn:
+        out.append(warn[0].upper() + warn[1:] + ".")
+    else:
+        out.append("No savings come through unbounded outlets.")
+    sentence = existing_sentence(kpis, currency)
+    if sentence:
+        out.append(sentence[0].upper() + sentence[1:])
+    return out
+
+
+def existing_rows(layers: dict[str, Any]) -> list[list[str]]:
+    """Report rows (from, to, resource, quantity, status) of the exchanges layer's existing
+    and ended exchanges."""
+    ex = layers["exchanges"]
+    if not len(ex) or "status" not in ex:
+        return []
+    sel = ex.loc[ex["status"] != STATUS_NEW].sort_values(["status", "supplier_name"])
+    return [
+        [
+            str(r["supplier_name"]),
+            str(r["receiver_name"]),
+            str(r["resource"]).replace("_", " "),
+            f"{r['quantity_text']} {r['unit']}",
+            str(r["status"]),
+        ]
+        for _, r in sel.iterrows()
+    ]

@@ -18,7 +18,7 @@ from typing import Any
 import pandas as pd
 
 from symnet.errors import InputError, Problem
-from symnet.existing import flows_with_status
+from symnet.existing import flows_with_status, unbounded_warning
 from symnet.outputs.atomic import staged_dir
 from symnet.result import Result
 from symnet.scenario import Scenario
@@ -168,6 +168,9 @@ def run_scenario(
                 result.geometries = _route_geometries(source, result)
             timings["kpis_and_routes_s"] = time.perf_counter() - t0
         caught = [str(w.message) for w in wlist]
+    outlet_warning = unbounded_warning(result.kpis, result.currency) if result.ok else None
+    if outlet_warning:
+        caught.append(outlet_warning)
     return RunOutput(scenario, net, result, source, timings, caught)
 
 

@@ -28,6 +28,7 @@ from pathlib import Path
 import geopandas as gpd
 
 from symnet.errors import InputError, Problem
+from symnet.existing import existing_rows, headline_sentences
 from symnet.outputs._format import escape_html as _esc
 from symnet.outputs._report_rows import (
     KPI_LABELS,
@@ -156,7 +157,9 @@ def write_report(
     appendix, hidden, unused = appendix_rows(result, scenario, public, rests)
     local, other_demands = self_sufficiency_rows(result, scenario, public)
     gains, losers = actor_gain_rows(result, scenario, cur, public)
-    summary = summary_paragraph(result, scenario, layers, public, rests)
+    summary = " ".join(
+        [summary_paragraph(result, scenario, layers, public, rests), *headline_sentences(result.kpis, cur)]
+    )
     notes = []
     if public:
         notes.append(
@@ -214,6 +217,14 @@ def write_report(
             ],
             _exchange_rows(layers, cur),
             "One row per active link, quantities per year.",
+            "",
+        ),
+        (
+            "Existing exchanges",
+            ["From", "To", "Resource", "Quantity /yr", "Status"],
+            existing_rows(layers),
+            "Exchanges that run today are in the baseline at their real cost; 'existing' = kept by the optimum "
+            "(quantity in the optimum), 'ended' = the optimum drops it. The Exchanges table above holds both new and kept ones.",
             "",
         ),
         (
