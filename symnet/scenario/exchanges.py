@@ -44,10 +44,15 @@ def load_exchanges(
         folder, sup, dem, catalogue, probs, sources
     )
     out: list[Exchange] = []
+    pairs: dict[tuple[str, str], int] = {}
     sent: dict[str, float] = {}
     delivered: dict[str, float] = {}
     for cell, ex in rows:
         s, d = sup[ex.supply], dem[ex.demand]
+        if (s.id, d.id) in pairs:
+            cell.fail("demand", f"exchange {s.id} -> {d.id} is declared twice (also line {pairs[(s.id, d.id)]})")
+            continue
+        pairs[(s.id, d.id)] = cell.line
         factor = catalogue.substitution_factor(s.resource, d.resource) or 1.0
         sent[s.id] = sent.get(s.id, 0.0) + ex.quantity
         delivered[d.id] = delivered.get(d.id, 0.0) + ex.quantity * factor
