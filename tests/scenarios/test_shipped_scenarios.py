@@ -191,12 +191,13 @@ def test_expected_yaml_is_well_formed(folder: Path) -> None:
         "opened_sites",
         "kpis",
         "kpi_note",
-        "existing_exchanges_todo",
+        "existing_exchanges_note",
     }
     assert expected["case"] and "report 003" in expected["source"]
     assert expected["exchanges"], "a validation case needs published exchanges"
     for ex in expected["exchanges"]:
-        assert set(ex) <= {"supply", "target", "resource", "source", "min_quantity"}
+        assert set(ex) <= {"supply", "target", "resource", "source", "min_quantity", "status"}
+        assert ex.get("status", "new") in ("new", "existing"), ex
         assert ex["supply"] in senders, ex
         assert ex["target"] in targets, ex
         assert scenario.catalogue.is_known(ex["resource"]), ex
@@ -224,3 +225,18 @@ def test_expected_yaml_is_well_formed(folder: Path) -> None:
         assert kpi["value"] > 0 and 0 < kpi["tolerance"] < 1 and "report" in kpi["source"]
     if not expected.get("kpis"):
         assert expected.get("kpi_note"), "explain why no published KPI is checked"
+
+
+def test_are_food_waste_to_ecopro_is_an_existing_exchange_not_a_diversion() -> None:
+    """Report 000 Bilaga 1: Åre's food waste already feeds Ecopro's biogas. The exchange is
+    in the baseline, so none of its 1 500 t counts as diverted from incineration."""
+    from symnet.network import build_network
+    from symnet.optimise import AllocationModel
+
+    scenario = load_scenario(SCENARIO_FOLDERS[0].parent / "jamtland")
+    assert [(e.supply, e.demand, e.quantity) for e in scenario.exchanges] == [
+        ("foodwaste_are", "ecopro_food_waste", 1500.0)
+    ]
+    result = AllocationModel(scenario, build_network(scenario)).solve()
+    assert result.kpis["incineration_diverted_t"] == pytest.approx(50.0)  # Essge's scrap only
+    assert result.kpis["existing_exchanges"]["kept"] == 1

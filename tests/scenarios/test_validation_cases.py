@@ -101,3 +101,28 @@ def test_harjedalen_solves_in_under_10_seconds() -> None:
     result = AllocationModel(scenario, build_network(scenario)).solve()
     assert result.status == "optimal"
     assert time.perf_counter() - start < 10.0
+
+
+@pytest.mark.parametrize("folder", VALIDATION_FOLDERS, ids=lambda p: p.name)
+def test_existing_exchanges_stay_existing(folder: Path) -> None:
+    """Each published exchange marked ``status: existing`` is declared in the scenario (it
+    runs today) and the optimum keeps it with status ``existing``; every other one is new."""
+    from symnet.existing import exchange_status
+
+    scenario = load_scenario(folder)
+    status = exchange_status(solved(folder), scenario)
+    declared = {(e.supply, e.demand) for e in scenario.exchanges}
+    for ex in read_expected(folder)["exchanges"]:
+        rows = status.loc[(status["supply"] == ex["supply"]) & (status["target"] == ex["target"]), "status"]
+        want = ex.get("status", "new")
+        assert set(rows) == {want}, f"{ex['supply']} -> {ex['target']}: {set(rows)}, expected {want}"
+        assert ((ex["supply"], ex["target"]) in declared) == (want == "existing")
+
+
+def test_existing_exchanges_add_nothing_to_frovi() -> None:
+    """Billerud -> Linde Energi runs today: the baseline includes it (a pipe that exists, no
+    build cost), so the heat recovered is the greenhouse's 35 000 MWh only, not 75 000, and
+    the district-heating demand is met today as in the optimum."""
+    result = solved(SCENARIOS_DIR / "frovi")
+    assert result.kpis["heat_recovered_mwh"] == pytest.approx(35000.0, rel=1e-6)
+    assert result.kpis["existing_exchanges"] == {"declared": 1, "kept": 1, "ended": 0, "new": 2}
