@@ -648,7 +648,7 @@ def _format_value(value: Any, unit: str = "") -> str:
             if all(isinstance(v, (int, float)) for v in value)
             else ""
         )
-    if isinstance(value, float) and value == int(value) and abs(value) < 1e15:
+    if isinstance(value, float) and abs(value) < 1e15 and value == int(value):
         text = f"{int(value):,}".replace(",", " ")
     elif isinstance(value, float):
         text = f"{value:.6g}"

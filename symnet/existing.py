@@ -204,19 +204,28 @@ def flows_with_status(result: Result, scenario: Scenario) -> pd.DataFrame:
 
 
 def unbounded_outlets(result: Result, scenario: Scenario) -> dict[str, dict[str, float]]:
-    """Per unbounded demand the optimum delivers to: ``delivered`` (supply units per year on
-    its links) and ``savings`` attributable to it (currency per year): the revenue on the
-    flows into it minus their transport, i.e. minus the model's cost of those links (whose
-    unit cost carries the outlet's price as a negative part, see
-    :func:`symnet.optimise.data.prepare`)."""
+    """Per unbounded outlet the optimum sells to: ``delivered`` (units per year) and
+    ``savings`` attributable to it (currency per year) = the revenue on the flows into it
+    minus their transport.
+
+    Two kinds: a demand marked ``unbounded: true`` (key: its id; the model's cost of its
+    links carries the outlet's price as a negative part, see
+    :func:`symnet.optimise.data.prepare`, so the savings are minus that cost), and a facility
+    output sold at a positive ``sale_price`` "outside the region" (key ``sale:<sender>``: no
+    place, no quantity limit, no transport; the savings are its revenue).
+    """
+    out: dict[str, dict[str, float]] = {}
     unb = {d.id for d in scenario.demands if d.unbounded}
     links = result.links
-    if not unb or not len(links):
-        return {}
-    used = links.loc[links["used"] & links["target"].isin(unb)]
-    out: dict[str, dict[str, float]] = {}
-    for did, grp in used.groupby("target"):
-        out[str(did)] = {"delivered": float(grp["quantity"].sum()), "savings": -float(grp["cost"].sum())}
+    if unb and len(links):
+        used = links.loc[links["used"] & links["target"].isin(unb)]
+        for did, grp in used.groupby("target"):
+            out[str(did)] = {"delivered": float(grp["quantity"].sum()), "savings": -float(grp["cost"].sum())}
+    disp = result.disposal
+    if len(disp):
+        sold = disp.loc[(disp["origin"] == "facility") & (disp["fate"] == "sale") & (disp["cost"] < 0)]
+        for sender, grp in sold.groupby("supply"):
+            out[f"sale:{sender}"] = {"delivered": float(grp["quantity"].sum()), "savings": -float(grp["cost"].sum())}
     return out
 
 

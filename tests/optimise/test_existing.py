@@ -196,3 +196,68 @@ def test_unbounded_outlet_accepted_and_its_savings_reported(tmp_path):
         "market": {"delivered": pytest.approx(100.0), "savings": pytest.approx(2000.0)}
     }
     assert r.kpis["unbounded_savings"] == pytest.approx(2000.0)
+
+
+def test_sale_price_outside_the_region_counts_as_an_unbounded_outlet(tmp_path):
+    # 100 t grain (landfill 600/t) to a mill on a's own site (0 km; fixed 1000/yr) that makes
+    # 50 t feed sold "outside the region" at 30/t with no place and no quantity: revenue
+    # 1500/yr with no transport. Savings = 60 000 - (1000 - 1500) = 60 500, of which the
+    # 1500 of sales come through an unbounded outlet (the mill beats the 1 t grain demand at c:
+    # 15 of feed revenue per t against 10 of transport).
+    mill = {
+        "mill": {
+            "fixed_cost": 1000,
+            "inputs": [{"resource": "spent_grain"}],
+            "outputs": [{"resource": "feed", "per_unit": 0.5, "sale_price": 30}],
+        }
+    }
+    s = make_scenario(
+        tmp_path,
+        ACTORS,
+        SUPPLY,
+        "id,actor,resource,quantity,unit,price\ndc,c,spent_grain,1,t,0",
+        sites="id,lon,lat,facility\ng1,14.00,62.00,mill",
+        facilities=mill,
+    )
+    r = solve(s, {("a", "c"): 10.0, ("a", "g1"): 0.0, ("g1", "c"): 10.0})
+    assert r.kpis["unbounded_outlets"] == {
+        "sale:g1:mill>feed": {"delivered": pytest.approx(50.0), "savings": pytest.approx(1500.0)}
+    }
+    assert r.kpis["savings"] == pytest.approx(60500.0)  # the 1 t grain demand at c is not worth 10 km
+
+
+def test_run_warns_and_reports_unbounded_outlets_and_existing_exchanges(tmp_path):
+    """`symnet run` end to end: the warning on the terminal and in summary.json, the share in
+    the report's first paragraph, the existing exchange in its own report section and the
+    status column of flows.csv."""
+    import json
+
+    import pandas as pd
+    from typer.testing import CliRunner
+
+    from symnet.cli import app
+
+    folder = tmp_path / "scenario"
+    folder.mkdir()
+    (folder / "exchanges.csv").write_text("id,supply,demand,quantity,unit,source\nx1,s2,dc,50,t,assumption: test\n")
+    make_scenario(
+        folder,
+        OUTLET_ACTORS,
+        SUPPLY + "\ns2,a,spent_grain,50,t,landfill,600",
+        "id,actor,resource,quantity,unit,price,unbounded,source\n"
+        "market,m,spent_grain,inf,t,50,true,assumption: test\ndc,c,spent_grain,50,t,0,,assumption: test",
+    )
+    out = tmp_path / "out"
+    res = CliRunner().invoke(app, ["run", str(folder), "--out", str(out)])
+    assert res.exit_code == 0, res.output
+    assert "relies on unbounded outlets (market)" in res.output
+    summary = json.loads((out / "summary.json").read_text("utf-8"))
+    assert any("unbounded outlets" in w for w in summary["warnings"])
+    assert summary["unbounded_savings"] > 0
+    assert summary["existing_exchanges"]["declared"] == 1
+    flows = pd.read_csv(out / "flows.csv")
+    assert set(flows["status"]) <= {"new", "existing", "ended"} and "status" in flows
+    report = (out / "report.md").read_text("utf-8")
+    first = report.split("## Summary", 1)[1].split("##", 1)[0]
+    assert "unbounded outlets" in first and "existing exchange" in first
+    assert "## Existing exchanges" in report
