@@ -193,7 +193,7 @@ def _shorthand_rows(
                 unit=sup[sid].unit,
                 mode=modes[0] if modes else "road",
                 source=row.get("source", ""),
-            )  # type: ignore[arg-type]
+            )
             out.append((cell, ex))
     return out
 
