@@ -17,7 +17,7 @@ from pathlib import Path
 
 from symnet.resources import Catalogue
 from symnet.scenario._problems import _did_you_mean, _Problems
-from symnet.scenario.model import Demand, Exchange, Supply
+from symnet.scenario.model import Demand, Exchange, Scenario, Supply
 from symnet.scenario.read import _Cell, _load_optional_table, _read_csv, _record_row_sources
 
 EXCHANGE_FATE = "exchange:"
@@ -230,3 +230,20 @@ def outlet_quantity(cell: _Cell, catalogue: Catalogue, resource: str) -> tuple[f
         return None
     target = catalogue.resources[resource].unit if resource in catalogue.resources else catalogue.demand_unit(resource)
     return math.inf, str(target), math.inf, unit
+
+
+def write_exchanges(scenario: Scenario, folder: Path) -> None:
+    """Write ``scenario.exchanges`` as ``exchanges.csv`` in ``folder`` (quantities in the
+    supply's canonical unit; removed when there are none)."""
+    import csv
+
+    path = folder / EXCHANGES_FILE
+    if not scenario.exchanges:
+        if path.exists():
+            path.unlink()
+        return
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(["id", "supply", "demand", "quantity", "unit", "mode", "since", "source"])
+        for e in scenario.exchanges:
+            w.writerow([e.id, e.supply, e.demand, repr(float(e.quantity)), e.unit, e.mode, e.since, e.source])

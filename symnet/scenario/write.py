@@ -10,6 +10,7 @@ from typing import Any
 import yaml
 
 from symnet.resources import Catalogue
+from symnet.scenario.exchanges import write_exchanges
 from symnet.scenario.model import SCENARIO_FILE, Scenario
 
 
@@ -195,6 +196,7 @@ def write_scenario(scenario: Scenario, folder: str | Path) -> Path:
         "operations",
         "max_km",
         "confidential",
+        "unbounded",
     ]
     rows = [
         [
@@ -210,6 +212,7 @@ def write_scenario(scenario: Scenario, folder: str | Path) -> Path:
             "|".join(d.operations),
             _fmt(d.max_km),
             str(d.confidential).lower(),
+            "true" if d.unbounded else "",
         ]
         for d in scenario.demands
     ]
@@ -245,4 +248,5 @@ def write_scenario(scenario: Scenario, folder: str | Path) -> Path:
         )
     elif sites_path.exists():
         sites_path.unlink()
+    write_exchanges(scenario, folder)
     return folder

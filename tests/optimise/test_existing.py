@@ -261,3 +261,18 @@ def test_run_warns_and_reports_unbounded_outlets_and_existing_exchanges(tmp_path
     first = report.split("## Summary", 1)[1].split("##", 1)[0]
     assert "unbounded outlets" in first and "existing exchange" in first
     assert "## Existing exchanges" in report
+
+
+def test_exchanges_and_unbounded_outlets_survive_a_round_trip(tmp_path):
+    from symnet.scenario import load_scenario, write_scenario
+
+    s = make_scenario(
+        tmp_path / "a",
+        OUTLET_ACTORS,
+        "id,actor,resource,quantity,unit,current_fate,fate_cost\ns1,a,spent_grain,100,t,exchange:dc,600",
+        "id,actor,resource,quantity,unit,price,unbounded,source\n"
+        "market,m,spent_grain,inf,t,50,true,assumption: test\ndc,c,spent_grain,100,t,0,,",
+    )
+    back = load_scenario(write_scenario(s, tmp_path / "b"))
+    assert back.exchanges == s.exchanges
+    assert [(d.id, d.unbounded) for d in back.demands] == [("market", True), ("dc", False)]
