@@ -28,6 +28,14 @@ from symnet.scenario import Exchange, Scenario
 STATUS_NEW, STATUS_EXISTING, STATUS_ENDED = "new", "existing", "ended"
 
 
+def active_exchanges(scenario: Scenario) -> list[Exchange]:
+    """The exchanges whose supply and demand are both in the scenario (a copy without an
+    actor, as in the resilience analysis, drops that actor's exchanges)."""
+    sup = {s.id for s in scenario.supplies}
+    dem = {d.id for d in scenario.demands}
+    return [e for e in scenario.exchanges if e.supply in sup and e.demand in dem]
+
+
 def link_id(ex: Exchange) -> str:
     """The candidate link id of an exchange (as :mod:`symnet.network` names it)."""
     return f"{ex.supply}->{ex.demand}:{ex.mode}"
@@ -98,7 +106,7 @@ def exchanges_today(
     sup = {s.id: s for s in scenario.supplies}
     dem = {d.id: d for d in scenario.demands}
     out = []
-    for ex in scenario.exchanges:
+    for ex in active_exchanges(scenario):
         s, d = sup[ex.supply], dem[ex.demand]
         if s.actor in excluded_actors or d.actor in excluded_actors:
             continue
@@ -123,7 +131,7 @@ def link_status(links: pd.DataFrame, scenario: Scenario) -> pd.Series:
 
 def ended_links(used_links: set[str], scenario: Scenario) -> list[Exchange]:
     """Existing exchanges whose link the result does not use (the optimum ends them)."""
-    return [e for e in scenario.exchanges if link_id(e) not in used_links]
+    return [e for e in active_exchanges(scenario) if link_id(e) not in used_links]
 
 
 STATUS_COLUMNS = ["link", "supply", "target", "status", "quantity", "quantity_today"]
@@ -175,7 +183,7 @@ def flows_with_status(result: Result, scenario: Scenario) -> pd.DataFrame:
     flows["status"] = [status.get(str(k), STATUS_NEW) for k in flows["link"]] if len(flows) else []
     sup = {s.id: s for s in scenario.supplies}
     dem = {d.id: d for d in scenario.demands}
-    ended = [e for e in scenario.exchanges if status.get(link_id(e)) == STATUS_ENDED]
+    ended = [e for e in active_exchanges(scenario) if status.get(link_id(e)) == STATUS_ENDED]
     rows = []
     for e in ended:
         s, d = sup[e.supply], dem[e.demand]
@@ -232,11 +240,11 @@ def unbounded_outlets(result: Result, scenario: Scenario) -> dict[str, dict[str,
 def existing_summary(result: Result, scenario: Scenario) -> dict[str, int]:
     """Counts of existing exchanges the optimum ``kept`` and ``ended`` (and ``new`` links)."""
     if not len(result.links):
-        return {"kept": 0, "ended": 0, "new": 0, "declared": len(scenario.exchanges)}
+        return {"kept": 0, "ended": 0, "new": 0, "declared": len(active_exchanges(scenario))}
     st = exchange_status(result, scenario)
     counts = st["status"].value_counts()
     return {
-        "declared": len(scenario.exchanges),
+        "declared": len(active_exchanges(scenario)),
         "kept": int(counts.get(STATUS_EXISTING, 0)),
         "ended": int(counts.get(STATUS_ENDED, 0)),
         "new": int(counts.get(STATUS_NEW, 0)),

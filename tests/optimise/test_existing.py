@@ -276,3 +276,15 @@ def test_exchanges_and_unbounded_outlets_survive_a_round_trip(tmp_path):
     back = load_scenario(write_scenario(s, tmp_path / "b"))
     assert back.exchanges == s.exchanges
     assert [(d.id, d.unbounded) for d in back.demands] == [("market", True), ("dc", False)]
+
+
+def test_a_copy_without_the_receiver_drops_its_exchange(tmp_path):
+    # as the resilience analysis does: without actor e, the exchange s1 -> de is gone and
+    # all 100 t are landfilled today (60 000).
+    import copy
+
+    s = _scenario(tmp_path, "id,supply,demand,source\nx1,s1,de,assumption: test")
+    reduced = copy.copy(s)
+    reduced.demands = [d for d in s.demands if d.actor != "e"]
+    assert baseline(reduced)["total_cost"] == pytest.approx(60000.0)
+    assert baseline(s)["exchanged"] == {"s1": pytest.approx(100.0)}
