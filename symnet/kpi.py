@@ -1,6 +1,9 @@
 """Indicators from a Result and its baseline, with the same accounting (:mod:`symnet.costs`).
 
-Baseline: every supply goes to its current fate, every demand is bought conventionally.
+Baseline: every supply goes to its current fate, every demand is bought conventionally,
+except what the existing exchanges (``exchanges.csv``) move today, at their real cost
+(:mod:`symnet.existing`); so every KPI counts only the change against today. An unbounded
+outlet (``unbounded: true``) buys nothing today and takes no CO2e credit.
 Money is in the scenario's currency per year, quantities in canonical units per year,
 CO2e in t/yr.
 
@@ -8,7 +11,8 @@ Per-actor rule (``per_actor``): each actor's cost is what it pays for its own su
 remaining disposal and its own demands' remaining purchases, plus the full cost (transport,
 gate fee, fixed link cost) of every link delivering to it; facility costs (fixed, operating,
 input purchases, minus output revenue) go to the site option. Gain = baseline cost - cost,
-so avoided disposal counts for the supplier and avoided purchases for the receiver.
+so avoided disposal counts for the supplier and avoided purchases for the receiver. An
+existing exchange's cost today (transport and gate fee) is the receiver's, as for any link.
 """
 
 from __future__ import annotations
