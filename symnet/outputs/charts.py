@@ -273,8 +273,10 @@ def cost_components(
     if scenario is not None:
         from symnet.kpi import baseline
 
-        b = baseline(scenario)
+        b = baseline(scenario, links=result.links)
         base = {"disposal": b["disposal_cost"], "purchases": b["purchase_cost"]}
+        if b["exchange_cost"]:  # existing exchanges run today
+            base["exchanges"] = b["exchange_cost"]
     elif result.kpis.get("baseline_cost") is not None:
         base = {"baseline": float(result.kpis["baseline_cost"])}
     ex, sites = layers["exchanges"], layers["sites"]
