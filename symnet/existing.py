@@ -282,14 +282,15 @@ def existing_sentence(kpis: dict[str, Any], currency: str) -> str | None:
     )
 
 
-def headline_sentences(kpis: dict[str, Any], currency: str) -> list[str]:
+def headline_sentences(kpis: dict[str, Any], currency: str, quiet: bool = False) -> list[str]:
     """What the headline savings rest on besides assumed numbers: unbounded outlets and
-    existing exchanges (sentences for the terminal and the report's first paragraph)."""
+    existing exchanges (sentences for the terminal and the report's summary). ``quiet``
+    leaves out the sentence saying that no savings come through unbounded outlets."""
     out = []
     warn = unbounded_warning(kpis, currency)
     if warn:
         out.append(warn[0].upper() + warn[1:] + ".")
-    else:
+    elif not quiet:
         out.append("No savings come through unbounded outlets.")
     sentence = existing_sentence(kpis, currency)
     if sentence:

@@ -157,9 +157,8 @@ def write_report(
     appendix, hidden, unused = appendix_rows(result, scenario, public, rests)
     local, other_demands = self_sufficiency_rows(result, scenario, public)
     gains, losers = actor_gain_rows(result, scenario, cur, public)
-    summary = " ".join(
-        [summary_paragraph(result, scenario, layers, public, rests), *headline_sentences(result.kpis, cur)]
-    )
+    summary = summary_paragraph(result, scenario, layers, public, rests)
+    honesty = " ".join(headline_sentences(result.kpis, cur, quiet=True)) if result.ok else ""
     notes = []
     if public:
         notes.append(
@@ -220,14 +219,6 @@ def write_report(
             "",
         ),
         (
-            "Existing exchanges",
-            ["From", "To", "Resource", "Quantity /yr", "Status"],
-            existing_rows(layers),
-            "Exchanges that run today are in the baseline at their real cost; 'existing' = kept by the optimum "
-            "(quantity in the optimum), 'ended' = the optimum drops it. The Exchanges table above holds both new and kept ones.",
-            "",
-        ),
-        (
             "Disposal left",
             ["Actor", "Resource", "Quantity /yr", "Fate (operation)", f"Cost {cur}/yr"],
             _disposal_rows(layers),
@@ -243,6 +234,21 @@ def write_report(
             "appendix",
         ),
     ]
+    existing = existing_rows(layers)
+    if existing:  # a small section of its own, after the exchange table
+        at = [h for h, *_ in sections].index("Exchanges") + 1
+        sections.insert(
+            at,
+            (
+                "Existing exchanges",
+                ["From", "To", "Resource", "Quantity /yr", "Status"],
+                existing,
+                "Exchanges that run today are in the baseline at their real cost; 'existing' = kept by the "
+                "optimum (its quantity in the optimum), 'ended' = the optimum drops it. The Exchanges table "
+                "above lists new and kept ones alike.",
+                "",
+            ),
+        )
     captions = [
         "The exchange network (line width follows the quantity within each resource; dashed = estimated distance).",
         "Where each residual stream goes.",
@@ -251,11 +257,13 @@ def write_report(
     status = _status_line(result)
 
     md = [f"# {title}", "", status + "  ", *[n + "  " for n in notes], "", "## Summary", "", summary, ""]
+    md += [honesty, ""] if honesty else []
     htm = [
         f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>{_esc(title)}</title>'
         f"<style>{_REPORT_CSS}</style></head><body><h1>{_esc(title)}</h1><p>{_esc(status)}</p>",
         *[f'<p class="note">{_esc(n)}</p>' for n in notes],
         f'<h2>Summary</h2><p class="summary">{_esc(summary)}</p>',
+        *([f'<p class="summary">{_esc(honesty)}</p>'] if honesty else []),
     ]
     for i, (heading, head, rows, note, css) in enumerate(sections):
         md += [f"## {heading}", "", _md_table(head, rows)]

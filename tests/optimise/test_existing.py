@@ -258,7 +258,7 @@ def test_run_warns_and_reports_unbounded_outlets_and_existing_exchanges(tmp_path
     flows = pd.read_csv(out / "flows.csv")
     assert set(flows["status"]) <= {"new", "existing", "ended"} and "status" in flows
     report = (out / "report.md").read_text("utf-8")
-    first = report.split("## Summary", 1)[1].split("##", 1)[0]
+    first = report.split("## Summary", 1)[1].split("\n## ", 1)[0]
     assert "unbounded outlets" in first and "existing exchange" in first
     assert "## Existing exchanges" in report
 
