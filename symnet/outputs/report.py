@@ -236,7 +236,7 @@ def write_report(
     ]
     existing = existing_rows(layers)
     if existing:  # a small section of its own, after the exchange table
-        at = [h for h, *_ in sections].index("Exchanges") + 1
+        at = [section[0] for section in sections].index("Exchanges") + 1
         sections.insert(
             at,
             (
