@@ -37,6 +37,7 @@ import html
 import json
 import math
 import re
+import unicodedata
 from functools import lru_cache
 from importlib import resources as pkg_resources
 from typing import Any
@@ -117,6 +118,11 @@ def _nice(text: Any) -> str:
     return str(text).replace("_", " ")
 
 
+def _fold(name: str) -> str:
+    """A name without case and accents, to tell that a municipality is also a town."""
+    return "".join(c for c in unicodedata.normalize("NFKD", name.casefold()) if not unicodedata.combining(c))
+
+
 def _ll(x: float, y: float) -> list[float]:
     return [round(float(y), 5), round(float(x), 5)]
 
@@ -175,7 +181,15 @@ def _disposal(disp: gpd.GeoDataFrame, currency: str) -> list[dict[str, Any]]:
             ("Cost", _money(row["cost"], currency)),
         ]
         lat, lon = _ll(row.geometry.x, row.geometry.y)
-        out.append({"resource": str(row["resource"]), "lat": lat, "lon": lon, "radius": round(float(r), 1), "popup": _rows(popup)})
+        out.append(
+            {
+                "resource": str(row["resource"]),
+                "lat": lat,
+                "lon": lon,
+                "radius": round(float(r), 1),
+                "popup": _rows(popup),
+            }
+        )
     return out
 
 
@@ -254,13 +268,13 @@ def map_data(
     linked = set(ex["supplier"].astype(str)) | set(ex["receiver"].astype(str)) if len(ex) else set()
     res_ids = sorted(set(ex["resource"].astype(str)) | set(disp["resource"].astype(str)))
     ctx = context or MapContext()
-    places = ctx.places + [p for p in municipality_places(ll["actors"]) if p.name not in {q.name for q in ctx.places}]
+    known = {_fold(q.name) for q in ctx.places}
+    places = ctx.places + [p for p in municipality_places(ll["actors"]) if _fold(p.name) not in known]
     return {
         "basemap": basemap,
-        "tile_url": tile_url,
+        "tile_url": tile_url if basemap == "osm" else "",
         "bounds": _bounds(ll),
         "osm_context": ctx.from_osm,
-        "collapse_control": len(res_ids) > 8,
         "resources": [{"id": r, "label": _nice(r), "colour": resource_colour(r)} for r in res_ids],
         "exchanges": _exchanges(ex, currency),
         "disposal": _disposal(disp, currency),
@@ -290,11 +304,15 @@ def _legend_network(data: dict[str, Any]) -> list[str]:
         rows += [_row(f'<span class="sw" style="background:{sector_colour(s)}"></span>', s) for s in sectors]
     if data["exchanges"] or data["disposal"]:
         rows.append("<h2>Exchanges by resource</h2>")
-        rows += [_row(f'<span class="ln" style="background:{r["colour"]}"></span>', r["label"]) for r in data["resources"]]
+        rows += [
+            _row(f'<span class="ln" style="background:{r["colour"]}"></span>', r["label"]) for r in data["resources"]
+        ]
         rows.append('<div class="note">Line width follows the quantity per year (within each resource).</div>')
     statuses = {x["status"] for x in data["exchanges"]}
     if "existing" in statuses:
-        rows.append(_row('<span class="ln existing" style="background:#999"></span>', "existing exchange (dark outline)"))
+        rows.append(
+            _row('<span class="ln existing" style="background:#999"></span>', "existing exchange (dark outline)")
+        )
     if "existing" in statuses or "ended" in statuses:
         rows.append(_row('<span class="ln" style="background:#999"></span>', "new exchange"))
     if "ended" in statuses:
@@ -310,7 +328,10 @@ def _legend_network(data: dict[str, Any]) -> list[str]:
         rows.append(_row('<span class="sq candidate"></span>', "candidate site, not opened"))
     if data["disposal"]:
         rows.append(
-            _row('<span class="sw" style="background:rgba(40,40,40,.15)"></span>', "still to its current fate (size by quantity)")
+            _row(
+                '<span class="sw" style="background:rgba(40,40,40,.15)"></span>',
+                "still to its current fate (size by quantity)",
+            )
         )
     return rows
 
@@ -325,26 +346,40 @@ def _legend_context(data: dict[str, Any], context: MapContext) -> list[str]:
     if places - {"municipality"}:
         rows.append(_row('<span class="pl"><b>Aa</b></span>', "town (OpenStreetMap place)"))
     if "municipality" in places:
-        rows.append(_row('<span class="pl" style="color:#6a6a8a">AA</span>', "municipality (at the centroid of its actors)"))
+        rows.append(
+            _row('<span class="pl" style="color:#6a6a8a">AA</span>', "municipality (at the centroid of its actors)")
+        )
     if data["basemap"] == "osm":
-        rows.append('<div class="note">Basemap: OpenStreetMap tiles when the browser is online; offline, only the embedded context layer.</div>')
+        rows.append(
+            '<div class="note">Basemap: OpenStreetMap tiles when the browser is online; offline, only the embedded context layer.</div>'
+        )
     else:
         rows.append('<div class="note">No basemap (the map makes no request); embedded context layer only.</div>')
     if context.from_osm and context.source:
-        rows.append(f'<div class="note">Roads and towns from {_esc(context.source)}, © OpenStreetMap contributors (ODbL).</div>')
-    rows.append('<div class="note">Click a feature for its numbers; use the layer control to show or hide a resource. '
-                "Labels that would overlap are hidden until you zoom in or point at the marker.</div>")
+        rows.append(
+            f'<div class="note">Roads and towns from {_esc(context.source)}, © OpenStreetMap contributors (ODbL).</div>'
+        )
+    rows.append(
+        '<div class="note">Click a feature for its numbers; use the layer control to show or hide a resource. '
+        "Labels that would overlap are hidden until you zoom in or point at the marker.</div>"
+    )
     return rows
 
 
-def legend_html(title: str, data: dict[str, Any], kpis: dict[str, Any], currency: str, public: bool, context: MapContext) -> str:
+def legend_html(
+    title: str, data: dict[str, Any], kpis: dict[str, Any], currency: str, public: bool, context: MapContext
+) -> str:
     """The side panel: title, savings, and a legend of exactly what ``data`` draws."""
     rows = [f"<h1>{_esc(title)}</h1>"]
     if isinstance(kpis.get("savings"), (int, float)) and math.isfinite(kpis["savings"]):
         savings = round_public(kpis["savings"], None) if public else kpis["savings"]
-        rows.append(f'<div class="note">Savings against the baseline: {_esc(format_quantity(savings))} {_esc(currency)}/yr</div>')
+        rows.append(
+            f'<div class="note">Savings against the baseline: {_esc(format_quantity(savings))} {_esc(currency)}/yr</div>'
+        )
     if public:
-        rows.append('<div class="note">Public version: confidential actors are aggregated per municipality and their figures rounded.</div>')
+        rows.append(
+            '<div class="note">Public version: confidential actors are aggregated per municipality and their figures rounded.</div>'
+        )
     rows += _legend_network(data) + _legend_context(data, context)
     return f'<div id="legend">{"".join(rows)}</div>'
 
@@ -377,7 +412,7 @@ def map_html(
     return (
         f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><title>{_esc(title)}</title>'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        f"<style>{css}</style></head><body><div id=\"wrap\"><div id=\"map\"><div id=\"mapnote\"></div></div>"
+        f'<style>{css}</style></head><body><div id="wrap"><div id="map"><div id="mapnote"></div></div>'
         f"{legend_html(title, data, kpis or {}, currency, public, context or MapContext())}</div>"
         f"{_json_script(data)}<script>{js}</script></body></html>\n"
     )

@@ -80,7 +80,10 @@ def _class_lines(graph: Any, edges: np.ndarray, tolerance_m: float) -> list[np.n
     u, v = graph.u[edges], graph.v[edges]
     pairs = np.unique(np.column_stack([np.minimum(u, v), np.maximum(u, v)]), axis=0)
     segs = np.stack(
-        [np.column_stack([graph.x[pairs[:, 0]], graph.y[pairs[:, 0]]]), np.column_stack([graph.x[pairs[:, 1]], graph.y[pairs[:, 1]]])],
+        [
+            np.column_stack([graph.x[pairs[:, 0]], graph.y[pairs[:, 0]]]),
+            np.column_stack([graph.x[pairs[:, 1]], graph.y[pairs[:, 1]]]),
+        ],
         axis=1,
     )
     merged = shapely.line_merge(shapely.multilinestrings(segs))
@@ -107,8 +110,9 @@ def road_context(
         The map's area; edges with an end outside it plus ``margin_m`` (metres) are dropped.
     tolerance_m : float
         Douglas-Peucker simplification tolerance in metres; doubled until the vertex count
-        fits ``max_vertices`` (and the least important class is dropped when even 8x the
-        tolerance does not fit).
+        fits ``max_vertices``; the least important class is dropped when even 8x the
+        tolerance does not fit (the most important one is simplified up to 256x before the
+        layer is given up).
 
     Returns
     -------
@@ -133,7 +137,7 @@ def road_context(
         total = sum(len(a) for ls in lines.values() for a in ls)
         if total <= max_vertices:
             break
-        if tol < 8 * tolerance_m:
+        if tol < 8 * tolerance_m or (len(classes) == 1 and tol < 256 * tolerance_m):
             tol *= 2
         else:
             classes = classes[:-1]
@@ -165,6 +169,8 @@ def place_nodes(
     try:
         nodes = osmium.FileProcessor(str(p), osmium.osm.NODE).with_filter(osmium.filter.KeyFilter("place"))
         for node in nodes:
+            if not isinstance(node, osmium.osm.Node):
+                continue
             kind, name = node.tags.get("place"), node.tags.get("name")
             if kind not in kinds or not name or not node.location.valid():
                 continue
@@ -190,7 +196,9 @@ def municipality_places(actors: Any) -> list[Place]:
         .query("municipality != ''")
     )
     grouped = frame.groupby("municipality", sort=True)[["lon", "lat"]].mean()
-    return [Place(str(m), "municipality", round(float(r.lon), 5), round(float(r.lat), 5)) for m, r in grouped.iterrows()]
+    return [
+        Place(str(m), "municipality", round(float(r.lon), 5), round(float(r.lat), 5)) for m, r in grouped.iterrows()
+    ]
 
 
 def map_context(

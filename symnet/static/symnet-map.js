@@ -11,6 +11,7 @@
   map.getPane('roads').style.pointerEvents = 'none';
   map.getPane('places').style.pointerEvents = 'none';
   var COLOUR = /^#[0-9a-fA-F]{6}$/;
+  var PLACE_POSITIONS = ['at', 'above', 'below'];
 
   function el(tag, cls, text) {
     var e = document.createElement(tag);
@@ -135,7 +136,7 @@
   D.resources.forEach(function (r) { overlays[controlLabel('ln', r.colour, r.label)] = groups[r.id]; });
   overlays[controlLabel('sw', '#cccccc', 'Actors')] = actors;
   if (D.sites.length) { overlays[controlLabel('sq', '', 'Sites')] = sites; }
-  L.control.layers(null, overlays, {collapsed: D.collapse_control, position: 'topright'}).addTo(map);
+  L.control.layers(null, overlays, {collapsed: true, position: 'topright'}).addTo(map);
   L.control.scale({metric: true, imperial: false, maxWidth: 150}).addTo(map);
 
   // ---- labels: placed in priority order, a label overlapping a placed one is hidden ----
@@ -157,16 +158,22 @@
       t.classList.remove('off');
       if (tip.options.direction !== 'right') { tip.options.direction = 'right'; tip.options.offset = [8, -8]; tip.update(); }
       var r = t.getBoundingClientRect();
-      if (r.right > box.right) {  // near the right edge: try the left side of the marker
+      if (!fits(r, placed, box)) {  // no room on the right of the marker: try its left
         tip.options.direction = 'left'; tip.options.offset = [-8, -8]; tip.update(); r = t.getBoundingClientRect();
       }
-      if (fits(r, placed, box)) { placed.push(r); } else { t.classList.add('off'); }
+      if (fits(r, placed, box) && r.left >= box.left) { placed.push(r); } else { t.classList.add('off'); }
     });
+    // a place name goes on its point, else above it, else below it, else it is hidden
     placeMarkers.forEach(function (m) {
       var e = m.getElement(); if (!e) { return; }
+      var span = e.querySelector('span'), ok = false;
       e.classList.remove('off');
-      var r = e.firstChild.getBoundingClientRect();
-      if (fits(r, placed, box)) { placed.push(r); } else { e.classList.add('off'); }
+      for (var k = 0; k < PLACE_POSITIONS.length && !ok; k++) {
+        span.className = PLACE_POSITIONS[k];
+        var r = span.getBoundingClientRect();
+        if (fits(r, placed, box)) { placed.push(r); ok = true; }
+      }
+      if (!ok) { e.classList.add('off'); }
     });
   }
   map.on('zoomend moveend overlayadd overlayremove', declutter);
