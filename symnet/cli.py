@@ -230,7 +230,7 @@ def run(
 
 def _output_writers(public: bool) -> list[Callable[..., None]]:
     try:
-        from symnet.export import write_outputs
+        from symnet.outputs import write_outputs
     except ImportError:  # GIS/report outputs not installed in this build
         return []
     return [lambda result, scenario, folder: write_outputs(result, scenario, folder, public=public)]
@@ -277,7 +277,7 @@ def export(
     force: ForceOpt = False,
 ) -> None:
     """Export a result's network to GIS formats or PostGIS."""
-    from symnet.export import export_command
+    from symnet.outputs import export_command
 
     export_command(result_dir, fmt, out_path, to=to, schema=schema, public=public, force=force)
     out.print(f"exported {result_dir} as {fmt}" + (f" to {out_path}" if out_path else ""), markup=False)

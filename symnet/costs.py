@@ -163,3 +163,19 @@ def pipe_loss(scenario: Scenario, length_m: ArrayLike) -> Any:
     """Share of the flow lost in a pipe of ``length_m`` metres (capped at 0.9)."""
     loss = scenario.config.economics.pipe.heat_loss_per_km * np.asarray(length_m, dtype=float) / 1000.0
     return _like(np.minimum(loss, 0.9), length_m)
+
+
+def hub_supply(scenario: Scenario, option: str, resource: str) -> Supply:
+    """A synthetic supply for a hub forward, so that its fate is costed by costs.py."""
+    res = scenario.catalogue.resources.get(resource)
+    fate = res.default_fate if res is not None else "none"
+    return Supply(
+        id=f"{option}>{resource}",
+        actor=option,
+        resource=resource,
+        quantity=0.0,
+        unit=res.unit if res is not None else "t",
+        profile=[w.weight for w in scenario.periods],
+        current_fate=fate,
+        fate_cost=scenario.catalogue.fates[fate].cost,
+    )

@@ -22,6 +22,7 @@ import pandas as pd
 
 from symnet import costs
 from symnet.assumptions import kpi_assumptions
+from symnet.costs import hub_supply
 from symnet.resources import waste_codes
 from symnet.result import Result
 from symnet.scenario import Scenario
@@ -97,39 +98,19 @@ def compute_kpis(
     supplies = {s.id: s for s in _kept(scenario.supplies, gone)}
     demands = {d.id: d for d in _kept(scenario.demands, gone)}
     fates = scenario.catalogue.fates
-    links = result.links
-    used = links.loc[links["used"]] if len(links) else links
-    disp = result.disposal
-    disp_s = disp.loc[disp["origin"] == "supply"] if len(disp) else disp
+    used, disp_s, disp_f, purch_d = _parts(result)
     disposed = disp_s.groupby("supply")["quantity"].sum() if len(disp_s) else pd.Series(dtype=float)
-    purch = result.purchases
-    purch_d = purch.loc[purch["kind"] == "demand"] if len(purch) else purch
     bought = purch_d.groupby("demand")["quantity"].sum() if len(purch_d) else pd.Series(dtype=float)
 
     moved = {sid: max(s.quantity - float(disposed.get(sid, 0.0)), 0.0) for sid, s in supplies.items()}
     tpu = {sid: costs.tonnes_per_unit(scenario, s.resource) for sid, s in supplies.items()}
     landfill = sum(moved[sid] * tpu[sid] for sid, s in supplies.items() if fates[s.current_fate].is_landfill)
     incin = sum(moved[sid] * tpu[sid] for sid, s in supplies.items() if fates[s.current_fate].is_incineration)
-
-    co2_disp = sum(
-        costs.disposal_co2e_t_per_unit(scenario, supplies[r.supply]) * r.quantity for r in disp_s.itertuples()
-    )
-    disp_f = disp.loc[disp["origin"] == "facility"] if len(disp) else disp
-    co2_hub = sum(
-        costs.disposal_co2e_t_per_unit(scenario, _fate_supply(scenario, r)) * r.quantity
-        for r in disp_f.itertuples()
-        if r.fate != "sale"
-    )
-    co2_purch = sum(
-        costs.purchase_co2e_t_per_unit(scenario, demands[r.demand]) * r.quantity for r in purch_d.itertuples()
-    )
+    co2_disp, co2_hub, co2_purch = _fate_and_purchase_co2(scenario, supplies, demands, disp_s, disp_f, purch_d)
     co2_transport, truck_km = _transport(used)
     co2_total = co2_disp + co2_hub + co2_purch + co2_transport
     tonne_km = float(result.flows["tonne_km"].sum()) if len(result.flows) else 0.0
-    heat = used.loc[(used["resource"] == "heat") & (used["source_kind"] == "supply")] if len(used) else used
-    if total_cost is None:
-        total_cost = float(result.objective) if result.objective is not None else float("nan")
-    total = float(total_cost)
+    total = _total_cost(result, total_cost)
     kpis: dict[str, Any] = {
         "total_cost": total,
         "baseline_cost": base["total_cost"],
@@ -142,20 +123,78 @@ def compute_kpis(
         "co2e_transport_t": co2_transport,
         "tonne_km": tonne_km,
         "truck_km": truck_km,
-        "heat_recovered_mwh": float((heat["quantity"] * (1 - heat["loss"])).sum()) if len(heat) else 0.0,
+        "heat_recovered_mwh": _heat_recovered_mwh(used),
         "active_links": len(used),
-        "opened_sites": result.sites.loc[result.sites["opened"], "option"].tolist() if len(result.sites) else [],
+        "opened_sites": _opened_sites(result),
         "self_sufficiency": {
             did: (1.0 - float(bought.get(did, 0.0)) / d.quantity) if d.quantity > 0 else 1.0
             for did, d in demands.items()
         },
         "per_actor": _per_actor(result, scenario, base["per_actor"]),
         "diversion_by_chapter": _diversion_by_chapter(scenario, moved, tpu, gone),
-        "distance_methods": {str(k): int(v) for k, v in used["method"].value_counts().items()} if len(used) else {},
+        "distance_methods": _distance_methods(used),
     }
     result.kpis = kpis
     kpis["assumption_kpis"] = kpi_assumptions(result, scenario)
     return kpis
+
+
+def _parts(result: Result) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """(used links, disposal of supplies, disposal of facility outputs, demand purchases)."""
+    links = result.links
+    used = links.loc[links["used"]] if len(links) else links
+    disp = result.disposal
+    disp_s = disp.loc[disp["origin"] == "supply"] if len(disp) else disp
+    disp_f = disp.loc[disp["origin"] == "facility"] if len(disp) else disp
+    purch = result.purchases
+    purch_d = purch.loc[purch["kind"] == "demand"] if len(purch) else purch
+    return used, disp_s, disp_f, purch_d
+
+
+def _fate_and_purchase_co2(
+    scenario: Scenario,
+    supplies: dict[str, Any],
+    demands: dict[str, Any],
+    disp_s: pd.DataFrame,
+    disp_f: pd.DataFrame,
+    purch_d: pd.DataFrame,
+) -> tuple[float, float, float]:
+    """t CO2e/yr of (supplies to their fate, facility outputs to a fate, conventional purchases)."""
+    co2_disp = sum(
+        costs.disposal_co2e_t_per_unit(scenario, supplies[r.supply]) * r.quantity for r in disp_s.itertuples()
+    )
+    co2_hub = sum(
+        costs.disposal_co2e_t_per_unit(scenario, _fate_supply(scenario, r)) * r.quantity
+        for r in disp_f.itertuples()
+        if r.fate != "sale"
+    )
+    co2_purch = sum(
+        costs.purchase_co2e_t_per_unit(scenario, demands[r.demand]) * r.quantity for r in purch_d.itertuples()
+    )
+    return co2_disp, co2_hub, co2_purch
+
+
+def _heat_recovered_mwh(used: pd.DataFrame) -> float:
+    """MWh/yr of supplied heat delivered over the used links (after losses)."""
+    heat = used.loc[(used["resource"] == "heat") & (used["source_kind"] == "supply")] if len(used) else used
+    return float((heat["quantity"] * (1 - heat["loss"])).sum()) if len(heat) else 0.0
+
+
+def _opened_sites(result: Result) -> list[str]:
+    """Ids of the site options the result opens."""
+    return result.sites.loc[result.sites["opened"], "option"].tolist() if len(result.sites) else []
+
+
+def _distance_methods(used: pd.DataFrame) -> dict[str, int]:
+    """Number of used links per distance method (road, estimate, ...)."""
+    return {str(k): int(v) for k, v in used["method"].value_counts().items()} if len(used) else {}
+
+
+def _total_cost(result: Result, total_cost: float | None) -> float:
+    """The given total cost (currency/yr), else the objective, else NaN."""
+    if total_cost is None:
+        total_cost = float(result.objective) if result.objective is not None else float("nan")
+    return float(total_cost)
 
 
 def _transport(used: pd.DataFrame) -> tuple[float, float]:
@@ -173,8 +212,6 @@ def _transport(used: pd.DataFrame) -> tuple[float, float]:
 
 
 def _fate_supply(scenario: Scenario, row: Any) -> Any:
-    from symnet.optimise import hub_supply
-
     return hub_supply(scenario, row.actor, row.resource)
 
 

@@ -17,8 +17,8 @@ from typing import Any
 
 import pandas as pd
 
-from symnet.atomic import staged_dir
 from symnet.errors import InputError, Problem
+from symnet.outputs.atomic import staged_dir
 from symnet.result import Result
 from symnet.scenario import Scenario
 

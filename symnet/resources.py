@@ -172,6 +172,19 @@ class Operation:
     description: str
 
 
+# (entered dimension, canonical dimension, resource factor, multiply by it (else divide)),
+# tried in this order: density before mass per unit for mass -> volume
+_CROSS_DIMENSION: tuple[tuple[str, str, str, bool], ...] = (
+    ("volume", "mass", "density_t_per_m3", True),
+    ("mass", "volume", "density_t_per_m3", False),
+    ("mass", "volume", "mass_t_per_unit", False),
+    ("mass", "energy", "energy_mwh_per_t", True),
+    ("energy", "mass", "energy_mwh_per_t", False),
+    ("count", "mass", "mass_t_per_unit", True),
+    ("mass", "count", "mass_t_per_unit", False),
+)
+
+
 class Catalogue(BaseModel):
     """The resource catalogue in force for one scenario."""
 
@@ -256,21 +269,11 @@ class Catalogue(BaseModel):
                 f"cannot convert {unit} to {target} for class '{resource}': a class has no density or "
                 f"energy content; give the quantity in {target} or demand a resource id"
             )
-        # cross-dimension conversions via the resource's own factors
-        if dim == "volume" and target_dim == "mass" and res.density_t_per_m3:
-            return base_value * res.density_t_per_m3
-        if dim == "mass" and target_dim == "volume" and res.density_t_per_m3:
-            return base_value / res.density_t_per_m3
-        if dim == "mass" and target_dim == "volume" and res.mass_t_per_unit:
-            return base_value / res.mass_t_per_unit
-        if dim == "mass" and target_dim == "energy" and res.energy_mwh_per_t:
-            return base_value * res.energy_mwh_per_t
-        if dim == "energy" and target_dim == "mass" and res.energy_mwh_per_t:
-            return base_value / res.energy_mwh_per_t
-        if dim == "count" and target_dim == "mass" and res.mass_t_per_unit:
-            return base_value * res.mass_t_per_unit
-        if dim == "mass" and target_dim == "count" and res.mass_t_per_unit:
-            return base_value / res.mass_t_per_unit
+        # cross-dimension conversions via the resource's own factors, first match wins
+        for src_dim, dst_dim, attribute, multiply in _CROSS_DIMENSION:
+            per = getattr(res, attribute)
+            if dim == src_dim and target_dim == dst_dim and per:
+                return base_value * per if multiply else base_value / per
         raise ValueError(
             f"cannot convert {unit} to {target} for '{resource}': the catalogue gives no "
             f"density/energy content/mass per unit for it; give the quantity in {target}"

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from symnet.export import write_outputs
+from symnet.outputs import write_outputs
 
 pytestmark = pytest.mark.browser
 
@@ -102,7 +102,7 @@ def test_report_in_chromium(browser, result, scenario, tmp_path):
 
 
 def test_online_tiles_only_when_asked(result, scenario, tmp_path):
-    from symnet.webmap import write_map
+    from symnet.outputs import write_map
 
     offline = write_map(result, scenario, tmp_path / "off.html").read_text("utf-8")
     online = write_map(result, scenario, tmp_path / "on.html", online_tiles=True).read_text("utf-8")

@@ -18,8 +18,7 @@ from export_data import (
     CONFIDENTIAL_SUPPLY_Q,
 )
 
-from symnet.export import build_layers, export_command, public_layers, write_outputs
-from symnet.webmap import write_map
+from symnet.outputs import build_layers, export_command, public_layers, write_map, write_outputs
 
 SECRET_TEXT = [CONFIDENTIAL_NAME, "Hemlig", CONFIDENTIAL_ID, "s_chips_x"]
 SECRET_NUMBERS = [CONFIDENTIAL_SUPPLY_Q, CONFIDENTIAL_FLOW_Q, CONFIDENTIAL_DISPOSAL_Q, CONFIDENTIAL_COST]

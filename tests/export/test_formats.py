@@ -13,7 +13,7 @@ import pytest
 from export_data import CONFIDENTIAL_FLOW_Q, ROAD_ROUTE
 
 from symnet.errors import InputError
-from symnet.export import (
+from symnet.outputs import (
     COLUMNS,
     LAYERS,
     STYLES_DIR,
@@ -157,7 +157,7 @@ def test_geopackage_styles(result, scenario, tmp_path):
 def test_checked_in_qml_files_match_the_generator():
     for layer in LAYERS:
         assert (STYLES_DIR / f"{layer}.qml").read_text("utf-8") == qml_style(layer), (
-            f"gis/styles/{layer}.qml is stale: run python -c 'from symnet.export import write_qml_styles; write_qml_styles()'"
+            f"gis/styles/{layer}.qml is stale: run python -c 'from symnet.outputs import write_qml_styles; write_qml_styles()'"
         )
 
 

@@ -14,7 +14,7 @@ import pytest
 import sqlalchemy as sa
 
 from symnet.errors import SymnetError
-from symnet.export import LAYERS, build_layers, export_postgis, mask_url
+from symnet.outputs import LAYERS, build_layers, export_postgis, mask_url
 
 pytestmark = pytest.mark.postgis
 

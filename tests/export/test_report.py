@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from symnet.errors import InputError
-from symnet.export import build_layers, read_result_layers, write_outputs
-from symnet.report import CHARTS, cost_components, kpi_rows, write_report
+from symnet.outputs import build_layers, read_result_layers, write_outputs
+from symnet.outputs.report import CHARTS, cost_components, kpi_rows, write_report
 
 TINY = Path(__file__).resolve().parent.parent / "fixtures" / "tiny"
 
@@ -202,7 +202,7 @@ def test_network_chart_groups_labels_of_nearby_actors():
     import geopandas as gpd
     from shapely.geometry import Point
 
-    from symnet.report import _label_groups
+    from symnet.outputs.charts import _label_groups
 
     actors = gpd.GeoDataFrame(
         {"name": ["Sveg CHP", "Sveg brewery", "Hede farm"], "municipality": ["Sveg", "Sveg", "Hede"]},

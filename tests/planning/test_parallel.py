@@ -9,7 +9,8 @@ import pandas as pd
 import pytest
 
 from symnet.errors import InputError
-from symnet.parallel import (
+from symnet.planning import compare_command, explain_command, pareto_command, resilience_command, sweep, sweep_command
+from symnet.planning.parallel import (
     CHUNKS_PER_WORKER,
     chunk_bounds,
     dask_client,
@@ -18,7 +19,6 @@ from symnet.parallel import (
     warm_up,
     warm_workers,
 )
-from symnet.planning import compare_command, explain_command, pareto_command, resilience_command, sweep, sweep_command
 
 TINY = Path(__file__).resolve().parents[1] / "fixtures" / "tiny"
 

@@ -253,7 +253,7 @@ def run_tasks(
     func: Callable[[S, T], R],
     items: Sequence[T],
     *,
-    shared: S = None,
+    shared: Any = None,
     workers: int | None = None,
     scheduler: str | None = None,
     client: Any = None,

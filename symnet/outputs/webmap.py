@@ -27,7 +27,6 @@ corrected by cos(latitude) for Web Mercator) follows the zoom.
 
 from __future__ import annotations
 
-import html
 import json
 import math
 from pathlib import Path
@@ -36,24 +35,17 @@ from typing import Any
 import geopandas as gpd
 import numpy as np
 
-from symnet.export import (
-    format_quantity,
-    resource_colour,
-    result_layers,
-    round_public,
-    sector_colour,
-    write_text_atomic,
-)
+from symnet.outputs._format import escape_html as _esc
+from symnet.outputs._format import format_quantity, round_public
+from symnet.outputs._style import resource_colour, sector_colour
+from symnet.outputs.atomic import write_text_atomic
+from symnet.outputs.tables import result_layers
 from symnet.result import Result
 from symnet.scenario import Scenario
 
 WEB_MERCATOR = "EPSG:3857"
 TILE_URL = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
 _EARTH = 20037508.342789244
-
-
-def _esc(value: Any) -> str:
-    return html.escape(str(value), quote=True)
 
 
 def _scaled(values: np.ndarray, groups: np.ndarray, low: float, high: float) -> np.ndarray:
@@ -514,7 +506,7 @@ def write_map(
     path : path
         Output ``.html`` file; an existing file is replaced only with ``force``.
     public : bool
-        Aggregate confidential actors and streams (see :mod:`symnet.export`).
+        Aggregate confidential actors and streams (see :mod:`symnet.outputs.tables`).
     online_tiles : bool
         Lay OpenStreetMap tiles under the network (needs internet when viewed);
         off by default, so that the file loads nothing from outside.

@@ -1,0 +1,100 @@
+"""A first incumbent for HiGHS: a site choice from the rounded LP relaxation, improved by a
+short local search (open, close or swap one site option at a time)."""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from symnet.optimise.arrays import INF, TOL, ModelArrays
+from symnet.optimise.solve import highs_model, quiet_stdout
+
+WARM_START_SHARE = 0.1
+"""Share of the time limit the site warm start (:func:`site_warm_start`) may use."""
+
+
+def site_warm_start(
+    arrays: ModelArrays, cost: np.ndarray, zbin: dict[int, int], options: pd.DataFrame, budget_s: float
+) -> tuple[np.ndarray, np.ndarray] | None:
+    """A site choice for the solver's first incumbent: ``(z columns, 0/1 values)`` or None.
+
+    The LP relaxation's site binaries are rounded at 0.5 (in decreasing order), then a
+    first-improvement local search opens, closes or swaps (same facility type) one option
+    at a time among those the LP uses, each choice priced by the LP with every site binary
+    fixed (infeasible choices, e.g. two facilities on one site, are discarded by the LP
+    itself). Stops at a local optimum or after ``budget_s`` seconds.
+    """
+    import highspy
+
+    t0 = time.perf_counter()
+    with quiet_stdout(True):
+        h = highs_model(arrays.relaxed(cost), cost)
+    h.setOptionValue("output_flag", False)
+    h.run()
+    if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+        return None
+    ks = np.array(sorted(zbin), dtype=int)
+    cols = np.array([zbin[k] for k in ks], dtype=np.int32)
+    z_lp = np.asarray(h.getSolution().col_value, dtype=float)[cols]
+    order = np.argsort(-z_lp, kind="stable")
+    current = frozenset(int(i) for i in order if z_lp[i] >= 0.5)
+    candidates = [int(i) for i in order if z_lp[i] > TOL]
+    best, current = _local_search(
+        _lp_pricer(h, cols, len(ks)), current, candidates, options["facility"].to_numpy()[ks], t0 + budget_s
+    )
+    if not math.isfinite(best):
+        return None
+    return cols, np.array([1.0 if i in current else 0.0 for i in range(len(ks))])
+
+
+def _lp_pricer(h: Any, cols: np.ndarray, n: int) -> Callable[[frozenset[int]], float]:
+    """Objective of the LP with the site binaries ``cols`` fixed to a choice (INF: infeasible)."""
+    import highspy
+
+    def price(chosen: frozenset[int]) -> float:
+        vals = np.array([1.0 if i in chosen else 0.0 for i in range(n)])
+        h.changeColsBounds(len(cols), cols, vals, vals)
+        h.run()
+        if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+            return INF
+        return float(h.getInfo().objective_function_value)
+
+    return price
+
+
+def _moves(current: frozenset[int], candidates: list[int], facility: np.ndarray) -> Iterator[frozenset[int]]:
+    """Neighbours of a choice: open one, close one, or swap one for another of its type."""
+    yield from (current | {j} for j in candidates if j not in current)
+    yield from (current - {i} for i in current)
+    for i in current:
+        for j in candidates:
+            if j not in current and facility[i] == facility[j]:
+                yield (current - {i}) | {j}
+
+
+def _local_search(
+    price: Callable[[frozenset[int]], float],
+    current: frozenset[int],
+    candidates: list[int],
+    facility: np.ndarray,
+    deadline: float,
+) -> tuple[float, frozenset[int]]:
+    """First-improvement search from ``current`` until a local optimum or ``deadline``
+    (``time.perf_counter`` seconds); returns (objective, choice)."""
+    best = price(current)
+    improved = True
+    while improved and time.perf_counter() < deadline:
+        improved = False
+        for chosen in list(_moves(current, candidates, facility)):
+            if time.perf_counter() >= deadline:
+                break
+            value = price(chosen)
+            if value < best - 1e-9 * max(1.0, abs(best)):
+                best, current, improved = value, chosen, True
+                break
+    return best, current

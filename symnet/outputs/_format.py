@@ -1,0 +1,44 @@
+"""Number formatting and rounding shared by every output (tables, report, map)."""
+
+from __future__ import annotations
+
+import html
+import math
+from typing import Any
+
+PUBLIC_MIN_SHOWN = 10.0
+PUBLIC_SIGNIFICANT = 2
+
+
+def escape_html(value: Any) -> str:
+    """``str(value)`` escaped for HTML text and attribute values (quotes included)."""
+    return html.escape(str(value), quote=True)
+
+
+def round_public(value: float | None, min_shown: float | None = PUBLIC_MIN_SHOWN) -> float | None:
+    """Round a number for public outputs: 2 significant figures; ``None`` (shown as
+    "<10") when its magnitude is below ``min_shown`` (pass ``None`` to keep small values).
+
+    >>> round_public(4321.7), round_public(56.4), round_public(7.0)
+    (4300.0, 56.0, None)
+    """
+    if value is None or not math.isfinite(float(value)):
+        return None
+    v = float(value)
+    if min_shown is not None and abs(v) < min_shown:
+        return None
+    if v == 0:
+        return 0.0
+    digits = PUBLIC_SIGNIFICANT - 1 - int(math.floor(math.log10(abs(v))))
+    return float(round(v, digits))
+
+
+def format_quantity(value: float | None, hidden_below: float | None = None) -> str:
+    """Readable quantity: thousands separated by thin spaces, at most 3 decimals below
+    100; ``"<10"`` for a hidden small public value (``None``)."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return f"<{PUBLIC_MIN_SHOWN:g}" if hidden_below is not None else ""
+    v = float(value)
+    if abs(v) >= 100 or v == int(v):
+        return f"{v:,.0f}".replace(",", " ")
+    return f"{v:.3g}"

@@ -1,0 +1,375 @@
+"""The validation rules of a scenario and the words of their problem messages.
+
+Every rule records a :class:`symnet.errors.Problem` (file, row, column, message saying
+what was found and what was expected) instead of raising, so one load reports every
+problem at once.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from symnet.resources import Catalogue, normalise_unit, operations
+from symnet.scenario._problems import _did_you_mean, _Problems
+from symnet.scenario.model import PROFILE_TOLERANCE, SCENARIO_FILE, FacilityType, Scenario, ScenarioConfig
+from symnet.scenario.read import _Cell, _Table
+
+
+def _check_columns(table: _Table, required: list[str], optional: list[str], probs: _Problems) -> bool:
+    ok = True
+    for col in required:
+        if col not in table.columns:
+            unknown = [c for c in table.columns if c not in required and c not in optional]
+            probs.error(
+                table.name,
+                1,
+                col,
+                f"required column '{col}' is missing{_did_you_mean(col, unknown)}; "
+                f"the header is: {', '.join(table.columns)}",
+            )
+            ok = False
+    allowed = set(required) | set(optional) | {"source", "notes", "comment"}
+    for col in table.columns:
+        if col and col not in allowed and not col.endswith("_source"):
+            probs.warn(table.name, 1, col, f"unknown column '{col}' is ignored{_did_you_mean(col, allowed)}")
+    return ok
+
+
+def _pydantic_problems(
+    exc: ValidationError, file: str, model: type[BaseModel], probs: _Problems, prefix: tuple[Any, ...] = ()
+) -> None:
+    for err in exc.errors():
+        loc = prefix + tuple(err["loc"])
+        key = ".".join(str(p) for p in loc)
+        value = err.get("input")
+        if err["type"] == "extra_forbidden":
+            parent = _model_at(model, loc[len(prefix) : -1])
+            hint = _did_you_mean(str(loc[-1]), list(parent.model_fields)) if parent else ""
+            allowed = f"; expected one of: {', '.join(parent.model_fields)}" if parent else ""
+            probs.error(file, None, key, f"unknown key '{loc[-1]}'{hint}{allowed}")
+        elif err["type"] == "missing":
+            probs.error(file, None, key, f"required key '{loc[-1]}' is missing")
+        else:
+            shown = repr(value) if not isinstance(value, (dict, list)) else type(value).__name__
+            probs.error(file, None, key, f"{shown}: {err['msg'].lower()}")
+
+
+def _is_model(t: Any) -> bool:
+    return isinstance(t, type) and issubclass(t, BaseModel)
+
+
+def _field_model(annotation: Any) -> Any:
+    """The pydantic model inside a field annotation (``X``, ``X | None``, ``list[X]``,
+    ``dict[str, X]``), else the annotation itself."""
+    args = getattr(annotation, "__args__", ())
+    found = [a for a in (annotation, *args) if _is_model(a)]
+    if not found:
+        found = [b for a in args for b in getattr(a, "__args__", ()) if _is_model(b)]
+    return found[0] if found else annotation
+
+
+def _model_at(model: type[BaseModel], loc: tuple[Any, ...]) -> type[BaseModel] | None:
+    """The pydantic model at a validation-error location (list indices and dict keys
+    are stepped over), or None when the location leaves the models."""
+    current: Any = model
+    for part in loc:
+        if isinstance(part, int):
+            continue
+        if not _is_model(current):
+            if isinstance(current, dict):
+                continue
+            return None
+        f = current.model_fields.get(str(part))
+        if f is None:
+            return None
+        current = _field_model(f.annotation)
+    return current if _is_model(current) else None
+
+
+def _check_config(config: ScenarioConfig, probs: _Problems) -> None:
+    """The rules on ``scenario.yaml`` that pydantic cannot state field by field."""
+    _check_periods(config, probs)
+    _check_crs(config.crs, probs)
+    for fid, fac in config.facilities.items():
+        _check_facility(fid, fac, probs)
+
+
+def _check_periods(config: ScenarioConfig, probs: _Problems) -> None:
+    """Period weights sum to 1, period ids are unique, named profiles fit the periods."""
+    f = SCENARIO_FILE
+    total = sum(p.weight for p in config.periods)
+    if abs(total - 1.0) > PROFILE_TOLERANCE:
+        shown = ", ".join(f"{p.id}={p.weight:g}" for p in config.periods)
+        probs.error(
+            f,
+            None,
+            "periods",
+            f"period weights ({shown}) sum to {total:g}; expected 1 (each weight is a share of the year)",
+        )
+    ids = [p.id for p in config.periods]
+    for dup in sorted({i for i in ids if ids.count(i) > 1}):
+        probs.error(f, None, "periods", f"period id '{dup}' appears more than once")
+    for name, prof in config.profiles.items():
+        _check_profile(prof, ids, f, None, f"profiles.{name}", probs)
+
+
+def _check_crs(crs_text: str, probs: _Problems) -> None:
+    """The scenario CRS is known to pyproj and projected (distances in metres)."""
+    try:
+        from pyproj import CRS
+
+        crs = CRS.from_user_input(crs_text)
+        if not crs.is_projected:
+            probs.error(
+                SCENARIO_FILE,
+                None,
+                "crs",
+                f"'{crs_text}' is not a projected CRS; distances need metres (e.g. EPSG:3006 SWEREF99 TM)",
+            )
+    except Exception:  # pyproj raises CRSError for unknown codes
+        probs.error(SCENARIO_FILE, None, "crs", f"unknown CRS '{crs_text}'; expected e.g. EPSG:3006")
+
+
+def _check_facility(fid: str, fac: FacilityType, probs: _Problems) -> None:
+    """One facility type: passthrough without outputs, minimum within capacity, known operations."""
+    f = SCENARIO_FILE
+    if fac.passthrough and fac.outputs:
+        probs.error(
+            f,
+            None,
+            f"facilities.{fid}.outputs",
+            "a passthrough facility forwards its inputs; it takes no outputs list",
+        )
+    if fac.min_throughput > fac.capacity:
+        probs.error(
+            f,
+            None,
+            f"facilities.{fid}.min_throughput",
+            f"{fac.min_throughput:g} is above the capacity {fac.capacity:g}; expected at most the capacity",
+        )
+    for op in fac.operations:
+        if op not in operations():
+            probs.error(
+                f,
+                None,
+                f"facilities.{fid}.operations",
+                f"unknown operation '{op}'; expected one of R1-R13 or D1-D15",
+            )
+
+
+def _check_profile(
+    values: list[float], periods: list[str], file: str, row: int | None, col: str, probs: _Problems
+) -> bool:
+    shown = "|".join(f"{v:g}" for v in values)
+    if len(values) != len(periods):
+        probs.error(
+            file,
+            row,
+            col,
+            f"profile '{shown}' has {len(values)} values; expected {len(periods)}, "
+            f"one share per period ({', '.join(periods)})",
+        )
+        return False
+    if any(v < 0 for v in values):
+        probs.error(file, row, col, f"profile '{shown}' has a negative share; expected shares >= 0")
+        return False
+    s = sum(values)
+    if abs(s - 1.0) > PROFILE_TOLERANCE:
+        probs.error(file, row, col, f"profile '{shown}' sums to {s:g}; expected the shares of the year to sum to 1")
+        return False
+    return True
+
+
+def _resolve_profile(cell: _Cell, config: ScenarioConfig) -> list[float] | None:
+    raw = cell.text("profile")
+    weights = [p.weight for p in config.periods]
+    if not raw or raw.lower() in ("flat", "even", "constant"):
+        return weights
+    if raw in config.profiles:
+        return list(config.profiles[raw])
+    parts = [p for p in re.split(r"[|/ ]+", raw) if p]
+    try:
+        values = [float(p.replace(",", ".")) for p in parts]
+    except ValueError:
+        cell.fail(
+            "profile",
+            f"unknown profile '{raw}'{_did_you_mean(raw, list(config.profiles) + ['flat'])}; "
+            f"expected a name from scenario.yaml profiles, 'flat', or shares like 0.4|0.1|0.1|0.4",
+        )
+        return None
+    if not _check_profile(values, [p.id for p in config.periods], cell.table.name, cell.line, "profile", cell.probs):
+        cell.ok = False
+        return None
+    return values
+
+
+def _project_xy(x: float, y: float, crs: str) -> tuple[float, float]:
+    from pyproj import Transformer
+
+    lon, lat = Transformer.from_crs(crs, "EPSG:4326", always_xy=True).transform(x, y)
+    return float(lon), float(lat)
+
+
+def _area_of_use(crs: str) -> tuple[float, float, float, float] | None:
+    try:
+        from pyproj import CRS
+
+        a = CRS.from_user_input(crs).area_of_use
+        return (a.west, a.south, a.east, a.north) if a else None
+    except Exception:
+        return None
+
+
+def _inside(bbox: tuple[float, float, float, float], lon: float, lat: float, margin: float = 0.0) -> bool:
+    w, s, e, n = bbox
+    return w - margin <= lon <= e + margin and s - margin <= lat <= n + margin
+
+
+def _position(cell: _Cell, config: ScenarioConfig) -> tuple[float, float] | None:
+    """lon/lat (WGS84 degrees) from lon/lat or x/y (scenario CRS) columns, with range and swap checks."""
+    row = cell.row
+    if row.get("lon", "") or row.get("lat", ""):
+        return _lonlat_position(cell, config)
+    if row.get("x", "") or row.get("y", ""):
+        return _xy_position(cell, config)
+    cell.fail("lon", "no position: give lon and lat (WGS84 degrees) or x and y (in the scenario CRS)")
+    return None
+
+
+def _lonlat_position(cell: _Cell, config: ScenarioConfig) -> tuple[float, float] | None:
+    """lon/lat columns in WGS84 degrees: in range, not swapped, warned when outside the CRS area."""
+    row = cell.row
+    lon = cell.number("lon", required=True)
+    lat = cell.number("lat", required=True)
+    if lon is None or lat is None:
+        return None
+    bad = False
+    if not -180 <= lon <= 180:
+        cell.fail("lon", f"{row['lon']} is out of range; expected a longitude between -180 and 180")
+        bad = True
+    if not -90 <= lat <= 90:
+        cell.fail("lat", f"{row['lat']} is out of range; expected a latitude between -90 and 90")
+        bad = True
+    if bad:
+        return None
+    area = _area_of_use(config.crs)
+    if area is None or _inside(area, lon, lat, 2.0):
+        return lon, lat
+    if _inside(area, lat, lon, 2.0):
+        cell.fail(
+            "lon",
+            f"lon={row['lon']}, lat={row['lat']} look swapped: ({lat}, {lon}) lies in the area of "
+            f"{config.crs} but the point as given does not; swap the lon and lat columns",
+        )
+        return None
+    cell.probs.warn(
+        cell.table.name,
+        cell.line,
+        "lon",
+        f"lon={row['lon']}, lat={row['lat']} lies outside the area of use of {config.crs}",
+    )
+    return lon, lat
+
+
+def _xy_position(cell: _Cell, config: ScenarioConfig) -> tuple[float, float] | None:
+    """x/y columns in the scenario CRS (metres), projected to WGS84 lon/lat degrees."""
+    x = cell.number("x", required=True)
+    y = cell.number("y", required=True)
+    if x is None or y is None:
+        return None
+    try:
+        lon, lat = _project_xy(x, y, config.crs)
+    except Exception:  # pyproj CRSError: the CRS itself is reported by _check_config
+        cell.ok = False
+        return None
+    if not (math.isfinite(lon) and math.isfinite(lat)):
+        cell.fail("x", f"x={cell.row['x']}, y={cell.row['y']} cannot be projected from {config.crs}")
+        return None
+    return lon, lat
+
+
+def _check_ops(cell: _Cell, col: str) -> list[str]:
+    ops = [o.upper() for o in cell.listing(col)]
+    for op in ops:
+        if op not in operations():
+            cell.fail(col, f"unknown operation '{op}'; expected one of R1-R13 or D1-D15")
+    return ops
+
+
+def _unique_id(cell: _Cell, seen: dict[str, int]) -> str:
+    rid = cell.text("id", required=True)
+    if rid and rid in seen:
+        cell.fail("id", f"duplicate id '{rid}' (first used on line {seen[rid]})")
+    elif rid:
+        seen[rid] = cell.line
+    return rid
+
+
+def _quantity(cell: _Cell, catalogue: Catalogue, resource: str) -> tuple[float, str, float, str] | None:
+    q = cell.number("quantity", required=True, minimum=0)
+    unit = cell.text("unit", required=True)
+    if q is None or not unit or not resource:
+        return None
+    try:
+        canonical = catalogue.convert(q, unit, resource)
+    except ValueError as exc:
+        cell.fail("unit", str(exc))
+        return None
+    target = catalogue.resources[resource].unit if resource in catalogue.resources else catalogue.demand_unit(resource)
+    return canonical, str(target), q, normalise_unit(unit)
+
+
+def _resource(cell: _Cell, catalogue: Catalogue, allow_class: bool) -> str:
+    res = cell.text("resource", required=True)
+    if not res:
+        return ""
+    if res in catalogue.resources or (allow_class and res in catalogue.classes):
+        return res
+    kinds = "resource or class" if allow_class else "resource"
+    pool = sorted(set(catalogue.resources) | (catalogue.classes if allow_class else set()))
+    cell.fail(
+        "resource", f"unknown {kinds} '{res}'{_did_you_mean(res, pool)}; see `symnet resources` for the catalogue"
+    )
+    return ""
+
+
+def _ewc_neighbours(code: str, codes: dict[str, Any]) -> str:
+    """The List of Waste codes sharing the longest prefix (sub-chapter, then chapter) with ``code``."""
+    for width in (4, 2):
+        near = sorted(c for c in codes if c.startswith(code[:width]))
+        if near:
+            group = " ".join(code[i : i + 2] for i in range(0, width, 2))
+            return f"expected one of the codes under {group}: {', '.join(near)}"
+    return "expected a code from the list (see symnet/data/list-of-waste.csv)"
+
+
+def _actor_ref(cell: _Cell, actor_ids: set[str] | None) -> str:
+    aid = cell.text("actor", required=True)
+    if aid and actor_ids is not None and aid not in actor_ids:
+        cell.fail("actor", f"unknown actor '{aid}'{_did_you_mean(aid, actor_ids)}; expected an id from actors.csv")
+    return aid
+
+
+def _check_facility_resources(config: ScenarioConfig, cat: Catalogue, probs: _Problems) -> None:
+    """Every resource named in a facility recipe must be in the catalogue."""
+    for fid, fac in config.facilities.items():
+        for side, items in (("inputs", fac.inputs), ("outputs", fac.outputs)):
+            for i, item in enumerate(items):
+                if not cat.is_known(item.resource):
+                    probs.error(
+                        SCENARIO_FILE,
+                        None,
+                        f"facilities.{fid}.{side}[{i}].resource",
+                        f"unknown resource '{item.resource}'{cat.suggest(item.resource)}; expected a resource "
+                        "id or class from the catalogue (see `symnet resources`)",
+                    )
+
+
+def _check_cross(s: Scenario, probs: _Problems) -> None:
+    """Checks that need several files at once."""
+    if not s.supplies and not s.demands:
+        probs.warn("supplies.csv", None, None, "the scenario has no supplies and no demands")
