@@ -13,9 +13,9 @@ import pytest
 import test_browser
 from PIL import Image, ImageDraw
 
-from symnet._leaflet_map import OSM_TILE_URL, map_html
-from symnet._map_context import MAJOR_ROADS, MapContext, map_context, municipality_places, place_nodes, road_context
-from symnet.export import result_layers
+from symnet.outputs import result_layers
+from symnet.outputs.context import MAJOR_ROADS, MapContext, map_context, municipality_places, place_nodes, road_context
+from symnet.outputs.webmap import OSM_TILE_URL, map_html
 from symnet.routing import load_road_graph
 
 pytestmark = pytest.mark.browser

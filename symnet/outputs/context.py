@@ -15,6 +15,7 @@ Everything is in WGS84 lon/lat degrees, rounded to 5 decimals (about 1 m).
 from __future__ import annotations
 
 import logging
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -32,6 +33,13 @@ PLACE_KINDS: tuple[str, ...] = ("city", "town")
 PLACE_SCAN_MAX_BYTES = 200_000_000
 #: Default cap on the number of road vertices embedded in the map.
 MAX_ROAD_VERTICES = 15_000
+#: How the map and the report chart draw each road class: (kind, colour, line width in px).
+ROAD_STYLES: tuple[tuple[str, str, float], ...] = (
+    ("motorway", "#e07b39", 3.5),
+    ("trunk", "#e8a33d", 3.0),
+    ("primary", "#e8b85d", 2.5),
+    ("secondary", "#c9c06b", 1.8),
+)
 
 
 @dataclass(frozen=True)
@@ -201,6 +209,18 @@ def municipality_places(actors: Any) -> list[Place]:
     ]
 
 
+def _fold(name: str) -> str:
+    """A name without case and accents, to tell that a municipality is also a town."""
+    return "".join(c for c in unicodedata.normalize("NFKD", name.casefold()) if not unicodedata.combining(c))
+
+
+def context_places(context: MapContext, actors: Any) -> list[Place]:
+    """The towns of ``context`` plus one municipality label per municipality of ``actors``
+    (EPSG:4326 layer) that is not also a town of the same name (case and accents ignored)."""
+    known = {_fold(q.name) for q in context.places}
+    return context.places + [p for p in municipality_places(actors) if _fold(p.name) not in known]
+
+
 def map_context(
     graph: Any = None, osm_path: str | Path | None = None, bounds: tuple[float, float, float, float] | None = None
 ) -> MapContext:
@@ -211,3 +231,24 @@ def map_context(
     places = place_nodes(osm_path, area) if osm_path is not None else []
     source = f"OpenStreetMap extract {Path(osm_path).name}" if osm_path is not None else ""
     return MapContext(roads, places, source)
+
+
+def scenario_bounds(scenario: Any) -> tuple[float, float, float, float] | None:
+    """(west, south, east, north) in degrees of a scenario's actors and sites (None if empty)."""
+    lons = [a.lon for a in scenario.actors] + [s.lon for s in scenario.sites]
+    lats = [a.lat for a in scenario.actors] + [s.lat for s in scenario.sites]
+    if not lons:
+        return None
+    return min(lons), min(lats), max(lons), max(lats)
+
+
+def run_map_context(run: Any, osm: str | Path | None = None) -> MapContext:
+    """The context layer of a :class:`~symnet.pipeline.RunOutput`: the road graph of its
+    router (when the run was routed) and the town nodes of its extract (``osm`` as given on
+    the command line, else the scenario's ``network.osm``)."""
+    router = getattr(run.distances, "router", None)
+    graph = getattr(router, "graph", None)
+    if graph is None:
+        return MapContext()
+    path = osm if osm is not None else run.scenario.osm_path()
+    return map_context(graph, path, scenario_bounds(run.scenario))
