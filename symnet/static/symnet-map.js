@@ -178,5 +178,6 @@
   }
   map.on('zoomend moveend overlayadd overlayremove', declutter);
   declutter();
+  window.symnetMap = map;  // for scripting and tests
   document.body.setAttribute('data-ready', '1');
 })();
