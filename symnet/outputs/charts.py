@@ -59,9 +59,12 @@ def _label_groups(actors: gpd.GeoDataFrame, radius_m: float) -> list[tuple[float
     return labels
 
 
-def _draw_context(ax: Any, context: MapContext | None, actors: gpd.GeoDataFrame, handles: list[Any]) -> None:
+def _draw_context(
+    ax: Any, context: MapContext | None, actors: gpd.GeoDataFrame, handles: list[Any], named: set[str]
+) -> None:
     """The map's context layer under the network, in the actors' projected CRS: major
-    roads (when routed) and town / municipality labels, inside the current axes limits."""
+    roads (when routed) and town / municipality labels (except municipalities in ``named``,
+    already named by an actor group label), inside the current axes limits."""
     from matplotlib.collections import LineCollection
     from shapely.geometry import LineString
 
@@ -89,8 +92,8 @@ def _draw_context(ax: Any, context: MapContext | None, actors: gpd.GeoDataFrame,
     near = 0.04 * (x1 - x0)
     for place, pt in zip(places, pts):
         town = place.kind != "municipality"
-        if not town and any(math.hypot(pt.x - tx, pt.y - ty) < near for tx, ty in towns):
-            continue  # a town label already names this place
+        if not town and (place.name in named or any(math.hypot(pt.x - tx, pt.y - ty) < near for tx, ty in towns)):
+            continue  # a town label or an actor group label already names this place
         # below the point: actor labels sit above-right of their markers
         ax.annotate(
             place.name if town else place.name.upper(),
@@ -118,6 +121,7 @@ def network_chart(
     fig, ax = plt.subplots(figsize=(11, 7.5), dpi=110)
     ex, actors, sites = layers["exchanges"], layers["actors"], layers["sites"]
     handles: list[Any] = []
+    named: set[str] = set()
     if len(ex):
         widths = _widths(ex["quantity"].to_numpy(), ex["resource"].to_numpy(), 0.8, 4.5)
         for (_, row), w in zip(ex.iterrows(), widths):
@@ -173,7 +177,9 @@ def network_chart(
             )
         x0, y0, x1, y1 = actors.total_bounds
         radius = 0.03 * max(x1 - x0, y1 - y0, 1.0)
-        for x, y, text in _label_groups(actors, radius):
+        groups = _label_groups(actors, radius)
+        named = {text.rsplit(": ", 1)[0] for _, _, text in groups if text.endswith(" actors")}
+        for x, y, text in groups:
             ax.annotate(
                 text,
                 (x, y),
@@ -187,7 +193,7 @@ def network_chart(
     ax.margins(0.08)
     ax.autoscale_view()
     xlim, ylim = ax.get_xlim(), ax.get_ylim()
-    _draw_context(ax, context, actors, handles)
+    _draw_context(ax, context, actors, handles, named)
     ax.set_xlim(xlim)
     ax.set_ylim(ylim)
     ax.set_title(title)
