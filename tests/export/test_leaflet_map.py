@@ -312,3 +312,41 @@ def test_screenshots_of_the_real_maps(browser, tmp_path, tile_server, region):
 
 def test_empty_context_is_not_osm():
     assert not MapContext().from_osm
+
+
+# ------------------------------------------------------------------------- symnet run
+def _cli(*args: str):
+    from typer.testing import CliRunner
+
+    from symnet.cli import app
+
+    return CliRunner().invoke(app, list(args))
+
+
+def test_run_basemap_option_and_scenario_setting(tmp_path):
+    import shutil
+
+    tiny = ROOT / "tests" / "fixtures" / "tiny"
+    default = _cli("run", str(tiny), "--out", str(tmp_path / "osm"))
+    assert default.exit_code == 0, default.output
+    assert "tile.openstreetmap.org" in (tmp_path / "osm" / "map.html").read_text("utf-8")
+    none = _cli("run", str(tiny), "--out", str(tmp_path / "none"), "--basemap", "none")
+    assert none.exit_code == 0, none.output
+    assert "tile.openstreetmap.org" not in (tmp_path / "none" / "map.html").read_text("utf-8")
+    bad = _cli("run", str(tiny), "--out", str(tmp_path / "bad"), "--basemap", "satellite")
+    assert bad.exit_code == 2 and "--basemap: 'satellite' is not a basemap; expected osm or none" in bad.output
+    assert "Traceback" not in bad.output and not (tmp_path / "bad").exists()
+    # the scenario setting, and the command line overriding it
+    folder = tmp_path / "scenario"
+    shutil.copytree(tiny, folder)
+    with (folder / "scenario.yaml").open("a", encoding="utf-8") as f:
+        f.write("map: {basemap: none}\n")
+    assert _cli("run", str(folder), "--out", str(tmp_path / "s-none")).exit_code == 0
+    assert "tile.openstreetmap.org" not in (tmp_path / "s-none" / "map.html").read_text("utf-8")
+    assert _cli("run", str(folder), "--out", str(tmp_path / "s-osm"), "--basemap", "osm").exit_code == 0
+    assert "tile.openstreetmap.org" in (tmp_path / "s-osm" / "map.html").read_text("utf-8")
+    text = (folder / "scenario.yaml").read_text("utf-8").replace("map: {basemap: none}", "map: {basemap: satellite}")
+    (folder / "scenario.yaml").write_text(text, "utf-8")
+    wrong = _cli("run", str(folder), "--out", str(tmp_path / "s-bad"))
+    assert wrong.exit_code == 2 and "scenario.yaml" in wrong.output and "basemap" in wrong.output
+    assert "Traceback" not in wrong.output and not (tmp_path / "s-bad").exists()
