@@ -240,7 +240,7 @@ def run(
 
 def _output_writers(
     public: bool, basemap: str = "osm", run: Any = None, osm: Path | None = None
-) -> list[Callable[..., None]]:
+) -> list[Callable[..., Any]]:
     try:
         from symnet.outputs import write_outputs
         from symnet.outputs.context import MapContext, run_map_context

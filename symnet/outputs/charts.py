@@ -22,7 +22,7 @@ from matplotlib.ticker import FuncFormatter
 from symnet.outputs._format import format_quantity
 from symnet.outputs._style import resource_colour, sector_colour
 from symnet.outputs.atomic import atomic_file
-from symnet.outputs.context import ROAD_STYLES, MapContext, context_places
+from symnet.outputs.context import ROAD_STYLES, ContextRoad, MapContext, Place, context_places
 from symnet.result import Result
 from symnet.scenario import Scenario
 
@@ -59,41 +59,35 @@ def _label_groups(actors: gpd.GeoDataFrame, radius_m: float) -> list[tuple[float
     return labels
 
 
-def _draw_context(
-    ax: Any, context: MapContext | None, actors: gpd.GeoDataFrame, handles: list[Any], named: set[str]
-) -> None:
-    """The map's context layer under the network, in the actors' projected CRS: major
-    roads (when routed) and town / municipality labels (except municipalities in ``named``,
-    already named by an actor group label), inside the current axes limits."""
+def _draw_roads(ax: Any, roads: list[ContextRoad], crs: Any, handles: list[Any]) -> None:
+    """Major roads (WGS84 lines) as one line collection per class, projected to ``crs``."""
     from matplotlib.collections import LineCollection
     from shapely.geometry import LineString
 
-    if not len(actors) or actors.crs is None:
-        return
-    ctx = context or MapContext()
-    crs = actors.crs
-    styles = {k: (c, w) for k, c, w in ROAD_STYLES}
-    for kind, (colour, width) in styles.items():
-        lines = [LineString(r.coords) for r in ctx.roads if r.kind == kind and len(r.coords) >= 2]
+    for kind, colour, width in ROAD_STYLES:
+        lines = [LineString(r.coords) for r in roads if r.kind == kind and len(r.coords) >= 2]
         if not lines:
             continue
         projected = gpd.GeoSeries(lines, crs="EPSG:4326").to_crs(crs)
         segs = [np.asarray(g.coords) for g in projected]
         ax.add_collection(LineCollection(segs, colors=colour, linewidths=width * 0.6, zorder=1))
         handles.append(Line2D([0], [0], color=colour, lw=2, label=f"{kind} road"))
-    places = context_places(ctx, actors.to_crs("EPSG:4326"))
+
+
+def _label_places(ax: Any, places: list[Place], crs: Any, named: set[str]) -> None:
+    """Town names (bold) and municipality names (small capitals) below their points; a
+    municipality is left out when ``named`` (an actor group label) or a town near it names it."""
     if not places:
         return
-    pts = gpd.GeoSeries(gpd.points_from_xy([p.lon for p in places], [p.lat for p in places]), crs="EPSG:4326").to_crs(
-        crs
-    )
+    lon, lat = [p.lon for p in places], [p.lat for p in places]
+    pts = gpd.GeoSeries(gpd.points_from_xy(lon, lat), crs="EPSG:4326").to_crs(crs)
     towns = [(pt.x, pt.y) for place, pt in zip(places, pts) if place.kind != "municipality"]
     x0, x1 = ax.get_xlim()
     near = 0.04 * (x1 - x0)
     for place, pt in zip(places, pts):
         town = place.kind != "municipality"
         if not town and (place.name in named or any(math.hypot(pt.x - tx, pt.y - ty) < near for tx, ty in towns)):
-            continue  # a town label or an actor group label already names this place
+            continue
         # below the point: actor labels sit above-right of their markers
         ax.annotate(
             place.name if town else place.name.upper(),
@@ -108,6 +102,19 @@ def _draw_context(
             zorder=1.5,
             annotation_clip=True,
         )
+
+
+def _draw_context(
+    ax: Any, context: MapContext | None, actors: gpd.GeoDataFrame, handles: list[Any], named: set[str]
+) -> None:
+    """The map's context layer under the network, in the actors' projected CRS: major
+    roads (when routed) and town / municipality labels (except municipalities in ``named``,
+    already named by an actor group label), inside the current axes limits."""
+    if not len(actors) or actors.crs is None:
+        return
+    ctx = context or MapContext()
+    _draw_roads(ax, ctx.roads, actors.crs, handles)
+    _label_places(ax, context_places(ctx, actors.to_crs("EPSG:4326")), actors.crs, named)
 
 
 def network_chart(
@@ -423,7 +430,7 @@ def savings_chart(gains: list[tuple[str, float]], path: Path, currency: str, lim
     for y, v in zip(ys, values):
         ax.text(
             v + (0.01 * span if v >= 0 else -0.01 * span),
-            y,
+            float(y),
             format_quantity(v * 1000.0),
             va="center",
             ha="left" if v >= 0 else "right",

@@ -100,6 +100,25 @@ def _class_lines(graph: Any, edges: np.ndarray, tolerance_m: float) -> list[np.n
     return [shapely.get_coordinates(p) for p in parts if not p.is_empty and shapely.get_num_coordinates(p) >= 2]
 
 
+def _fit_vertices(
+    graph: Any, keep: np.ndarray, kind: np.ndarray, classes: list[str], tolerance_m: float, max_vertices: int
+) -> tuple[dict[str, list[np.ndarray]], float]:
+    """Lines per class, simplified until their vertices fit ``max_vertices``: the
+    tolerance doubles up to 8x, then the least important class goes (the last one left is
+    simplified up to 256x); returns the lines (empty when nothing fits) and the tolerance."""
+    tol = tolerance_m
+    while classes:
+        lines = {c: _class_lines(graph, np.flatnonzero(keep & (kind == c)), tol) for c in classes}
+        if sum(len(a) for ls in lines.values() for a in ls) <= max_vertices:
+            return lines, tol
+        if tol < 8 * tolerance_m or (len(classes) == 1 and tol < 256 * tolerance_m):
+            tol *= 2
+        else:
+            classes = classes[:-1]
+            tol = tolerance_m
+    return {}, tol
+
+
 def road_context(
     graph: Any,
     bounds: tuple[float, float, float, float] | None = None,
@@ -139,22 +158,10 @@ def road_context(
         inside = (graph.lon >= w) & (graph.lon <= e) & (graph.lat >= s) & (graph.lat <= n)
         keep &= inside[graph.u] & inside[graph.v]
     classes = [c for c in MAJOR_ROADS if (keep & (kind == c)).any()]
-    tol = tolerance_m
-    while classes:
-        lines = {c: _class_lines(graph, np.flatnonzero(keep & (kind == c)), tol) for c in classes}
-        total = sum(len(a) for ls in lines.values() for a in ls)
-        if total <= max_vertices:
-            break
-        if tol < 8 * tolerance_m or (len(classes) == 1 and tol < 256 * tolerance_m):
-            tol *= 2
-        else:
-            classes = classes[:-1]
-            tol = tolerance_m
-    else:
-        return []
+    lines, tol = _fit_vertices(graph, keep, kind, classes, tolerance_m, max_vertices)
     out: list[ContextRoad] = []
-    for c in classes:
-        for xy in lines[c]:
+    for c, parts in lines.items():
+        for xy in parts:
             lon, lat = xy_to_lonlat(xy[:, 0], xy[:, 1], graph.crs)
             out.append(ContextRoad(c, [(round(float(a), 5), round(float(b), 5)) for a, b in zip(lon, lat)]))
     log.debug("context roads: %d lines, tolerance %.0f m", len(out), tol)

@@ -284,6 +284,39 @@ def _row(symbol: str, text: str) -> str:
     return f'<div class="row">{symbol}{_esc(text)}</div>'
 
 
+def _legend_exchanges(data: dict[str, Any]) -> list[str]:
+    """Legend rows of the exchange styles the map uses (status, estimated distance)."""
+    rows = []
+    statuses = {x["status"] for x in data["exchanges"]}
+    if "existing" in statuses:
+        rows.append(
+            _row('<span class="ln existing" style="background:#999"></span>', "existing exchange (dark outline)")
+        )
+    if statuses & {"existing", "ended"}:
+        rows.append(_row('<span class="ln" style="background:#999"></span>', "new exchange"))
+    if "ended" in statuses:
+        rows.append(_row('<span class="ln ended"></span>', "ended exchange"))
+    if any(x["estimated"] and x["status"] != "ended" for x in data["exchanges"]):
+        rows.append(_row('<span class="ln dashed"></span>', "estimated distance (no road route found)"))
+    return rows
+
+
+def _legend_sites(data: dict[str, Any]) -> list[str]:
+    """Legend rows of opened / candidate sites and disposal, when the map has them."""
+    if not (data["sites"] or data["disposal"]):
+        return []
+    rows = ["<h2>Sites and disposal</h2>"]
+    opened = [s for s in data["sites"] if s["opened"]]
+    if opened:
+        rows.append(_row('<span class="sq opened"></span>', "site opened by the optimum (bold label)"))
+    if len(opened) < len(data["sites"]):
+        rows.append(_row('<span class="sq candidate"></span>', "candidate site, not opened"))
+    if data["disposal"]:
+        disposal = '<span class="sw" style="background:rgba(40,40,40,.15)"></span>'
+        rows.append(_row(disposal, "still to its current fate (size by quantity)"))
+    return rows
+
+
 def _legend_network(data: dict[str, Any]) -> list[str]:
     rows = []
     sectors = sorted({a["sector"] for a in data["actors"]})
@@ -296,32 +329,7 @@ def _legend_network(data: dict[str, Any]) -> list[str]:
             _row(f'<span class="ln" style="background:{r["colour"]}"></span>', r["label"]) for r in data["resources"]
         ]
         rows.append('<div class="note">Line width follows the quantity per year (within each resource).</div>')
-    statuses = {x["status"] for x in data["exchanges"]}
-    if "existing" in statuses:
-        rows.append(
-            _row('<span class="ln existing" style="background:#999"></span>', "existing exchange (dark outline)")
-        )
-    if "existing" in statuses or "ended" in statuses:
-        rows.append(_row('<span class="ln" style="background:#999"></span>', "new exchange"))
-    if "ended" in statuses:
-        rows.append(_row('<span class="ln ended"></span>', "ended exchange"))
-    if any(x["estimated"] and x["status"] != "ended" for x in data["exchanges"]):
-        rows.append(_row('<span class="ln dashed"></span>', "estimated distance (no road route found)"))
-    opened = [s for s in data["sites"] if s["opened"]]
-    if data["sites"] or data["disposal"]:
-        rows.append("<h2>Sites and disposal</h2>")
-    if opened:
-        rows.append(_row('<span class="sq opened"></span>', "site opened by the optimum (bold label)"))
-    if len(opened) < len(data["sites"]):
-        rows.append(_row('<span class="sq candidate"></span>', "candidate site, not opened"))
-    if data["disposal"]:
-        rows.append(
-            _row(
-                '<span class="sw" style="background:rgba(40,40,40,.15)"></span>',
-                "still to its current fate (size by quantity)",
-            )
-        )
-    return rows
+    return rows + _legend_exchanges(data) + _legend_sites(data)
 
 
 def _legend_context(data: dict[str, Any], context: MapContext) -> list[str]:
