@@ -18,6 +18,7 @@ from rich.table import Table
 
 from symnet import __version__
 from symnet.errors import InputError, Problem, SymnetError
+from symnet.routing.cli import build_roads_app
 
 app = typer.Typer(
     name="symnet",
@@ -97,6 +98,7 @@ def print_warnings(warnings: list[Any]) -> None:
 @report_errors
 def validate(scenario_dir: ScenarioArg) -> None:
     """Check a scenario folder and print a summary (exit 2 listing every problem if invalid)."""
+    from symnet.provenance import provenance_counts
     from symnet.scenario import load_scenario
 
     scenario = load_scenario(scenario_dir)
@@ -112,7 +114,11 @@ def validate(scenario_dir: ScenarioArg) -> None:
     for res, row in s["resources"].items():
         table.add_row(res, row["unit"], f"{row['supply']:,.1f}", f"{row['demand']:,.1f}")
     out.print(table)
-    out.print(f"  {s['assumptions']} numbers rest on assumptions (see the scenario's source columns)")
+    counts = provenance_counts(scenario)
+    out.print(
+        f"  {counts['sourced']} sourced, {counts['assumed']} assumed of {counts['total']} numbers with a source "
+        "(sourced = quoted from a study section; see the scenario's source columns)"
+    )
 
 
 @app.command()
@@ -395,6 +401,9 @@ def explain(
 
     explain_command(scenario_dir, out_dir, workers=workers, scheduler=scheduler, force=force)
     out.print(f"explanations written to {out_dir}/explain.csv", markup=False)
+
+
+app.add_typer(build_roads_app(report_errors), name="roads")
 
 
 def main() -> None:

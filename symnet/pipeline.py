@@ -103,10 +103,14 @@ def distance_source(
             ]
         )
     graph = routing.load_road_graph(path, crs=scenario.config.crs, cache_dir=cache_dir)
-    router = routing.Router(graph, snap_warn_m=scenario.config.network.snap_warn_m)
+    area = [(a.id, a.lon, a.lat) for a in scenario.actors] + [(s.site, s.lon, s.lat) for s in scenario.sites]
+    router = routing.Router(
+        graph, snap_warn_m=scenario.config.network.snap_warn_m, scenario_circuity=circuity, area=area
+    )
     return DistanceSource(
         "routed",
-        f"routed on {path.name} (estimates, x{router.circuity:.2f}, where routing cannot answer)",
+        f"routed on {path.name} (estimates, x{router.circuity:.2f} ({router.circuity_source}), "
+        "where routing cannot answer)",
         router.circuity,
         router,
     )

@@ -262,6 +262,7 @@ def test_savings_rest_on_what_the_solution_changes(rests):
     # not the unused supply, not the measured fate cost, not the solver settings
     assert rests["savings"] == sorted(
         [
+            "catalogue:fates.cooling.cost",  # the heat's cooling fate: "cost and CO2e 0: assumption"
             "demands.csv:d_feed.price",
             "economics.landfill_tax",
             "economics.pipe.heat_loss_per_km",

@@ -10,10 +10,11 @@ Public API::
     route_geometry(graph, origin_point, dest_point) -> LineString
     route_geometries(graph, pairs) -> list[LineString]
     calibrate_circuity(graph, n_pairs=200, seed=0) -> float
+    choose_circuity(graph, lon, lat, scenario_circuity=1.37) -> (float, source)
     estimate_matrix(points_o, points_d=None, circuity=1.37) -> DistanceMatrix
     great_circle_m(lon1, lat1, lon2, lat2) -> ndarray
     download_road_graph(bbox=None, polygon=None, buffer_m=10000, out_dir="gis/")
-    Router(graph=None, circuity=None)
+    Router(graph=None, circuity=None, scenario_circuity=1.37, area=None)
 """
 
 from symnet.routing.cache import default_cache_dir, load_road_graph
@@ -23,14 +24,16 @@ from symnet.routing.estimate import (
     DEFAULT_RURAL_CIRCUITY,
     calibrate_circuity,
     calibrate_speed_kph,
+    choose_circuity,
     estimate_matrix,
 )
 from symnet.routing.geo import EARTH_RADIUS_M, great_circle_m, to_wgs84
 from symnet.routing.geometry import route_geometries, route_geometry
 from symnet.routing.graph import RoadGraph, build_road_graph, from_osmnx, graph_from_edges
-from symnet.routing.matrix import DistanceMatrix, distance_matrix
+from symnet.routing.matrix import distance_matrix
 from symnet.routing.router import Router
 from symnet.routing.snap import CONNECTOR_SPEED_KPH, RoutingWarning, SnapResult, snap_points
+from symnet.routing.table import DistanceMatrix
 
 __all__ = [
     "CONNECTOR_SPEED_KPH",
@@ -45,6 +48,7 @@ __all__ = [
     "build_road_graph",
     "calibrate_circuity",
     "calibrate_speed_kph",
+    "choose_circuity",
     "default_cache_dir",
     "distance_matrix",
     "download_road_graph",

@@ -54,13 +54,13 @@ def save_graph(graph: RoadGraph, path: str | Path) -> None:
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".npz")
     try:
         with os.fdopen(fd, "wb") as fh:
-            np.savez(
-                fh,
-                crs=np.array(graph.crs),
-                source=np.array(graph.source),
-                builder_version=np.array(BUILDER_VERSION),
+            arrays: dict[str, Any] = {
+                "crs": np.array(graph.crs),
+                "source": np.array(graph.source),
+                "builder_version": np.array(BUILDER_VERSION),
                 **graph.arrays(),
-            )
+            }
+            np.savez(fh, **arrays)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

@@ -1,4 +1,4 @@
-"""``symnet distances``: a distance/travel-time table between points from the command line."""
+"""``symnet distances`` (a distance/travel-time table between points) and ``symnet roads``."""
 
 from __future__ import annotations
 
@@ -6,9 +6,12 @@ import csv
 import math
 import os
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
+from typing import Annotated, Any
 
 import pandas as pd
+import typer
 
 from symnet.errors import InputError, Problem
 
@@ -148,8 +151,47 @@ def distances_command(
     elif online:
         bbox = (pts["lon"].min(), pts["lat"].min(), pts["lon"].max(), pts["lat"].max())
         graph = download_road_graph(bbox=bbox, buffer_m=10_000.0, out_dir="gis/")
-    router = Router(graph, snap_warn_m=snap_warn_m)
+    router = Router(graph, snap_warn_m=snap_warn_m, area=pts)
     dm = router.matrix(pts, metric=metric)
     df = dm.to_frame(drop_self=True)[["origin", "destination", "distance_m", "duration_s", "method"]]
     _write_atomic(df, out)
     return 0
+
+
+def build_roads_app(wrap: Callable[[Callable[..., Any]], Callable[..., Any]]) -> typer.Typer:
+    """The ``symnet roads`` sub-command group; ``wrap`` is the main CLI's error handler
+    (``file:row:column: message`` and exit 2 for bad input), passed in so that this
+    module does not import :mod:`symnet.cli`."""
+    roads = typer.Typer(help="Road extracts for scenarios (online only on request).", no_args_is_help=True)
+
+    @roads.command("fetch")
+    @wrap
+    def fetch(
+        scenario_dir: Annotated[Path, typer.Argument(help="Scenario folder (actors and sites give the area).")],
+        url: Annotated[
+            str | None, typer.Option("--url", help="Extract URL (default: the Geofabrik extract of the country).")
+        ] = None,
+        overpass: Annotated[
+            bool, typer.Option("--overpass", help="Query Overpass through osmnx instead (small areas).")
+        ] = False,
+        margin_km: Annotated[float, typer.Option("--margin-km", help="Margin around actors and sites, km.")] = 20.0,
+        no_edit: Annotated[
+            bool, typer.Option("--no-edit", help="Do not change scenario.yaml; print the line to add.")
+        ] = False,
+        gis_dir: Annotated[
+            Path | None, typer.Option("--gis-dir", help="Output folder (default: gis/ beside scenarios/).")
+        ] = None,
+    ) -> None:
+        """Download the roads of a scenario's area (needs internet) and set network.osm."""
+        from symnet.routing.fetch import fetch_roads
+
+        res = fetch_roads(
+            scenario_dir, url=url, overpass=overpass, margin_km=margin_km, edit=not no_edit, gis_dir=gis_dir
+        )
+        typer.echo(f"{res.path}: {res.n_ways} ways, {res.n_nodes} nodes from {res.source} (licence: {res.notice})")
+        if res.edited:
+            typer.echo(f"network.osm set to {res.osm_value} in {Path(scenario_dir) / 'scenario.yaml'}")
+        else:
+            typer.echo(f"add under 'network:' in {Path(scenario_dir) / 'scenario.yaml'}:\n{res.osm_line}")
+
+    return roads

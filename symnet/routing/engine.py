@@ -78,7 +78,7 @@ def weights(graph: RoadGraph, metric: str = "length") -> Weights:
     """The (cached) Dijkstra weights of ``graph`` for ``metric`` ("length" or "time")."""
     if metric not in METRICS:
         raise ValueError(f"metric must be one of {METRICS}, not {metric!r}")
-    cached = graph._cache.get(("weights", metric))
+    cached = graph._cache.get(f"weights:{metric}")
     if cached is not None:
         return cached
     if metric == "length":
@@ -95,7 +95,7 @@ def weights(graph: RoadGraph, metric: str = "length") -> Weights:
     csr, _ = _collapse(graph.u, graph.v, P * shift + S, n)
     prim_csr, keys, sec_min = _collapse(graph.u, graph.v, np.maximum(prim, 1e-9), n, sec)
     w = Weights(csr, prim_csr, sec_min, keys, shift, qp, qs, float(2**_TOTAL_BITS))
-    graph._cache[("weights", metric)] = w
+    graph._cache[f"weights:{metric}"] = w
     return w
 
 

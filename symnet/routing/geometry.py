@@ -10,6 +10,7 @@ from shapely.geometry import LineString
 
 from symnet.routing.engine import predecessors
 from symnet.routing.graph import RoadGraph
+from symnet.routing.matrix import DIRECT, snapped_paths
 from symnet.routing.snap import DEFAULT_SNAP_WARN_M, snap_points
 
 _BATCH = 64
@@ -27,10 +28,11 @@ def route_geometries(
 ) -> list[LineString]:
     """Road routes for many (origin, destination) pairs, in the graph's CRS (metres).
 
-    One Dijkstra with predecessors runs per distinct origin node. Each route is
-    origin point -> origin road node -> ... way nodes ... -> destination road node ->
-    destination point (the graph keeps every way node, so the line follows the
-    road's own geometry). Pairs that cannot be routed (off network, unreachable) get
+    The path of each pair is the one :func:`~symnet.routing.matrix.snapped_paths`
+    chooses; one Dijkstra with predecessors runs per distinct exit node. Each route is
+    origin point -> its snapped position on the road -> ... way nodes ... -> the
+    destination's snapped position -> destination point (the graph keeps every way
+    node, so the line follows the road's own geometry). Pairs that cannot be routed (off network, unreachable) get
     a straight line, matching their ``estimated`` distance.
 
     Parameters
@@ -56,26 +58,42 @@ def route_geometries(
     ids = np.arange(n).astype(object)
     so = snap_points(graph, ids, o[:, 0], o[:, 1], warn_m=snap_warn_m)
     sd = snap_points(graph, ids, d[:, 0], d[:, 1], warn_m=snap_warn_m)
-    ok = ~(so.far | sd.far)
     out: list[LineString] = [LineString([(so.x[i], so.y[i]), (sd.x[i], sd.y[i])]) for i in range(n)]
-    todo = np.nonzero(ok)[0]
+    todo = np.nonzero(~(so.far | sd.far))[0]
     if len(todo) == 0:
         return out
-    uo = np.unique(so.node[todo])
-    for start in range(0, len(uo), _BATCH):
-        batch = uo[start : start + _BATCH]
-        pred = predecessors(graph, batch, metric)
-        row = {int(node): k for k, node in enumerate(batch)}
-        for i in todo[np.isin(so.node[todo], batch)]:
-            path = _walk(pred[row[int(so.node[i])]], int(so.node[i]), int(sd.node[i]))
-            if path is None:
-                continue  # unreachable: keep the straight line
-            xy = [(so.x[i], so.y[i])] + list(zip(graph.x[path], graph.y[path])) + [(sd.x[i], sd.y[i])]
-            xy = [p for k, p in enumerate(xy) if k == 0 or p != xy[k - 1]]
-            if len(xy) == 1:
-                xy = xy * 2
-            out[i] = LineString(xy)
+    choice = np.diagonal(snapped_paths(graph, so.take(todo), sd.take(todo), metric=metric).choice)
+    exit_node = np.where(choice // 2 == 0, so.seg_a[todo], so.seg_b[todo])
+    entry_node = np.where(choice % 2 == 0, sd.seg_a[todo], sd.seg_b[todo])
+    via = (choice >= 0) & (choice != DIRECT)
+    pred_of = _predecessor_rows(graph, np.unique(exit_node[via]), metric)
+    for i, c, e, f in zip(todo, choice, exit_node, entry_node):
+        if c < 0:
+            continue  # unreachable: keep the straight line
+        path = None if c == DIRECT else _walk(pred_of[int(e)], int(e), int(f))
+        if c != DIRECT and path is None:
+            continue
+        middle = [] if path is None else list(zip(graph.x[path], graph.y[path]))
+        xy = [
+            (so.x[i], so.y[i]),
+            (so.snap_x[i], so.snap_y[i]),
+            *middle,
+            (sd.snap_x[i], sd.snap_y[i]),
+            (sd.x[i], sd.y[i]),
+        ]
+        xy = [p for k, p in enumerate(xy) if k == 0 or p != xy[k - 1]]
+        out[i] = LineString(xy * 2 if len(xy) == 1 else xy)
     return out
+
+
+def _predecessor_rows(graph: RoadGraph, starts: np.ndarray, metric: str) -> dict[int, np.ndarray]:
+    """Shortest-path predecessor array per start node, in batches of ``_BATCH``."""
+    rows: dict[int, np.ndarray] = {}
+    for k in range(0, len(starts), _BATCH):
+        batch = starts[k : k + _BATCH]
+        for node, row in zip(batch, predecessors(graph, batch, metric)):
+            rows[int(node)] = row
+    return rows
 
 
 def _walk(pred: np.ndarray, origin: int, dest: int) -> np.ndarray | None:

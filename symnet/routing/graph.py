@@ -2,9 +2,10 @@
 
 Design choice: the graph is **not simplified**. Every located way node is a graph
 node and every consecutive node pair of a way is an edge (a straight segment), so
-that snapping to the nearest node is snapping to the road's own geometry (on long
-rural valley roads an intersection can be kilometres away) and route geometry is the
-node sequence itself; no per-edge geometry arrays are needed. The cost is a graph
+that snapping onto the nearest segment (:mod:`symnet.routing.snap`) is snapping onto
+the road's own geometry (on long rural valley roads an intersection can be kilometres
+away) and route geometry is the node sequence itself; no per-edge geometry arrays
+are needed. The cost is a graph
 that is larger than an osmnx-simplified one (typically 3-10x more nodes); with
 compact arrays this is ~60 bytes per node + ~40 bytes per edge.
 """
@@ -100,7 +101,7 @@ class RoadGraph:
     oneway: np.ndarray
     highway_names: np.ndarray
     source: str = ""
-    _cache: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+    _cache: dict[Any, Any] = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def n_nodes(self) -> int:
@@ -363,7 +364,7 @@ def from_osmnx(G: Any, crs: Any = None) -> RoadGraph:
         lat,
         iu,
         iv,
-        spd,
+        np.asarray(spd, dtype=float),
         np.ones(len(iu), np.int8),
         hws,
         osmid=np.asarray(osm, dtype=np.int64),

@@ -7,93 +7,118 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-import pandas as pd
 
 from symnet.routing.engine import METRICS, shortest_paths, weak_components
 from symnet.routing.estimate import (
     DEFAULT_ESTIMATE_SPEED_KPH,
-    calibrate_circuity,
+    DEFAULT_RURAL_CIRCUITY,
+    choose_circuity,
     estimate_matrix,
 )
 from symnet.routing.geo import great_circle_m
 from symnet.routing.graph import RoadGraph
 from symnet.routing.points import as_points
-from symnet.routing.snap import DEFAULT_SNAP_WARN_M, RoutingWarning, snap_points
+from symnet.routing.snap import DEFAULT_SNAP_WARN_M, RoutingWarning, SnapResult, access, segments, snap_points
+from symnet.routing.table import (
+    REASON_CUTOFF,
+    REASON_DISCONNECTED,
+    REASON_OFF_NETWORK,
+    REASON_ONE_WAY,
+    DistanceMatrix,
+)
 
-REASON_OFF_NETWORK = "off network"
-REASON_DISCONNECTED = "disconnected"
-REASON_ONE_WAY = "one-way"
-REASON_CUTOFF = "beyond cutoff"
-REASON_NO_GRAPH = "no road graph"
+__all__ = ["DIRECT", "DistanceMatrix", "Paths", "distance_matrix", "snapped_paths"]
+
+#: ``Paths.choice`` of a pair driven directly along the one segment both points are on.
+DIRECT = 4
 
 
 @dataclass
-class DistanceMatrix:
-    """Distances and durations between origins (rows) and destinations (columns).
+class Paths:
+    """Best paths between snapped origins (rows) and destinations (columns).
 
-    Attributes
-    ----------
-    origin_ids, destination_ids : ndarray of object
-        Point ids.
-    distance_m : ndarray of float, shape (n_o, n_d)
-        Road distance in metres, connectors included; never below the great-circle
-        distance.
-    duration_s : ndarray of float, shape (n_o, n_d)
-        Travel time in seconds.
-    method : ndarray of str, shape (n_o, n_d)
-        ``"routed"`` (shortest path on the road graph) or ``"estimated"``
-        (great circle x ``circuity``, duration at the estimate speed).
-    reason : ndarray of str, shape (n_o, n_d)
-        Why a pair is estimated (``"off network"``, ``"disconnected"``,
-        ``"one-way"``, ``"beyond cutoff"``, ``"no road graph"``); empty if routed.
-    circuity : float
-        Factor used for estimates.
-    metric : str
-        What the routed paths minimise (``"length"`` or ``"time"``).
+    ``length_m``/``time_s`` include the partial segments at both ends (not the
+    connectors) and are NaN where no path exists. ``choice`` is ``2 * k + m`` when the
+    path leaves the origin's segment through its end ``k`` and enters the
+    destination's through its end ``m`` (0 = ``seg_a``, 1 = ``seg_b``), :data:`DIRECT`
+    along a shared segment, -1 when unreachable.
     """
 
-    origin_ids: np.ndarray
-    destination_ids: np.ndarray
-    distance_m: np.ndarray
-    duration_s: np.ndarray
-    method: np.ndarray
-    reason: np.ndarray
-    circuity: float
-    metric: str = "length"
+    length_m: np.ndarray
+    time_s: np.ndarray
+    choice: np.ndarray
 
-    @property
-    def shape(self) -> tuple[int, int]:
-        return self.distance_m.shape  # type: ignore[return-value]
 
-    @property
-    def unrouted(self) -> list[tuple[Any, Any, str]]:
-        """``(origin, destination, reason)`` for every estimated pair."""
-        i, j = np.nonzero(self.method != "routed")
-        return [(self.origin_ids[a], self.destination_ids[b], str(self.reason[a, b])) for a, b in zip(i, j)]
+def _direct(graph: RoadGraph, so: SnapResult, sd: SnapResult) -> tuple[np.ndarray, np.ndarray]:
+    """Length and time along a segment shared by origin and destination (inf otherwise)."""
+    seg = segments(graph)
+    same = so.seg_index[:, None] == sd.seg_index[None, :]
+    dt = sd.t[None, :] - so.t[:, None]
+    idx = so.seg_index
+    L = seg.length[idx][:, None]
+    ab = seg.time_ab[idx][:, None]
+    ba = seg.time_ba[idx][:, None]
+    fwd = same & (dt >= 0) & np.isfinite(ab)
+    rev = same & (dt <= 0) & np.isfinite(ba)
+    inf = np.inf
+    length = np.where(fwd | rev, np.abs(dt) * L, inf)
+    with np.errstate(invalid="ignore"):
+        time = np.where(fwd, dt * ab, np.where(rev, -dt * ba, inf))
+    return length, time
 
-    def to_frame(self, drop_self: bool = False) -> pd.DataFrame:
-        """Long table with columns ``origin, destination, distance_m, duration_s, method``
-        (and ``reason``), one row per pair, origins in order.
 
-        Parameters
-        ----------
-        drop_self : bool
-            Leave out pairs whose origin id equals the destination id.
-        """
-        n_o, n_d = self.shape
-        df = pd.DataFrame(
-            {
-                "origin": np.repeat(self.origin_ids, n_d),
-                "destination": np.tile(self.destination_ids, n_o),
-                "distance_m": self.distance_m.ravel(),
-                "duration_s": self.duration_s.ravel(),
-                "method": self.method.ravel(),
-                "reason": self.reason.ravel(),
-            }
-        )
-        if drop_self:
-            df = df[df["origin"].to_numpy() != df["destination"].to_numpy()].reset_index(drop=True)
-        return df
+def snapped_paths(
+    graph: RoadGraph,
+    so: SnapResult,
+    sd: SnapResult,
+    metric: str = "length",
+    limit: float | None = None,
+    workers: int | None = None,
+) -> Paths:
+    """Shortest paths between points snapped onto road segments (one-way aware).
+
+    Each pair takes the best of: leave the origin's segment through either end the
+    one-way rules allow, the shortest node-to-node path
+    (:func:`~symnet.routing.engine.shortest_paths`), enter the destination's segment
+    through either allowed end; and, when both points are on the same segment and its
+    direction allows, the direct stretch between them. ``metric`` chooses what is
+    minimised; the other quantity is that of the chosen path.
+
+    Parameters
+    ----------
+    graph : RoadGraph
+    so, sd : SnapResult
+        Snapped origins and destinations (all on the network).
+    metric : {"length", "time"}
+    limit : float, optional
+        Node-to-node search cut-off in the metric's unit (m or s).
+    workers : int, optional
+        Processes for Dijkstra.
+    """
+    ao, ad = access(graph, so), access(graph, sd)
+    uo, inv_o = np.unique(ao.nodes, return_inverse=True)
+    ud, inv_d = np.unique(ad.nodes, return_inverse=True)
+    inv_o = inv_o.reshape(ao.nodes.shape)
+    inv_d = inv_d.reshape(ad.nodes.shape)
+    length, time = shortest_paths(graph, uo, ud, metric=metric, limit=limit, workers=workers)
+    length = np.where(np.isnan(length), np.inf, length)
+    time = np.where(np.isnan(time), np.inf, time)
+    best_len, best_time = _direct(graph, so, sd)
+    choice = np.where(np.isfinite(best_len), DIRECT, -1)
+    best = best_len if metric == "length" else best_time
+    for k in (0, 1):
+        for m in (0, 1):
+            sub = np.ix_(inv_o[:, k], inv_d[:, m])
+            ln = ao.out_m[:, k, None] + length[sub] + ad.in_m[None, :, m]
+            tt = ao.out_s[:, k, None] + time[sub] + ad.in_s[None, :, m]
+            prim = ln if metric == "length" else tt
+            better = prim < best
+            best = np.where(better, prim, best)
+            best_len = np.where(better, ln, best_len)
+            best_time = np.where(better, tt, best_time)
+            choice = np.where(better, 2 * k + m, choice)
+    ok = choice >= 0
+    return Paths(np.where(ok, best_len, np.nan), np.where(ok, best_time, np.nan), choice)
 
 
 def distance_matrix(
@@ -106,14 +131,18 @@ def distance_matrix(
     snap_warn_m: float = DEFAULT_SNAP_WARN_M,
     estimate_speed_kph: float = DEFAULT_ESTIMATE_SPEED_KPH,
     workers: int | None = None,
+    scenario_circuity: float = DEFAULT_RURAL_CIRCUITY,
+    circuity_source: str = "given value",
 ) -> DistanceMatrix:
     """Road distances and travel times between points.
 
-    Each point is snapped to its nearest road node; one Dijkstra runs per distinct
-    origin node (on both cores for big requests) and only the destination columns are
-    kept. Distances include the connectors at both ends (great-circle metres, driven
-    at :data:`~symnet.routing.snap.CONNECTOR_SPEED_KPH`). Pairs routing cannot answer
-    are estimated as great circle x ``circuity`` at ``estimate_speed_kph``.
+    Each point is snapped to the nearest point of its nearest road segment
+    (:func:`~symnet.routing.snap.snap_points`); paths leave and enter the segments
+    through the ends the one-way rules allow, and two points on one segment are
+    connected along it (:func:`snapped_paths`). Distances include the connectors at
+    both ends (great-circle metres, driven at
+    :data:`~symnet.routing.snap.CONNECTOR_SPEED_KPH`). Pairs routing cannot answer are
+    estimated as great circle x ``circuity`` at ``estimate_speed_kph``.
 
     Parameters
     ----------
@@ -129,8 +158,9 @@ def distance_matrix(
         the cut-off is converted to time at the slowest edge speed (never prunes a
         path shorter than ``cutoff_m``).
     circuity : float, optional
-        Estimate factor; default calibrated on the graph (:func:`calibrate_circuity`)
-        or :data:`~symnet.routing.estimate.DEFAULT_RURAL_CIRCUITY` without a graph.
+        Estimate factor (labelled ``circuity_source``); default
+        :func:`~symnet.routing.estimate.choose_circuity` on the graph and these points,
+        which keeps ``scenario_circuity`` unless the graph spans their area.
     snap_warn_m : float
         Points farther than this (m) from any road are off the network: warned about
         and estimated.
@@ -138,6 +168,10 @@ def distance_matrix(
         Average speed for estimated durations (km/h).
     workers : int, optional
         Processes for Dijkstra (default: automatic, at most 2).
+    scenario_circuity : float
+        The fallback factor when ``circuity`` is None.
+    circuity_source : str
+        Label of a given ``circuity``.
 
     Returns
     -------
@@ -150,9 +184,13 @@ def distance_matrix(
     oid, olon, olat = as_points(origins, "origins")
     did, dlon, dlat = (oid, olon, olat) if destinations is None else as_points(destinations, "destinations")
     if circuity is None:
-        circuity = calibrate_circuity(graph)
+        circuity, circuity_source = choose_circuity(
+            graph, np.concatenate([olon, dlon]), np.concatenate([olat, dlat]), scenario_circuity
+        )
     if graph is None or graph.n_nodes == 0:
-        dm = estimate_matrix(list(zip(oid, olon, olat)), list(zip(did, dlon, dlat)), circuity, estimate_speed_kph)
+        dm = estimate_matrix(
+            list(zip(oid, olon, olat)), list(zip(did, dlon, dlat)), circuity, estimate_speed_kph, circuity_source
+        )
         dm.origin_ids, dm.destination_ids, dm.metric = oid, did, metric
         return dm
 
@@ -161,46 +199,47 @@ def distance_matrix(
     sd = so if destinations is None else snap_points(graph, did, dlon, dlat, warn_m=snap_warn_m)
     on_o = np.nonzero(~so.far)[0]
     on_d = np.nonzero(~sd.far)[0]
-    uo, inv_o = np.unique(so.node[on_o], return_inverse=True)
-    ud, inv_d = np.unique(sd.node[on_d], return_inverse=True)
     limit = None
     if cutoff_m is not None:
-        if metric == "length":
-            limit = float(cutoff_m)
-        else:
-            limit = float(cutoff_m) / (float(graph.speed_kph.min()) / 3.6)
-    length, time = shortest_paths(graph, uo, ud, metric=metric, limit=limit, workers=workers)
+        limit = float(cutoff_m) if metric == "length" else float(cutoff_m) / (float(graph.speed_kph.min()) / 3.6)
+    paths = snapped_paths(graph, so.take(on_o), sd.take(on_d), metric=metric, limit=limit, workers=workers)
 
     n_o, n_d = len(oid), len(did)
     dist = np.full((n_o, n_d), np.nan)
     dur = np.full((n_o, n_d), np.nan)
     sub = np.ix_(on_o, on_d)
-    dist[sub] = length[np.ix_(inv_o, inv_d)] + so.connector_m[on_o][:, None] + sd.connector_m[on_d][None, :]
-    dur[sub] = time[np.ix_(inv_o, inv_d)] + so.connector_s[on_o][:, None] + sd.connector_s[on_d][None, :]
+    dist[sub] = paths.length_m + so.connector_m[on_o][:, None] + sd.connector_m[on_d][None, :]
+    dur[sub] = paths.time_s + so.connector_s[on_o][:, None] + sd.connector_s[on_d][None, :]
 
     same_place = gc == 0.0  # identical coordinates: nothing to drive
     dist[same_place] = 0.0
     dur[same_place] = 0.0
     routed = np.isfinite(dist)
-    reason = np.full((n_o, n_d), "", dtype="<U24")
-    off = so.far[:, None] | sd.far[None, :]
-    reason[off] = REASON_OFF_NETWORK
-    unreached = ~routed & ~off
-    if unreached.any():
-        if cutoff_m is not None:
-            reason[unreached] = REASON_CUTOFF
-        else:
-            comp = weak_components(graph)
-            same = comp[so.node][:, None] == comp[sd.node][None, :]
-            reason[unreached & same] = REASON_ONE_WAY
-            reason[unreached & ~same] = REASON_DISCONNECTED
+    reason = _reasons(graph, so, sd, routed, cutoff_m is not None)
     est = gc * max(1.0, float(circuity))
     dist = np.where(routed, np.maximum(dist, gc), est)
     dur = np.where(routed, dur, est / (estimate_speed_kph / 3.6))
     method = np.where(routed, "routed", "estimated").astype("<U9")
-    dm = DistanceMatrix(oid, did, dist, dur, method, reason, float(circuity), metric)
+    dm = DistanceMatrix(oid, did, dist, dur, method, reason, float(circuity), metric, circuity_source)
     _warn_unreachable(dm)
     return dm
+
+
+def _reasons(graph: RoadGraph, so: SnapResult, sd: SnapResult, routed: np.ndarray, cutoff: bool) -> np.ndarray:
+    """Why each pair that is not routed is estimated (empty string when routed)."""
+    reason = np.full(routed.shape, "", dtype="<U24")
+    off = so.far[:, None] | sd.far[None, :]
+    reason[off] = REASON_OFF_NETWORK
+    unreached = ~routed & ~off
+    if unreached.any():
+        if cutoff:
+            reason[unreached] = REASON_CUTOFF
+        else:
+            comp = weak_components(graph)
+            same = comp[so.seg_a][:, None] == comp[sd.seg_a][None, :]
+            reason[unreached & same] = REASON_ONE_WAY
+            reason[unreached & ~same] = REASON_DISCONNECTED
+    return reason
 
 
 def _warn_unreachable(dm: DistanceMatrix) -> None:

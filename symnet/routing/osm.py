@@ -31,6 +31,7 @@ import math
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -203,7 +204,7 @@ def read_ways(path: str | Path, network_type: str = "drive") -> RawWays:
     speeds: list[float] = []
     highways: list[str] = []
     nan = float("nan")
-    fp = (
+    fp: Any = (
         osmium.FileProcessor(str(path), osmium.osm.NODE | osmium.osm.WAY)
         .with_locations()
         .with_filter(osmium.filter.EntityFilter(osmium.osm.WAY))

@@ -12,12 +12,14 @@ from symnet.routing.cache import load_road_graph
 from symnet.routing.estimate import (
     DEFAULT_ESTIMATE_SPEED_KPH,
     DEFAULT_RURAL_CIRCUITY,
-    calibrate_circuity,
+    SCENARIO_VALUE,
+    choose_circuity,
     estimate_matrix,
 )
 from symnet.routing.geometry import route_geometries
 from symnet.routing.graph import RoadGraph
 from symnet.routing.matrix import DistanceMatrix, distance_matrix
+from symnet.routing.points import as_points
 from symnet.routing.snap import DEFAULT_SNAP_WARN_M
 
 
@@ -29,11 +31,25 @@ class Router:
     graph : RoadGraph or None
         The road graph; None gives great circle x ``circuity`` for everything.
     circuity : float, optional
-        Estimate factor; default calibrated on the graph, or 1.37 without one.
+        Estimate factor, used as given (``circuity_source`` "given value"); default
+        :func:`~symnet.routing.estimate.choose_circuity`: calibrated on the graph only
+        when its routed pairs span the area of ``area``, else ``scenario_circuity``.
     snap_warn_m : float
         Off-network threshold (m).
     estimate_speed_kph : float
         Speed for estimated durations (km/h).
+    scenario_circuity : float
+        The scenario's road / great-circle ratio (default 1.37).
+    area : DataFrame or sequence of (id, lon, lat), optional
+        The points the router will serve (a scenario's actors and sites), which the
+        calibration must span; default the graph's nodes.
+
+    Attributes
+    ----------
+    circuity : float
+        Factor for estimates.
+    circuity_source : str
+        ``"calibrated on N routed pairs"``, ``"scenario value"`` or ``"given value"``.
 
     Examples
     --------
@@ -47,13 +63,20 @@ class Router:
         circuity: float | None = None,
         snap_warn_m: float = DEFAULT_SNAP_WARN_M,
         estimate_speed_kph: float = DEFAULT_ESTIMATE_SPEED_KPH,
+        scenario_circuity: float = DEFAULT_RURAL_CIRCUITY,
+        area: Any = None,
     ) -> None:
         self.graph = graph
-        self.circuity = (
-            float(circuity)
-            if circuity is not None
-            else (calibrate_circuity(graph) if graph is not None else DEFAULT_RURAL_CIRCUITY)
-        )
+        if circuity is not None:
+            self.circuity, self.circuity_source = float(circuity), "given value"
+        elif graph is None:
+            self.circuity, self.circuity_source = float(scenario_circuity), SCENARIO_VALUE
+        else:
+            if area is not None:
+                _, lon, lat = as_points(area, "area")
+            else:
+                lon, lat = graph.lon, graph.lat
+            self.circuity, self.circuity_source = choose_circuity(graph, lon, lat, scenario_circuity)
         self.snap_warn_m = snap_warn_m
         self.estimate_speed_kph = estimate_speed_kph
 
@@ -75,7 +98,7 @@ class Router:
     ) -> DistanceMatrix:
         """Distance matrix (see :func:`~symnet.routing.matrix.distance_matrix`)."""
         if self.graph is None:
-            dm = estimate_matrix(origins, destinations, self.circuity, self.estimate_speed_kph)
+            dm = estimate_matrix(origins, destinations, self.circuity, self.estimate_speed_kph, self.circuity_source)
             dm.metric = metric
             return dm
         return distance_matrix(
@@ -85,6 +108,7 @@ class Router:
             metric=metric,
             cutoff_m=cutoff_m,
             circuity=self.circuity,
+            circuity_source=self.circuity_source,
             snap_warn_m=self.snap_warn_m,
             estimate_speed_kph=self.estimate_speed_kph,
             workers=workers,

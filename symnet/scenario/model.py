@@ -7,7 +7,6 @@ currency (``economics.currency``, SEK by default); distances in km unless a fiel
 from __future__ import annotations
 
 import math
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -15,6 +14,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from symnet.errors import Problem
+from symnet.provenance import marks_assumption
 from symnet.resources import Catalogue
 
 SCENARIO_FILE = "scenario.yaml"
@@ -353,9 +353,6 @@ class Scenario:
         }
 
 
-_ASSUMPTION_WORD = re.compile(r"\bassum(?:ption|ptions|ed)\b", re.IGNORECASE)
-
-
 def is_assumption(source: str) -> bool:
     """True when a source text marks an assumed number, wholly or in part.
 
@@ -363,4 +360,4 @@ def is_assumption(source: str) -> bool:
     from the town centroid" all count: a number that rests partly on an assumption is
     reported as assumed, never as measured.
     """
-    return bool(_ASSUMPTION_WORD.search(source))
+    return marks_assumption(source)

@@ -41,7 +41,7 @@ def test_report_sections_and_assumption_markers(result, scenario, tmp_path):
     md = (tmp_path / "report.md").read_text("utf-8")
     assert re.findall(r"^## (.+)$", md, flags=re.M) == SECTIONS
     # KPI rows: label, value, unit, number of assumptions the KPI rests on for this solution
-    assert "| Savings against the baseline | 1 740 000 | SEK/yr | † 6 |" in md
+    assert "| Savings against the baseline | 1 740 000 | SEK/yr | † 7 |" in md
     assert "| CO2e avoided | 412 | t/yr | † 5 |" in md
     assert "| Diverted from landfill | 312 | t/yr | † 1 |" in md
     assert "| Diverted from incineration / energy recovery | 3 334 | t/yr | 0 |" in md
@@ -91,7 +91,7 @@ def test_summary_paragraph_names_the_opened_site_and_the_figures(result, scenari
         "energy recovery are diverted; 412 t CO2e/yr are avoided."
     )
     assert "1 of 2 road distances are estimated (great-circle x 1.37) where no road route was found" in summary
-    assert summary.endswith("These figures rest on 10 assumed numbers (see the appendix); the savings alone rest on 6.")
+    assert summary.endswith("These figures rest on 11 assumed numbers (see the appendix); the savings alone rest on 7.")
     html = (tmp_path / "report.html").read_text("utf-8")
     assert f'<p class="summary">{summary}</p>' in html
 
@@ -101,7 +101,8 @@ def test_appendix_lists_each_assumption_once_most_used_first(result, scenario, t
     md = (tmp_path / "report.md").read_text("utf-8")
     rows = _md_table(md, "Appendix: assumptions the results rest on")
     keys = [r[0] for r in rows]
-    assert len(keys) == len(set(keys)) == 10  # incl. the spent-grain CO2e factor, whose source ends in "assumption"
+    # incl. the spent-grain CO2e factor and the cooling fate's cost ("cost and CO2e 0: assumption")
+    assert len(keys) == len(set(keys)) == 11
     used_by = [int(r[3].split(":")[0]) for r in rows]
     assert used_by == sorted(used_by, reverse=True)
     assert rows[0] == [

@@ -183,7 +183,16 @@ def test_expected_yaml_is_well_formed(folder: Path) -> None:
     scenario = load_scenario(folder)
     senders = {s.id for s in scenario.supplies} | {sid for sid, *_ in facility_senders(scenario)}
     targets = {d.id for d in scenario.demands} | {o.option_id for o in scenario.sites}
-    assert set(expected) <= {"case", "source", "exchanges", "opened_sites", "kpis", "kpi_note"}
+    assert set(expected) <= {
+        "case",
+        "kind",
+        "source",
+        "exchanges",
+        "opened_sites",
+        "kpis",
+        "kpi_note",
+        "existing_exchanges_todo",
+    }
     assert expected["case"] and "report 003" in expected["source"]
     assert expected["exchanges"], "a validation case needs published exchanges"
     for ex in expected["exchanges"]:
@@ -197,7 +206,21 @@ def test_expected_yaml_is_well_formed(folder: Path) -> None:
     for option in expected.get("opened_sites", []):
         assert option in targets
     for name, kpi in (expected.get("kpis") or {}).items():
-        assert set(kpi) == {"value", "tolerance", "source"}, name
+        assert (
+            {"value", "tolerance", "source", "independent"}
+            <= set(kpi)
+            <= {
+                "value",
+                "tolerance",
+                "source",
+                "independent",
+                "tolerance_source",
+                "reported_difference",
+                "within_tolerance",
+                "kpi",
+                "subtract",
+            }
+        ), name
         assert kpi["value"] > 0 and 0 < kpi["tolerance"] < 1 and "report" in kpi["source"]
     if not expected.get("kpis"):
         assert expected.get("kpi_note"), "explain why no published KPI is checked"

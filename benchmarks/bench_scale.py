@@ -1,0 +1,261 @@
+"""Scale benchmark (issue #14): generated national inventories, every stage timed.
+
+    python benchmarks/bench_scale.py [--sizes 250,1000,5000] [--time-limit 120] [--seed 0] [--quick]
+
+For each size N, :func:`scale_generator.write_scale_scenario` writes a scenario folder
+(N supplies and N demands of 5 residues over lon 12-20, lat 56-64, 4 seasons, 10 sites x
+5 facility types, default whole-trip costing, estimated distances). Two fresh
+subprocesses then work on it, so that sizes and runs do not share memory or caches:
+
+- ``symnet``: the public functions one after the other, each stage timed with its own
+  peak RSS (psutil, sampled every 20 ms): load (``load_scenario``), network
+  (``distance_source`` + ``build_network``), model build (``AllocationModel.build``),
+  solve (``AllocationModel.solve``, solver time limit = ``--time-limit``) and outputs
+  (``write_run`` with the writers of ``symnet run``: CSVs, GeoPackage, map, report);
+- ``highs``: the baseline, the same model's arrays handed to plain highspy (no
+  decomposition, no warm start, no symnet cuts beyond those in the arrays) with the same
+  time limit and relative gap.
+
+The table gives time, status, objective, bound and gap of both, and the ratios
+(symnet solve / plain HiGHS, objectives). Both runs see the same machine load: the load
+average is printed before and after.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import psutil
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))
+sys.path.insert(0, str(HERE))
+
+from scale_generator import write_scale_scenario  # noqa: E402
+
+DEFAULT_SIZES = (250, 1000, 5000)
+
+
+class StagePeak:
+    """Peak RSS (bytes) of this process while a stage runs, sampled every 20 ms."""
+
+    def __init__(self) -> None:
+        self.peak = 0
+        self._stop = threading.Event()
+        self._proc = psutil.Process(os.getpid())
+
+    def __enter__(self) -> StagePeak:
+        self.peak = self._proc.memory_info().rss
+        self._t = threading.Thread(target=self._run, daemon=True)
+        self._t.start()
+        return self
+
+    def _run(self) -> None:
+        while not self._stop.wait(0.02):
+            self.peak = max(self.peak, self._proc.memory_info().rss)
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._t.join()
+        self.peak = max(self.peak, self._proc.memory_info().rss)
+
+
+def _stage(stats: dict[str, Any], name: str, fn: Any) -> Any:
+    with StagePeak() as mem:
+        t0 = time.perf_counter()
+        value = fn()
+        stats[f"{name}_s"] = time.perf_counter() - t0
+    stats[f"{name}_mb"] = mem.peak / 2**20
+    return value
+
+
+def _model(folder: Path, time_limit_s: float, stats: dict[str, Any]) -> Any:
+    """Load, network and model build as stages; returns the built AllocationModel."""
+    from symnet.network import build_network
+    from symnet.optimise import AllocationModel
+    from symnet.pipeline import distance_provider, distance_source
+    from symnet.scenario import load_scenario
+
+    scenario = _stage(stats, "load", lambda: load_scenario(folder))
+    source = distance_source(scenario)
+    net = _stage(stats, "network", lambda: build_network(scenario, distances=distance_provider(source)))
+    stats["links"] = len(net.links)
+    model = AllocationModel(scenario, net, time_limit_s=time_limit_s)
+    _stage(stats, "build", model.build)
+    stats["columns"] = int(len(model.arrays.cost))
+    stats["rows"] = int(model.arrays.matrix.shape[0])
+    stats["integers"] = int(model.arrays.integer.sum())
+    stats["gap_target"] = model.gap
+    return model, source
+
+
+def worker_symnet(folder: Path, time_limit_s: float) -> dict[str, Any]:
+    """Every stage of a run through the public functions (see module docstring)."""
+    from symnet.pipeline import RunOutput, write_run
+
+    stats: dict[str, Any] = {}
+    model, source = _model(folder, time_limit_s, stats)
+    result = _stage(stats, "solve", model.solve)
+    stats.update(status=result.status, objective=result.objective, bound=result.bound, gap=result.gap)
+    stats["message"] = result.message
+    try:
+        from symnet.cli import _output_writers
+
+        writers = _output_writers(False)
+    except ImportError:  # the CLI's writers moved: time the core outputs only
+        writers = []
+    run = RunOutput(model.scenario, model.network, result, source)
+    with tempfile.TemporaryDirectory() as tmp:
+        _stage(stats, "outputs", lambda: write_run(run, Path(tmp) / "out", extra_writers=writers))
+    return stats
+
+
+def plain_highs(model: Any, time_limit_s: float) -> dict[str, Any]:
+    """Solve the model's arrays with highspy directly: same limit and gap, nothing else."""
+    import highspy
+
+    a = model.arrays
+    csc = a.matrix.tocsc()
+    inf = highspy.kHighsInf
+
+    def fin(x: np.ndarray, fill: float) -> np.ndarray:
+        return np.where(np.isfinite(x), x, fill).astype(float)
+
+    h = highspy.Highs()
+    h.setOptionValue("output_flag", False)
+    h.setOptionValue("time_limit", float(time_limit_s))
+    h.setOptionValue("mip_rel_gap", float(model.gap))
+    t0 = time.perf_counter()
+    h.passModel(
+        int(csc.shape[1]),
+        int(csc.shape[0]),
+        int(csc.nnz),
+        int(highspy.MatrixFormat.kColwise),
+        int(highspy.ObjSense.kMinimize),
+        0.0,
+        np.asarray(model.objective_vector(), dtype=float),
+        fin(a.lower, -inf),
+        fin(a.upper, inf),
+        fin(a.row_lower, -inf),
+        fin(a.row_upper, inf),
+        csc.indptr.astype(np.int32),
+        csc.indices.astype(np.int32),
+        csc.data.astype(float),
+        a.integer.astype(np.int32),
+    )
+    h.run()
+    elapsed = time.perf_counter() - t0
+    info = h.getInfo()
+    status = h.modelStatusToString(h.getModelStatus())
+    has_sol = info.primal_solution_status == 2
+    mip = bool(a.integer.any())
+    return {
+        "solve_s": elapsed,
+        "status": status,
+        "objective": float(info.objective_function_value) if has_sol else None,
+        "bound": float(info.mip_dual_bound) if mip else (float(info.objective_function_value) if has_sol else None),
+        "gap": float(info.mip_gap) if mip and has_sol else (0.0 if has_sol else None),
+    }
+
+
+def worker_highs(folder: Path, time_limit_s: float) -> dict[str, Any]:
+    """The baseline: model built by symnet, solved by plain HiGHS."""
+    stats: dict[str, Any] = {}
+    model, _ = _model(folder, time_limit_s, stats)
+    with StagePeak() as mem:
+        stats.update(plain_highs(model, time_limit_s))
+    stats["solve_mb"] = mem.peak / 2**20
+    return stats
+
+
+def _subprocess(kind: str, folder: Path, time_limit_s: float) -> dict[str, Any]:
+    cmd = [sys.executable, str(Path(__file__).resolve()), "--worker", kind, str(folder), str(time_limit_s)]
+    t0 = time.perf_counter()
+    out = subprocess.run(cmd, capture_output=True, text=True, check=False)
+    if out.returncode != 0:
+        return {"error": (out.stderr or out.stdout).strip().splitlines()[-1:] or ["failed"], "wall_s": 0.0}
+    stats = json.loads(out.stdout.strip().splitlines()[-1])
+    stats["wall_s"] = time.perf_counter() - t0
+    return stats
+
+
+def _fmt(x: Any, spec: str = ".2f") -> str:
+    return "-" if x is None else format(x, spec)
+
+
+def table(rows: list[tuple[int, dict[str, Any], dict[str, Any]]], time_limit_s: float) -> str:
+    """Markdown table: symnet stages and result, plain HiGHS, ratios."""
+    head = (
+        "| N | links | cols / rows / ints | load s | network s | build s | solve s | outputs s | status | objective "
+        "| bound | gap | peak MB (stage) | plain HiGHS solve s | status | objective | gap | solve ratio | obj ratio "
+        "| within limit |"
+    )
+    lines = [head, "|" + "|".join(["---"] * (head.count("|") - 1)) + "|"]
+    for n, s, b in rows:
+        if "error" in s:
+            lines.append(f"| {n:,} | error: {s['error']} |" + " |" * 18)
+            continue
+        peak = max(s[k] for k in s if k.endswith("_mb"))
+        stage = max((k for k in s if k.endswith("_mb")), key=lambda k: s[k])[:-3]
+        ok = s["solve_s"] <= time_limit_s * 1.05 + 2
+        b_ok = "error" not in b
+        ratio = s["solve_s"] / b["solve_s"] if b_ok and b["solve_s"] else None
+        obj = s["objective"] / b["objective"] if b_ok and s["objective"] and b.get("objective") else None
+        lines.append(
+            f"| {n:,} | {s['links']:,} | {s['columns']:,} / {s['rows']:,} / {s['integers']:,} | {s['load_s']:.2f} "
+            f"| {s['network_s']:.2f} | {s['build_s']:.2f} | {s['solve_s']:.1f} | {s.get('outputs_s', 0):.1f} "
+            f"| {s['status']} | {_fmt(s['objective'], ',.0f')} | {_fmt(s['bound'], ',.0f')} | {_fmt(s['gap'], '.2%')} "
+            f"| {peak:,.0f} ({stage}) | {_fmt(b.get('solve_s'), '.1f')} | {b.get('status', b.get('error'))} "
+            f"| {_fmt(b.get('objective'), ',.0f')} | {_fmt(b.get('gap'), '.2%')} | {_fmt(ratio, '.2f')} "
+            f"| {_fmt(obj, '.4f')} | {'yes' if ok else 'NO'} |"
+        )
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--sizes", default=",".join(map(str, DEFAULT_SIZES)), help="comma-separated N values")
+    ap.add_argument("--time-limit", type=float, default=120.0, help="solver time limit per run, seconds")
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--quick", action="store_true", help="N = 50 and 250, 30 s limit (make bench --quick)")
+    ap.add_argument("--no-baseline", action="store_true", help="skip the plain HiGHS run")
+    ap.add_argument("--keep", type=Path, default=None, help="write the scenario folders here and keep them")
+    ap.add_argument("--worker", nargs=3, metavar=("KIND", "FOLDER", "LIMIT"), help=argparse.SUPPRESS)
+    args = ap.parse_args(argv)
+    if args.worker:
+        kind, folder, limit = args.worker
+        fn = worker_symnet if kind == "symnet" else worker_highs
+        print(json.dumps(fn(Path(folder), float(limit))))
+        return 0
+    sizes = [50, 250] if args.quick else [int(x) for x in args.sizes.split(",") if x.strip()]
+    limit = 30.0 if args.quick else args.time_limit
+    load0 = os.getloadavg()
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        base = args.keep or Path(tmp)
+        for n in sizes:
+            folder = write_scale_scenario(base / f"scale{n}", n, args.seed)
+            print(f"N={n}: symnet ...", flush=True)
+            s = _subprocess("symnet", folder, limit)
+            print(f"N={n}: plain HiGHS ...", flush=True)
+            b = {"error": "skipped"} if args.no_baseline else _subprocess("highs", folder, limit)
+            rows.append((n, s, b))
+            print(json.dumps({"n": n, "symnet": s, "highs": b}), flush=True)
+    print(f"\ntime limit {limit:g} s; load average {' '.join(f'{v:.2f}' for v in load0)} at the start, ", end="")
+    print(f"{' '.join(f'{v:.2f}' for v in os.getloadavg())} at the end; {os.cpu_count()} cores")
+    print(table(rows, limit))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
