@@ -266,7 +266,8 @@ def actor_gains(
     merged: dict[str, dict[str, float]] = {}
     rounded: set[str] = set()
     for actor, v in per.items():
-        name, hide = _public_name(scenario, actor, names) if public else (names.get(actor, actor), False)
+        found, hide = _public_name(scenario, actor, names) if public else (names.get(actor, actor), False)
+        name = str(found if found is not None else actor)
         entry = merged.setdefault(name, {"baseline_cost": 0.0, "cost": 0.0, "gain": 0.0})
         for k in entry:
             entry[k] += float(v.get(k, 0.0))
