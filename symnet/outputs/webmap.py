@@ -323,12 +323,18 @@ def _legend_network(data: dict[str, Any]) -> list[str]:
     if sectors:
         rows.append("<h2>Actors by sector</h2>")
         rows += [_row(f'<span class="sw" style="background:{sector_colour(s)}"></span>', s) for s in sectors]
-    if data["exchanges"] or data["disposal"]:
+    exchanged = {x["resource"] for x in data["exchanges"]}
+    if exchanged:
         rows.append("<h2>Exchanges by resource</h2>")
         rows += [
-            _row(f'<span class="ln" style="background:{r["colour"]}"></span>', r["label"]) for r in data["resources"]
+            _row(f'<span class="ln" style="background:{r["colour"]}"></span>', r["label"])
+            for r in data["resources"]
+            if r["id"] in exchanged
         ]
         rows.append('<div class="note">Line width follows the quantity per year (within each resource).</div>')
+    left = [r["label"] for r in data["resources"] if r["id"] not in exchanged]
+    if left:
+        rows.append(f'<div class="note">Not exchanged, only left to their current fate: {_esc(", ".join(left))}.</div>')
     return rows + _legend_exchanges(data) + _legend_sites(data)
 
 

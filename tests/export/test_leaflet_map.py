@@ -138,6 +138,9 @@ def test_offline_map_draws_every_feature_and_makes_no_request(browser, result, s
     assert "estimated distance" in legend and "site opened by the optimum" in legend
     assert "road" not in legend.replace("no road route", "") and "existing exchange" not in legend
     assert "town (OpenStreetMap place)" not in legend and "municipality" in legend
+    # ash is only disposed of (no exchange): no line swatch for it, a note instead
+    assert "Not exchanged, only left to their current fate: ash." in legend
+    assert page.locator("#legend .row", has_text="ash").count() == 0
     shot = page.screenshot()
     assert _colours(shot) > 50
     assert errors == [] and external == []
