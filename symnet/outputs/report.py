@@ -242,15 +242,15 @@ def write_report(
             "appendix",
         ),
     ]
-    existing = existing_rows(layers)
-    if existing:  # a small section of its own, after the exchange table
+    kept_or_ended = existing_rows(layers)
+    if kept_or_ended:  # a small section of its own, after the exchange table
         at = [section[0] for section in sections].index("Exchanges") + 1
         sections.insert(
             at,
             (
                 "Existing exchanges",
                 ["From", "To", "Resource", "Quantity /yr", "Status"],
-                existing,
+                kept_or_ended,
                 "Exchanges that run today are in the baseline at their real cost; 'existing' = kept by the "
                 "optimum (its quantity in the optimum), 'ended' = the optimum drops it. The Exchanges table "
                 "above lists new and kept ones alike.",
