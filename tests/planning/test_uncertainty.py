@@ -205,6 +205,7 @@ def test_site_probability_robustness_and_regret(tmp_path: Path) -> None:
     assert s["robustness"]["regret_where_not_optimal"]["max"] == pytest.approx(fb.max() - 7300)
 
 
+@pytest.mark.enable_socket  # LocalCluster on 127.0.0.1 (as tests/planning/test_parallel.py)
 def test_outputs_and_determinism_on_one_and_two_workers(tmp_path: Path) -> None:
     shared = _two_sites_shared(two_sites(tmp_path))
     one = uncertainty(shared, 24, seed=5, workers=1, progress=False)
