@@ -164,7 +164,12 @@ def evaluate_sample(u: _UncertaintyShared, sample: _Sample) -> SampleOutcome:
     if not free.ok or opened == u.base_open:
         return SampleOutcome(free, free.objective if free.ok else None, free.status)
     fixed = _solve(
-        shared, scenario, network, label + " (base decision)", force_open=u.base_open, force_closed=u.options - u.base_open
+        shared,
+        scenario,
+        network,
+        label + " (base decision)",
+        force_open=u.base_open,
+        force_closed=u.options - u.base_open,
     )
     return SampleOutcome(free, fixed.objective if fixed.ok else None, fixed.status)
 
@@ -259,7 +264,14 @@ def _presence(results: list[SampleOutcome], base: Outcome, options: frozenset[st
     rows = []
     for option in sorted(options):
         share = sum(1 for o in ok if option in (o.kpis.get("opened_sites") or [])) / n
-        rows.append({"kind": "site", "id": option, "probability": share, "in_base": option in base.sites and base.sites[option][0]})
+        rows.append(
+            {
+                "kind": "site",
+                "id": option,
+                "probability": share,
+                "in_base": option in base.sites and base.sites[option][0],
+            }
+        )
     links = sorted(set(base.used).union(*(o.used for o in ok)) if ok else set(base.used))
     for link in links:
         share = sum(1 for o in ok if link in o.used) / n
@@ -330,7 +342,8 @@ def _summary(
         "varied": len(rangeset.ranges),
         "explicit_ranges": sum(1 for r in rangeset.ranges if r.explicit),
         "fixed": len(rangeset.fixed),
-        "base": {k: base.kpis.get(k) for k in OUTPUT_KPIS} | {"opened_sites": sorted(base.kpis.get("opened_sites") or [])},
+        "base": {k: base.kpis.get(k) for k in OUTPUT_KPIS}
+        | {"opened_sites": sorted(base.kpis.get("opened_sites") or [])},
         "kpis": {k: _percentiles(ok[k]) for k in OUTPUT_KPIS},
         "robustness": {
             "base_decision": sorted(base.kpis.get("opened_sites") or []),
@@ -341,9 +354,7 @@ def _summary(
         },
         "sites": {r.id: r.probability for r in presence.itertuples() if r.kind == "site"},
         "links": {r.id: r.probability for r in presence.itertuples() if r.kind == "link"},
-        "drivers": [
-            {"key": r["key"], "rho_savings": r["rho_savings"]} for r in drivers.head(10).to_dict("records")
-        ]
+        "drivers": [{"key": r["key"], "rho_savings": r["rho_savings"]} for r in drivers.head(10).to_dict("records")]
         if not drivers.empty
         else [],
     }
@@ -421,8 +432,10 @@ def report_html(summary: dict[str, Any]) -> str:
         if line.startswith("## "):
             body.append(f"<h2>{html.escape(line[3:])}</h2>")
         elif line.startswith("!["):
-            body.append('<p><img src="uncertainty_kpis.png" alt="KPI distributions"> '
-                        '<img src="uncertainty_tornado.png" alt="tornado chart"></p>')
+            body.append(
+                '<p><img src="uncertainty_kpis.png" alt="KPI distributions"> '
+                '<img src="uncertainty_tornado.png" alt="tornado chart"></p>'
+            )
         elif line:
             text = html.escape(line)
             body.append("<p>" + re.sub(r"\*\*(.+?)\*\*", r"<strong>\1</strong>", text) + "</p>")

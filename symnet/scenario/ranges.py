@@ -33,6 +33,7 @@ Keys are those of :attr:`Scenario.sources`: ``economics.landfill_tax``,
 
 from __future__ import annotations
 
+import contextlib
 import math
 import re
 from dataclasses import dataclass
@@ -151,7 +152,7 @@ def _check_spec(
     numbers: dict[str, float] = {}
     for name, raw in (("value", value), ("low", spec.get("low")), ("high", spec.get("high"))):
         try:
-            number = float(raw)
+            number = float(str(raw))
         except (TypeError, ValueError):
             probs.error(file, line, col, f"{name} '{raw}' is not a number; a range needs value, low and high")
             return None
@@ -227,11 +228,15 @@ def _defaults(config_uncertainty: dict[str, Any], probs: _Problems) -> tuple[dic
         if key == "distribution":
             dist = str(raw).strip().lower()
             if dist not in ("triangular", "uniform"):
-                probs.error(SCENARIO_FILE, None, col, f"unknown default distribution '{raw}'; expected triangular or uniform")
+                probs.error(
+                    SCENARIO_FILE, None, col, f"unknown default distribution '{raw}'; expected triangular or uniform"
+                )
         elif key in rel:
             number = raw if isinstance(raw, (int, float)) and not isinstance(raw, bool) else math.nan
             if not (math.isfinite(number) and 0 <= number < 1):
-                probs.error(SCENARIO_FILE, None, col, f"'{raw}' is not a relative half-width; expected a number in [0, 1)")
+                probs.error(
+                    SCENARIO_FILE, None, col, f"'{raw}' is not a relative half-width; expected a number in [0, 1)"
+                )
             else:
                 rel[key] = float(number)
         else:
@@ -249,10 +254,8 @@ def read_ranges(folder: Path, config_uncertainty: dict[str, Any], probs: _Proble
     ypath = folder / SCENARIO_FILE
     if ypath.is_file():
         text = ypath.read_text(encoding="utf-8-sig")
-        try:
+        with contextlib.suppress(yaml.YAMLError):  # reported by the scenario reader
             _yaml_ranges(yaml.compose(text, Loader=yaml.SafeLoader), yaml.safe_load(text), "", probs, out)
-        except yaml.YAMLError:
-            pass  # reported by the scenario reader
     for name, columns in _CSV_NUMBERS.items():
         _csv_ranges(folder, name, columns, probs, out)
     return out
@@ -326,10 +329,10 @@ def file_value(scenario: Scenario, key: str) -> float | None:
 
 
 def _csv_row(scenario: Scenario, file: str, row_id: str) -> Any:
-    rows: list[Any] = {"supplies.csv": scenario.supplies, "demands.csv": scenario.demands}.get(file, [])
     if file == "sites.csv":
         return next((s for s in scenario.sites if s.option_id == row_id), None)
-    return next((r for r in rows if r.id == row_id), None)
+    rows: list[Any] = list(scenario.supplies) if file == "supplies.csv" else list(scenario.demands)
+    return next((r for r in rows if r.id == row_id), None) if file in ("supplies.csv", "demands.csv") else None
 
 
 def check_ranges(folder: Path, config_uncertainty: dict[str, Any], probs: _Problems) -> None:
