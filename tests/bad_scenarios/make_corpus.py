@@ -195,7 +195,7 @@ CASES: list[Case] = [
          [replace("scenario.yaml", "economics:", "econmics:")],
          ["scenario.yaml:econmics: unknown key 'econmics' (did you mean 'economics'?); expected one of: name, "
           "description, region, country, crs, periods, profiles, economics, network, solver, facilities, "
-          "actors_file, resources, fates, substitutions, source"]),
+          "actors_file, resources, fates, substitutions, source, uncertainty"]),
     Case("yaml_unknown_nested_key", "misspelt economics key",
          [replace("scenario.yaml", "landfill_tax: 645", "landfil_tax: 645")],
          ["scenario.yaml:economics.landfil_tax: unknown key 'landfil_tax' (did you mean 'landfill_tax'?); expected "
