@@ -212,6 +212,14 @@ def run(
     public: Annotated[
         bool, typer.Option("--public", help="Aggregate confidential actors and streams in every output.")
     ] = False,
+    basemap: Annotated[
+        str | None,
+        typer.Option(
+            "--basemap",
+            help="osm: OpenStreetMap tiles under map.html when the browser is online (offline: the embedded "
+            "roads and towns); none: no tiles, no request. Default: the scenario's map.basemap (osm).",
+        ),
+    ] = None,
     force: ForceOpt = False,
 ) -> None:
     """Optimise a scenario and write summary.json, flows.csv, disposal.csv, network.gpkg, map and report."""
@@ -220,13 +228,15 @@ def run(
 
     if solver is not None and solver not in ("highs", "cbc"):
         raise InputError([Problem("--solver", None, None, f"'{solver}' is not a solver; expected highs or cbc")])
+    if basemap is not None and basemap not in ("osm", "none"):
+        raise InputError([Problem("--basemap", None, None, f"'{basemap}' is not a basemap; expected osm or none")])
     scenario = load_scenario(scenario_dir)
     print_warnings(scenario.warnings)
     check_output_dir(out_dir, [scenario_dir] + ([osm] if osm else []), force)
     run_out = run_scenario(scenario, osm=osm, online=online, solver=solver, time_limit_s=time_limit, gap=gap)
     for w in run_out.warnings:
         err.print(f"warning: {w}", markup=False, soft_wrap=True)
-    writers = _output_writers(public)
+    writers = _output_writers(public, basemap or scenario.config.map.basemap, run_out, osm)
     write_run(run_out, out_dir, force=force, public=public, extra_writers=writers)
     _print_run(run_out)
     out.print(f"  outputs written to {out_dir}/", markup=False)
@@ -234,12 +244,20 @@ def run(
         raise typer.Exit(EXIT_INPUT)
 
 
-def _output_writers(public: bool) -> list[Callable[..., None]]:
+def _output_writers(
+    public: bool, basemap: str = "osm", run: Any = None, osm: Path | None = None
+) -> list[Callable[..., Any]]:
     try:
         from symnet.outputs import write_outputs
+        from symnet.outputs.context import MapContext, run_map_context
     except ImportError:  # GIS/report outputs not installed in this build
         return []
-    return [lambda result, scenario, folder: write_outputs(result, scenario, folder, public=public)]
+    context = run_map_context(run, osm) if run is not None else MapContext()
+    return [
+        lambda result, scenario, folder: write_outputs(
+            result, scenario, folder, public=public, basemap=basemap, context=context
+        )
+    ]
 
 
 @app.command()
