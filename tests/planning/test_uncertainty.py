@@ -235,3 +235,20 @@ def test_cli_bad_range_exit_2_nothing_written(tmp_path: Path) -> None:
     assert proc.returncode == 2
     assert "demands.csv:2:price_low" in proc.stderr + proc.stdout and "Traceback" not in proc.stderr
     assert not out.exists()
+
+
+def test_yaml_range_is_read_and_applied(tmp_path: Path) -> None:
+    folder = two_receivers(tmp_path)
+    text = (
+        (folder / "scenario.yaml")
+        .read_text("utf-8")
+        .replace(
+            "landfill_tax: 0",
+            'landfill_tax: {value: 645, low: 500, high: 800, distribution: lognormal, source: "assumption: x"}',
+        )
+    )
+    (folder / "scenario.yaml").write_text(text, "utf-8")
+    scenario = load_scenario(folder)
+    r = next(r for r in scenario_ranges(scenario).ranges if r.key == "economics.landfill_tax")
+    assert (r.value, r.low, r.high, r.distribution, r.explicit) == (645.0, 500.0, 800.0, "lognormal", True)
+    assert apply_values(scenario, {r.key: 700.0}).config.economics.landfill_tax == 700.0
