@@ -1,0 +1,213 @@
+"""Every participant's economics: cost today, cost with symbiosis and the money flows behind
+the gain, for each actor and each opened facility (site option), at the scenario's prices.
+
+Accounting (money in the scenario's currency per year, positive = a cost):
+
+* a supplier pays the remaining disposal of its own supplies (fate gate fee or revenue, landfill
+  or incineration tax, CO2 price), a receiver the remaining conventional purchases of its own
+  demands; their baselines are all disposal and all purchases (:func:`symnet.kpi.baseline`);
+* a link's transport (per unit, whole trips) and its fixed cost (pipe annuity, road link) are
+  paid by the link's sender, its receiver, or half each: the demand row's
+  ``transport_paid_by``, else ``economics.transport_paid_by_resource[resource]``, else
+  ``economics.transport_paid_by``. The default, ``receiver``, is the accounting
+  :mod:`symnet.kpi` used before (the receiver paid the full link cost);
+* a demand's ``gate_fee`` (per unit received) is paid by the sender to the receiver; the scenario
+  states it as the receiver's cost of taking the stream (``paid by the ash holder``), so the
+  receiver's ``treatment`` cost equals the fees it receives and the fee is a cost for the sender;
+* an opened facility pays its fixed and operating cost, its purchased inputs and the fate of
+  its forwarded outputs, and earns its sales; its baseline is 0.
+
+With these rules the participants' costs add up to the model's total cost column by column, so
+the sum of the gains is the system savings exactly (:func:`check_sum`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+
+from symnet.kpi import baseline
+from symnet.result import Result
+from symnet.scenario import Scenario
+
+Payer = Literal["sender", "receiver", "split"]
+PAYER_SHARE: dict[str, float] = {"sender": 1.0, "receiver": 0.0, "split": 0.5}
+"""Share of a link's transport and fixed cost paid by its sender."""
+
+FLOW_COLUMNS = [
+    "disposal",
+    "purchases",
+    "gate_fees_paid",
+    "gate_fees_received",
+    "treatment",
+    "transport",
+    "link_fixed",
+    "facility_fixed",
+    "facility_operating",
+    "facility_inputs",
+    "output_fate",
+    "sales",
+]
+"""Money flows with symbiosis, currency/yr (all costs except ``gate_fees_received`` and
+``sales``, which are income)."""
+COLUMNS = [
+    "participant",
+    "kind",
+    "name",
+    "baseline_cost",
+    "cost",
+    "gain",
+    "disposal_avoided",
+    "purchases_avoided",
+    *FLOW_COLUMNS,
+]
+INCOME = ("gate_fees_received", "sales")
+
+
+def sender_share(scenario: Scenario, links: pd.DataFrame) -> np.ndarray:
+    """Per link, the share (0..1) of its transport and fixed cost its sender pays (see the
+    module doc for the order of the rules)."""
+    econ = scenario.config.economics
+    by_demand = {d.id: d.transport_paid_by for d in scenario.demands if d.transport_paid_by is not None}
+    rules = [
+        by_demand.get(str(t)) or econ.transport_paid_by_resource.get(str(r)) or econ.transport_paid_by
+        for t, r in zip(links["target"], links["resource"])
+    ]
+    return np.array([PAYER_SHARE[p] for p in rules], dtype=float)
+
+
+def _receiver(links: pd.DataFrame) -> pd.Series:
+    """The paying party at a link's end: the demand's actor, else the facility option."""
+    return links["receiver_actor"].where(links["receiver_actor"] != "", links["target_node"])
+
+
+def _sender(links: pd.DataFrame) -> pd.Series:
+    """The party at a link's start: the supply's actor, else the facility option."""
+    return links["supplier_actor"].where(links["supplier_actor"] != "", links["source_node"])
+
+
+def _link_flows(result: Result, scenario: Scenario) -> pd.DataFrame:
+    """Per used link: ``sender``, ``receiver``, ``gate`` (fees, currency/yr), ``transport`` and
+    ``fixed`` (currency/yr) and the sender's share of transport and fixed cost."""
+    links = result.links
+    used = links.loc[links["used"]] if len(links) else links
+    if not len(used):
+        return pd.DataFrame(columns=["link", "sender", "receiver", "gate", "transport", "fixed", "share"])
+    eff = used["factor"].to_numpy(dtype=float) * (1.0 - used["loss"].to_numpy(dtype=float))
+    qty = used["quantity"].to_numpy(dtype=float)
+    gate = used["gate_fee"].to_numpy(dtype=float) * eff * qty
+    fixed = _link_fixed(used)
+    transport = used["cost"].to_numpy(dtype=float) - gate - fixed
+    return pd.DataFrame(
+        {
+            "link": used["link"].to_numpy(),
+            "sender": _sender(used).to_numpy(),
+            "receiver": _receiver(used).to_numpy(),
+            "gate": gate,
+            "transport": transport,
+            "fixed": fixed,
+            "share": sender_share(scenario, used),
+        }
+    )
+
+
+def _link_fixed(used: pd.DataFrame) -> np.ndarray:
+    """The fixed cost a used link pays a year (every used link with a fixed cost pays it)."""
+    return used["fixed_cost"].to_numpy(dtype=float)
+
+
+def participant_economics(
+    result: Result, scenario: Scenario, excluded_actors: Iterable[str] = ()
+) -> pd.DataFrame:
+    """One row per actor and per opened facility (columns :data:`COLUMNS`, currency/yr):
+    ``baseline_cost`` (today), ``cost`` (with symbiosis), ``gain`` = baseline - cost, and the
+    money flows of the module doc. Sorted by gain, largest first."""
+    base = baseline(scenario, excluded_actors)
+    names = {a.id: a.name for a in scenario.actors}
+    names.update({o.option_id: o.name or o.option_id for o in scenario.sites})
+    acc: dict[str, dict[str, float]] = {}
+
+    def add(who: str, column: str, value: float) -> None:
+        acc.setdefault(str(who), dict.fromkeys(FLOW_COLUMNS, 0.0))[column] += float(value)
+
+    for actor in base["per_actor"]:
+        acc.setdefault(actor, dict.fromkeys(FLOW_COLUMNS, 0.0))
+    for r in result.disposal.itertuples():
+        add(r.actor, "disposal" if r.origin == "supply" else "output_fate", r.cost)
+    for r in result.purchases.itertuples():
+        add(r.actor, "purchases" if r.kind == "demand" else "facility_inputs", r.cost)
+    for r in _link_flows(result, scenario).itertuples():
+        add(r.sender, "gate_fees_paid", r.gate)
+        add(r.receiver, "gate_fees_received", r.gate)
+        add(r.receiver, "treatment", r.gate)
+        add(r.sender, "transport", r.share * r.transport)
+        add(r.receiver, "transport", (1.0 - r.share) * r.transport)
+        add(r.sender, "link_fixed", r.share * r.fixed)
+        add(r.receiver, "link_fixed", (1.0 - r.share) * r.fixed)
+    opened = result.sites.loc[result.sites["opened"]] if len(result.sites) else result.sites
+    facilities = {o.option_id: scenario.facility(o) for o in scenario.sites}
+    for r in opened.itertuples():
+        add(r.option, "facility_fixed", r.fixed_cost)
+        add(r.option, "facility_operating", facilities[r.option].operating_cost * r.throughput)
+    sales = _sales(result)
+    for option, value in sales.items():
+        add(option, "sales", value)
+        add(option, "output_fate", value)  # the disposal table books a sale as a negative cost
+    rows = []
+    site_ids = set(facilities)
+    for who, flows in acc.items():
+        base_cost = float(base["per_actor"].get(who, 0.0))
+        cost = sum(v for k, v in flows.items() if k not in INCOME) - flows["gate_fees_received"] - flows["sales"]
+        own = _own_baseline(scenario, who, excluded_actors)
+        rows.append(
+            {
+                "participant": who,
+                "kind": "facility" if who in site_ids else "actor",
+                "name": names.get(who, who),
+                "baseline_cost": base_cost,
+                "cost": cost,
+                "gain": base_cost - cost,
+                "disposal_avoided": own[0] - flows["disposal"],
+                "purchases_avoided": own[1] - flows["purchases"],
+                **flows,
+            }
+        )
+    table = pd.DataFrame(rows, columns=COLUMNS)
+    return table.sort_values(["gain", "participant"], ascending=[False, True], ignore_index=True)
+
+
+def _sales(result: Result) -> dict[str, float]:
+    """Per facility option, its revenue from sold outputs (currency/yr)."""
+    disp = result.disposal
+    sold = disp.loc[(disp["origin"] == "facility") & (disp["fate"] == "sale")] if len(disp) else disp
+    return {str(k): float(-v) for k, v in sold.groupby("actor")["cost"].sum().items()} if len(sold) else {}
+
+
+def _own_baseline(scenario: Scenario, who: str, excluded: Iterable[str]) -> tuple[float, float]:
+    """(disposal, purchases) of ``who`` today, currency/yr."""
+    from symnet import costs
+
+    if who in set(excluded):
+        return 0.0, 0.0
+    disposal = sum(costs.disposal_unit_cost(scenario, s) * s.quantity for s in scenario.supplies if s.actor == who)
+    purchases = sum(costs.purchase_unit_cost(scenario, d) * d.quantity for d in scenario.demands if d.actor == who)
+    return disposal, purchases
+
+
+def check_sum(table: pd.DataFrame, savings: float, tol: float = 1e-6) -> float:
+    """The difference between the participants' gains and the system ``savings``
+    (currency/yr); raises AssertionError when it exceeds ``tol`` x max(1, |savings|)."""
+    diff = float(table["gain"].sum()) - float(savings)
+    if abs(diff) > tol * max(1.0, abs(float(savings))):
+        raise AssertionError(f"participants' gains add up to {table['gain'].sum():.6f}, system savings {savings:.6f}")
+    return diff
+
+
+def winners_and_losers(table: pd.DataFrame, n: int = 3) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The ``n`` largest gains (> 0) and the ``n`` largest losses (gain < 0, worst first)."""
+    win = table.loc[table["gain"] > 1e-6].nlargest(n, "gain")
+    lose = table.loc[table["gain"] < -1e-6].nsmallest(n, "gain")
+    return win, lose
