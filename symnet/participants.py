@@ -119,9 +119,7 @@ def _link_fixed(used: pd.DataFrame) -> np.ndarray:
     return used["fixed_cost"].to_numpy(dtype=float)
 
 
-def participant_economics(
-    result: Result, scenario: Scenario, excluded_actors: Iterable[str] = ()
-) -> pd.DataFrame:
+def participant_economics(result: Result, scenario: Scenario, excluded_actors: Iterable[str] = ()) -> pd.DataFrame:
     """One row per actor and per opened facility (columns :data:`COLUMNS`, currency/yr):
     ``baseline_cost`` (today), ``cost`` (with symbiosis), ``gain`` = baseline - cost, and the
     money flows of the module doc. Sorted by gain, largest first."""

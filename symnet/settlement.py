@@ -88,7 +88,8 @@ def nucleolus(players: list[str], value: dict[frozenset[str], float], grand: flo
         rows[k, [pos[p] for p in c]] = 1.0
     v = np.array([value[c] for c in coalitions])
     lower = [value.get(frozenset({p}), -np.inf) for p in players]
-    bounds = [(lo if np.isfinite(lo) else None, None) for lo in lower] + [(None, None)]
+    bounds: list[tuple[float | None, float | None]] = [(lo if np.isfinite(lo) else None, None) for lo in lower]
+    bounds.append((None, None))
     fixed: dict[int, float] = {}
     x = np.zeros(n)
     while True:
@@ -131,8 +132,15 @@ def _max_min_excess(
     c = np.zeros(n + 1)
     c[-1] = -1.0 if free else 0.0
     eps_bound = bounds[-1] if free else (0.0, 0.0)
-    res = linprog(c, A_ub=a_ub if free else None, b_ub=b_ub if free else None, A_eq=a_eq, b_eq=b_eq,
-                  bounds=bounds[:-1] + [eps_bound], method="highs")
+    res = linprog(
+        c,
+        A_ub=a_ub if free else None,
+        b_ub=b_ub if free else None,
+        A_eq=a_eq,
+        b_eq=b_eq,
+        bounds=bounds[:-1] + [eps_bound],
+        method="highs",
+    )
     if res.status != 0:
         raise SettlementError(f"nucleolus: the imputation LP failed ({res.message})")
     return float(res.x[-1]), res.x[:n]

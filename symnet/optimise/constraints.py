@@ -399,7 +399,6 @@ def participation_individually_rational(bld: ArrayBuilder, d: ModelData, c: Colu
             ).astype(str)
         )
     )
-    P = c.n_periods
     rows: list[np.ndarray] = []
     cols: list[np.ndarray] = []
     vals: list[np.ndarray] = []

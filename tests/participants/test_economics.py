@@ -13,7 +13,6 @@ from pathlib import Path
 import pytest
 
 from symnet.participants import check_sum, participant_economics, sender_share, winners_and_losers
-
 from tests.optimise.helpers import make_scenario, solve
 
 ACTORS = """
