@@ -209,3 +209,35 @@ def winners_and_losers(table: pd.DataFrame, n: int = 3) -> tuple[pd.DataFrame, p
     win = table.loc[table["gain"] > 1e-6].nlargest(n, "gain")
     lose = table.loc[table["gain"] < -1e-6].nsmallest(n, "gain")
     return win, lose
+
+
+def headline(table: pd.DataFrame, currency: str, n: int = 3) -> str:
+    """'Savings 8.8 M SEK/yr = the sum over 26 participants; largest winners: A (+3.2 M), ...;
+    losers: G (-2.7 M).' (money in currency/yr)."""
+    win, lose = winners_and_losers(table, n)
+
+    def money(v: float) -> str:
+        return f"{v / 1e6:+,.2f} M" if abs(v) >= 1e5 else f"{v:+,.0f}"
+
+    def names(part: pd.DataFrame) -> str:
+        return ", ".join(f"{r.name} ({money(r.gain)})" for r in part.itertuples()) or "none"
+
+    total = float(table["gain"].sum())
+    return (
+        f"Savings {total / 1e6:,.2f} M {currency}/yr are the sum of the gains of {len(table)} participants "
+        f"({int((table['gain'] > 1e-6).sum())} gain, {int((table['gain'] < -1e-6).sum())} pay more than today); "
+        f"largest winners: {names(win)}; largest losers: {names(lose)}."
+    )
+
+
+def participant_kpis(table: pd.DataFrame, currency: str) -> dict[str, object]:
+    """What a run stores in ``result.kpis`` (JSON-ready): ``participants`` (the rows of
+    :func:`participant_economics`), ``largest_winners``/``largest_losers`` (participant ids)
+    and ``participants_headline`` (:func:`headline`)."""
+    win, lose = winners_and_losers(table)
+    return {
+        "participants": table.to_dict("records"),
+        "largest_winners": win["participant"].tolist(),
+        "largest_losers": lose["participant"].tolist(),
+        "participants_headline": headline(table, currency),
+    }

@@ -25,7 +25,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from itertools import combinations
-from typing import Literal
+from typing import Any, Literal
 
 import networkx as nx
 import numpy as np
@@ -35,6 +35,7 @@ from scipy.optimize import linprog
 from symnet.errors import SymnetError
 from symnet.participants import _receiver, _sender
 from symnet.result import Result
+from symnet.scenario import Scenario
 
 Rule = Literal["proportional", "equal", "nucleolus"]
 RULES: tuple[str, ...] = ("proportional", "equal", "nucleolus")
@@ -295,3 +296,48 @@ def coalition_solver(
         return cache[coalition]
 
     return value
+
+
+def model_coalition_value(scenario: Scenario, network: Any, **options: Any) -> CoalitionValue:
+    """Coalition values by re-optimising ``scenario`` on ``network`` with only the
+    coalition's actors and site options (``options`` go to :class:`AllocationModel`)."""
+    from symnet.optimise import AllocationModel
+
+    def savings(excluded: set[str], closed: set[str]) -> float:
+        result = AllocationModel(scenario, network, excluded_actors=excluded, force_closed=closed, **options).solve()
+        if not result.ok:
+            raise SettlementError(f"nucleolus: a coalition's optimum failed ({result.status}: {result.message})")
+        return float(result.kpis["savings"])
+
+    return coalition_solver(savings, [a.id for a in scenario.actors], [o.option_id for o in scenario.sites])
+
+
+def settlement_kpis(
+    result: Result, participants: pd.DataFrame, rule: str, value: CoalitionValue | None = None
+) -> dict[str, Any]:
+    """``{"settlement": {...}}`` for ``result.kpis`` (JSON-ready): ``rule``, ``methods`` (per
+    group), ``transfers`` and ``shares`` (records of :class:`Settlement`), ``transferred``
+    (currency/yr moved in all) and ``error`` (why there is no settlement, else None)."""
+    try:
+        st = settle(result, participants, rule, value)
+    except SettlementError as exc:
+        return {
+            "settlement": {
+                "rule": rule,
+                "methods": {},
+                "transfers": [],
+                "shares": [],
+                "transferred": 0.0,
+                "error": str(exc),
+            }
+        }
+    return {
+        "settlement": {
+            "rule": rule,
+            "methods": {str(k): v for k, v in st.methods.items()},
+            "transfers": st.transfers.to_dict("records"),
+            "shares": st.shares.to_dict("records"),
+            "transferred": float(st.transfers["sek_per_yr"].sum()) if len(st.transfers) else 0.0,
+            "error": None,
+        }
+    }
