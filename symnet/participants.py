@@ -241,3 +241,33 @@ def participant_kpis(table: pd.DataFrame, currency: str) -> dict[str, object]:
         "largest_losers": lose["participant"].tolist(),
         "participants_headline": headline(table, currency),
     }
+
+
+def public_view(table: pd.DataFrame, scenario: Scenario) -> pd.DataFrame:
+    """The table for public outputs: confidential actors summed into one row per
+    municipality (``<municipality> (aggregated)``) and every money column rounded to 2
+    significant figures."""
+    hidden = public_names(scenario)
+    view = table.assign(
+        participant=table["participant"].map(lambda p: hidden.get(p, p)),
+        name=[hidden.get(p, n) for p, n in zip(table["participant"], table["name"])],
+    )
+    money = [c for c in COLUMNS if c not in ("participant", "kind", "name")]
+    view = view.groupby(["participant", "kind", "name"], as_index=False, sort=False)[money].sum()
+    for c in money:
+        view[c] = view[c].map(_two_figures)
+    return view.reindex(columns=COLUMNS).sort_values(
+        ["gain", "participant"], ascending=[False, True], ignore_index=True
+    )
+
+
+def public_names(scenario: Scenario) -> dict[str, str]:
+    """Confidential actor id -> its public label (``<municipality> (aggregated)``)."""
+    return {a.id: f"{a.municipality or 'unknown municipality'} (aggregated)" for a in scenario.actors if a.confidential}
+
+
+def _two_figures(value: float) -> float:
+    """``value`` rounded to 2 significant figures."""
+    if not np.isfinite(value) or value == 0:
+        return float(value)
+    return float(round(value, 1 - int(np.floor(np.log10(abs(value))))))

@@ -299,22 +299,25 @@ def write_run(
         r.links.to_csv(tmp / "links.csv", index=False)
         if not r.excluded.empty:
             r.excluded.to_csv(tmp / "excluded.csv", index=False)
-        _write_participants(r, tmp)
+        _write_participants(r, run.scenario, tmp, public)
         for writer in extra_writers or []:
             writer(r, run.scenario, tmp)
     return out_dir
 
 
-def _write_participants(result: Result, folder: Path) -> None:
-    """participants.csv and settlement.csv (when the run computed them)."""
-    from symnet.participants import COLUMNS
-    from symnet.settlement import SETTLEMENT_COLUMNS
+def _write_participants(result: Result, scenario: Scenario, folder: Path, public: bool) -> None:
+    """participants.csv and settlement.csv (when the run computed them; public: confidential
+    actors aggregated per municipality, money to 2 significant figures)."""
+    from symnet.participants import COLUMNS, public_view
+    from symnet.settlement import SETTLEMENT_COLUMNS, public_transfers
 
     if "participants" in result.kpis:
-        pd.DataFrame(result.kpis["participants"], columns=COLUMNS).to_csv(folder / "participants.csv", index=False)
+        table = pd.DataFrame(result.kpis["participants"], columns=COLUMNS)
+        (public_view(table, scenario) if public else table).to_csv(folder / "participants.csv", index=False)
     st = result.kpis.get("settlement")
     if st is not None:
-        pd.DataFrame(st["transfers"], columns=SETTLEMENT_COLUMNS).to_csv(folder / "settlement.csv", index=False)
+        moves = pd.DataFrame(st["transfers"], columns=SETTLEMENT_COLUMNS)
+        (public_transfers(moves, scenario) if public else moves).to_csv(folder / "settlement.csv", index=False)
 
 
 @contextlib.contextmanager

@@ -341,3 +341,17 @@ def settlement_kpis(
             "error": None,
         }
     }
+
+
+def public_transfers(moves: pd.DataFrame, scenario: Scenario) -> pd.DataFrame:
+    """Transfers for public outputs: confidential payers and payees shown as
+    ``<municipality> (aggregated)``, amounts to 2 significant figures."""
+    from symnet.participants import _two_figures, public_names
+
+    hidden = public_names(scenario)
+    return moves.assign(
+        payer=moves["payer"].map(lambda p: hidden.get(p, p)),
+        payee=moves["payee"].map(lambda p: hidden.get(p, p)),
+        sek_per_yr=moves["sek_per_yr"].map(_two_figures),
+        sek_per_unit=moves["sek_per_unit"].map(_two_figures),
+    )

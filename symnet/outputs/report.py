@@ -29,6 +29,7 @@ import geopandas as gpd
 
 from symnet.errors import InputError, Problem
 from symnet.outputs._format import escape_html as _esc
+from symnet.outputs._participant_rows import participant_sections, participants_headline
 from symnet.outputs._report_rows import (
     KPI_LABELS,
     KPI_SHORT,
@@ -232,6 +233,8 @@ def write_report(
             "appendix",
         ),
     ]
+    sections[3:3] = participant_sections(result, scenario, public)
+    summary = " ".join(p for p in (participants_headline(result, scenario, public), summary) if p)
     captions = [
         "The exchange network (line width follows the quantity within each resource; dashed = estimated distance).",
         "Where each residual stream goes.",
