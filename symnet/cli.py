@@ -350,10 +350,21 @@ def compare(
     ] = None,
     workers: WorkersOpt = None,
     scheduler: SchedulerOpt = None,
+    participation: Annotated[
+        bool,
+        typer.Option(
+            "--participation", help="Compare the system optimum with the individually-rational one (no loser)."
+        ),
+    ] = False,
     force: ForceOpt = False,
 ) -> None:
-    """Compare candidate co-location sites: each forced open in turn, ranked by net benefit."""
+    """Compare candidate co-location sites: each forced open in turn, ranked by net benefit.
+    With --participation: the system optimum and the "no loser" optimum side by side."""
     from symnet.planning import compare_command
+
+    if participation:
+        _compare_participation(scenario_dir, out_dir, force)
+        return
 
     compare_command(
         scenario_dir,
@@ -365,6 +376,31 @@ def compare(
         force=force,
     )
     out.print(f"site comparison written to {out_dir}/sites.csv", markup=False)
+
+
+def _compare_participation(scenario_dir: Path, out_dir: Path, force: bool) -> None:
+    """``compare --participation``: both optima's savings and each participant's gain."""
+    from symnet.planning.compare import compare_participation_command
+
+    table = compare_participation_command(scenario_dir, out_dir, force)
+    shown = Table("participant", "kind", "gain: system /yr", "gain: no loser /yr", "difference /yr", box=None)
+    changed = table.loc[
+        (table["participant"] == "TOTAL")
+        | (table["gain_system"].abs() > 1e-6)
+        | (table["gain_individually_rational"].abs() > 1e-6)
+    ]
+    for r in changed.itertuples():
+        shown.add_row(
+            str(r.name),
+            str(r.kind),
+            f"{r.gain_system:,.0f}",
+            f"{r.gain_individually_rational:,.0f}",
+            f"{r.difference:,.0f}",
+        )
+    out.print(shown)
+    cost = float(table["gain_system"].iat[0] - table["gain_individually_rational"].iat[0])
+    out.print(f"  the no-loser rule costs {cost:,.0f} per year of savings", markup=False)
+    out.print(f"participation comparison written to {out_dir}/participation.csv", markup=False)
 
 
 @app.command()
