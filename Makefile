@@ -1,6 +1,7 @@
 # symnet: two commands do everything on a fresh machine.
 #   make run    set up .venv on first use, analyse the default scenario (Härjedalen) into out/harjedalen
 #   make test   set up .venv and system packages on first use, run the whole test suite (no network)
+#   make lint   ruff (lint + format check) and mypy; make test runs it first
 #   make bench  timed benchmarks (slow; figures go to benchmarks/README.md)
 
 PYTHON ?= python3
@@ -10,7 +11,7 @@ STAMP  := $(VENV)/.installed-stamp
 SCENARIO ?= scenarios/harjedalen
 OUT    ?= out/harjedalen
 
-.PHONY: install run test bench system-deps clean
+.PHONY: install run test lint bench system-deps clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -26,11 +27,16 @@ run: $(STAMP)
 system-deps:
 	@bash tools/system-deps.sh
 
-test: $(STAMP) system-deps
+lint: $(STAMP)
+	$(BIN)/ruff check symnet tests benchmarks tools
+	$(BIN)/ruff format --check symnet tests benchmarks tools
+	$(BIN)/mypy
+
+test: $(STAMP) system-deps lint
 	$(BIN)/python -m pytest
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run_all.py
 
 clean:
-	rm -rf $(VENV) out .pytest_cache
+	rm -rf $(VENV) out .pytest_cache .mypy_cache .ruff_cache
