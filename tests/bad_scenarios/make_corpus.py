@@ -199,7 +199,7 @@ CASES: list[Case] = [
     Case("yaml_unknown_nested_key", "misspelt economics key",
          [replace("scenario.yaml", "landfill_tax: 645", "landfil_tax: 645")],
          ["scenario.yaml:economics.landfil_tax: unknown key 'landfil_tax' (did you mean 'landfill_tax'?); expected "
-          "one of: currency, landfill_tax, incineration_tax, co2_price, diesel_price, road, pipe"]),
+          "one of: currency, landfill_tax, incineration_tax, co2_price, diesel_price, road, pipe, participation, transport_paid_by, transport_paid_by_resource"]),
     Case("yaml_wrong_type", "a string where a number is expected",
          [replace("scenario.yaml", "landfill_tax: 645", "landfill_tax: a lot")],
          ["scenario.yaml:economics.landfill_tax: 'a lot': input should be a valid number, "
