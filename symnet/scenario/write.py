@@ -195,6 +195,7 @@ def write_scenario(scenario: Scenario, folder: str | Path) -> Path:
         "operations",
         "max_km",
         "confidential",
+        "transport_paid_by",
     ]
     rows = [
         [
@@ -210,6 +211,7 @@ def write_scenario(scenario: Scenario, folder: str | Path) -> Path:
             "|".join(d.operations),
             _fmt(d.max_km),
             str(d.confidential).lower(),
+            d.transport_paid_by or "",
         ]
         for d in scenario.demands
     ]

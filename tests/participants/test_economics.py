@@ -98,3 +98,13 @@ def test_bad_payer_is_an_input_error(tmp_path):
 
     with pytest.raises(InputError, match="transport_paid_by"):
         _scenario(tmp_path, extra=",transport_paid_by", b=",nobody", c=",")
+
+
+def test_payer_column_survives_a_round_trip(tmp_path):
+    from symnet.scenario import load_scenario
+    from symnet.scenario.write import write_scenario
+
+    s = _scenario(tmp_path / "in", extra=",transport_paid_by", b=",split", c=",", transport_paid_by="sender")
+    back = load_scenario(write_scenario(s, tmp_path / "out"))
+    assert [d.transport_paid_by for d in back.demands] == ["split", None]
+    assert back.config.economics.transport_paid_by == "sender"
