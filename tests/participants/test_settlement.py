@@ -94,3 +94,20 @@ def test_a_group_that_loses_is_refused(tmp_path):
     assert table["gain"].sum() == pytest.approx(-4000.0)
     with pytest.raises(SettlementError, match="saves -4,000 per year in all: no transfers can make every member gain"):
         settle(r, table, "equal")
+
+
+def test_restricted_nucleolus_says_so(tmp_path, monkeypatch):
+    # with 3 players the singletons and all-but-one coalitions are every coalition, so the
+    # restricted form gives the exact nucleolus; the method says which form was used.
+    import symnet.settlement as settlement
+
+    monkeypatch.setattr(settlement, "EXACT_LIMIT", 2)
+    s, net, r = _system(tmp_path)
+
+    def savings(excluded: set[str], closed: set[str]) -> float:
+        return float(AllocationModel(s, net, excluded_actors=excluded, force_closed=closed).solve().kpis["savings"])
+
+    value = coalition_solver(savings, [a.id for a in s.actors], [o.option_id for o in s.sites])
+    st = settle(r, participant_economics(r, s), "nucleolus", value)
+    assert _by(st.shares, "participant", "settled_gain") == pytest.approx({"a": 7500.0, "b": 2250.0, "c": 750.0})
+    assert "restricted to the 3 singletons and 3 all-but-one coalitions" in st.methods[1]
