@@ -119,6 +119,45 @@ def _link_fixed(used: pd.DataFrame) -> np.ndarray:
     return used["fixed_cost"].to_numpy(dtype=float)
 
 
+class _Flows:
+    """Money flows per participant (columns :data:`FLOW_COLUMNS`, currency/yr)."""
+
+    def __init__(self, participants: Iterable[str]) -> None:
+        self.acc: dict[str, dict[str, float]] = {str(p): dict.fromkeys(FLOW_COLUMNS, 0.0) for p in participants}
+
+    def add(self, who: object, column: str, value: float) -> None:
+        self.acc.setdefault(str(who), dict.fromkeys(FLOW_COLUMNS, 0.0))[column] += float(value)
+
+    def tables(self, result: Result) -> None:
+        """Disposal, purchases and sales from the result's tables."""
+        for r in result.disposal.itertuples():
+            self.add(r.actor, "disposal" if r.origin == "supply" else "output_fate", r.cost)
+        for r in result.purchases.itertuples():
+            self.add(r.actor, "purchases" if r.kind == "demand" else "facility_inputs", r.cost)
+        for option, value in _sales(result).items():
+            self.add(option, "sales", value)
+            self.add(option, "output_fate", value)  # the disposal table books a sale as a negative cost
+
+    def links(self, result: Result, scenario: Scenario) -> None:
+        """Gate fees, transport and link fixed costs of the used links, by payer."""
+        for r in _link_flows(result, scenario).itertuples():
+            self.add(r.sender, "gate_fees_paid", r.gate)
+            self.add(r.receiver, "gate_fees_received", r.gate)
+            self.add(r.receiver, "treatment", r.gate)
+            self.add(r.sender, "transport", r.share * r.transport)
+            self.add(r.receiver, "transport", (1.0 - r.share) * r.transport)
+            self.add(r.sender, "link_fixed", r.share * r.fixed)
+            self.add(r.receiver, "link_fixed", (1.0 - r.share) * r.fixed)
+
+    def sites(self, result: Result, scenario: Scenario) -> None:
+        """Fixed and operating costs of the opened site options."""
+        opened = result.sites.loc[result.sites["opened"]] if len(result.sites) else result.sites
+        facilities = {o.option_id: scenario.facility(o) for o in scenario.sites}
+        for r in opened.itertuples():
+            self.add(r.option, "facility_fixed", r.fixed_cost)
+            self.add(r.option, "facility_operating", facilities[r.option].operating_cost * r.throughput)
+
+
 def participant_economics(result: Result, scenario: Scenario, excluded_actors: Iterable[str] = ()) -> pd.DataFrame:
     """One row per actor and per opened facility (columns :data:`COLUMNS`, currency/yr):
     ``baseline_cost`` (today), ``cost`` (with symbiosis), ``gain`` = baseline - cost, and the
@@ -126,34 +165,12 @@ def participant_economics(result: Result, scenario: Scenario, excluded_actors: I
     base = baseline(scenario, excluded_actors)
     names = {a.id: a.name for a in scenario.actors}
     names.update({o.option_id: o.name or o.option_id for o in scenario.sites})
-    acc: dict[str, dict[str, float]] = {}
-
-    def add(who: str, column: str, value: float) -> None:
-        acc.setdefault(str(who), dict.fromkeys(FLOW_COLUMNS, 0.0))[column] += float(value)
-
-    for actor in base["per_actor"]:
-        acc.setdefault(actor, dict.fromkeys(FLOW_COLUMNS, 0.0))
-    for r in result.disposal.itertuples():
-        add(r.actor, "disposal" if r.origin == "supply" else "output_fate", r.cost)
-    for r in result.purchases.itertuples():
-        add(r.actor, "purchases" if r.kind == "demand" else "facility_inputs", r.cost)
-    for r in _link_flows(result, scenario).itertuples():
-        add(r.sender, "gate_fees_paid", r.gate)
-        add(r.receiver, "gate_fees_received", r.gate)
-        add(r.receiver, "treatment", r.gate)
-        add(r.sender, "transport", r.share * r.transport)
-        add(r.receiver, "transport", (1.0 - r.share) * r.transport)
-        add(r.sender, "link_fixed", r.share * r.fixed)
-        add(r.receiver, "link_fixed", (1.0 - r.share) * r.fixed)
-    opened = result.sites.loc[result.sites["opened"]] if len(result.sites) else result.sites
-    facilities = {o.option_id: scenario.facility(o) for o in scenario.sites}
-    for r in opened.itertuples():
-        add(r.option, "facility_fixed", r.fixed_cost)
-        add(r.option, "facility_operating", facilities[r.option].operating_cost * r.throughput)
-    sales = _sales(result)
-    for option, value in sales.items():
-        add(option, "sales", value)
-        add(option, "output_fate", value)  # the disposal table books a sale as a negative cost
+    flows_of = _Flows(base["per_actor"])
+    flows_of.tables(result)
+    flows_of.links(result, scenario)
+    flows_of.sites(result, scenario)
+    acc = flows_of.acc
+    facilities = {o.option_id for o in scenario.sites}
     rows = []
     site_ids = set(facilities)
     for who, flows in acc.items():

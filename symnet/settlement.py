@@ -83,30 +83,40 @@ def nucleolus(players: list[str], value: dict[frozenset[str], float], grand: flo
     n = len(players)
     if n == 1:
         return {players[0]: grand}
-    pos = {p: i for i, p in enumerate(players)}
-    coalitions = sorted(value, key=lambda c: (len(c), sorted(c)))
-    rows = np.zeros((len(coalitions), n))
-    for k, c in enumerate(coalitions):
-        rows[k, [pos[p] for p in c]] = 1.0
-    v = np.array([value[c] for c in coalitions])
-    lower = [value.get(frozenset({p}), -np.inf) for p in players]
-    bounds: list[tuple[float | None, float | None]] = [(lo if np.isfinite(lo) else None, None) for lo in lower]
-    bounds.append((None, None))
+    rows, v, bounds = _game(players, value)
+    tol = 1e-7 * max(1.0, abs(grand))
     fixed: dict[int, float] = {}
-    x = np.zeros(n)
     while True:
-        free = [k for k in range(len(coalitions)) if k not in fixed]
+        free = [k for k in range(len(v)) if k not in fixed]
         if not free:
             break
         eps, x = _max_min_excess(rows, v, free, fixed, grand, bounds, n)
-        newly = [k for k in free if _always_tight(rows, v, k, free, fixed, eps, grand, bounds, n)]
+        tight = [k for k in free if rows[k] @ x - v[k] <= eps + tol]
+        newly = [k for k in tight if _always_tight(rows, v, k, free, fixed, eps, grand, bounds, n)]
         if not newly:  # numerical safety: fix the tightest one
             newly = [min(free, key=lambda k: rows[k] @ x - v[k])]
         fixed.update({k: eps for k in newly})
         if np.linalg.matrix_rank(np.vstack([np.ones(n), rows[list(fixed)]])) >= n:
             break
     _, x = _max_min_excess(rows, v, [], fixed, grand, bounds, n)
-    return {p: float(x[i]) for p, i in pos.items()}
+    return {p: float(x[i]) for i, p in enumerate(players)}
+
+
+def _game(
+    players: list[str], value: dict[frozenset[str], float]
+) -> tuple[np.ndarray, np.ndarray, list[tuple[float | None, float | None]]]:
+    """(membership matrix coalitions x players, coalition values, variable bounds of (x, eps)):
+    ``x_i >= v({i})`` where the singleton's value is given."""
+    pos = {p: i for i, p in enumerate(players)}
+    coalitions = sorted(value, key=lambda c: (len(c), sorted(c)))
+    rows = np.zeros((len(coalitions), len(players)))
+    for k, c in enumerate(coalitions):
+        rows[k, [pos[p] for p in c]] = 1.0
+    v = np.array([value[c] for c in coalitions])
+    lower = [value.get(frozenset({p}), -np.inf) for p in players]
+    bounds: list[tuple[float | None, float | None]] = [(lo if np.isfinite(lo) else None, None) for lo in lower]
+    bounds.append((None, None))
+    return rows, v, bounds
 
 
 def _lp_parts(
