@@ -255,6 +255,14 @@ def run(
     rule: Annotated[
         str, typer.Option("--rule", help="How the settlement shares the savings: proportional, equal or nucleolus.")
     ] = "proportional",
+    basemap: Annotated[
+        str | None,
+        typer.Option(
+            "--basemap",
+            help="osm: OpenStreetMap tiles under map.html when the browser is online (offline: the embedded "
+            "roads and towns); none: no tiles, no request. Default: the scenario's map.basemap (osm).",
+        ),
+    ] = None,
     force: ForceOpt = False,
 ) -> None:
     """Optimise a scenario and write summary.json, flows.csv, disposal.csv, participants.csv, settlement.csv,
@@ -268,6 +276,8 @@ def run(
         raise InputError(
             [Problem("--rule", None, None, f"'{rule}' is not a rule; expected proportional, equal or nucleolus")]
         )
+    if basemap is not None and basemap not in ("osm", "none"):
+        raise InputError([Problem("--basemap", None, None, f"'{basemap}' is not a basemap; expected osm or none")])
     scenario = load_scenario(scenario_dir)
     print_warnings(scenario.warnings)
     check_output_dir(out_dir, [scenario_dir] + ([osm] if osm else []), force)
@@ -276,7 +286,7 @@ def run(
     )
     for w in run_out.warnings:
         err.print(f"warning: {w}", markup=False, soft_wrap=True)
-    writers = _output_writers(public)
+    writers = _output_writers(public, basemap or scenario.config.map.basemap, run_out, osm)
     write_run(run_out, out_dir, force=force, public=public, extra_writers=writers)
     _print_run(run_out)
     out.print(f"  outputs written to {out_dir}/", markup=False)
@@ -284,12 +294,20 @@ def run(
         raise typer.Exit(EXIT_INPUT)
 
 
-def _output_writers(public: bool) -> list[Callable[..., None]]:
+def _output_writers(
+    public: bool, basemap: str = "osm", run: Any = None, osm: Path | None = None
+) -> list[Callable[..., Any]]:
     try:
         from symnet.outputs import write_outputs
+        from symnet.outputs.context import MapContext, run_map_context
     except ImportError:  # GIS/report outputs not installed in this build
         return []
-    return [lambda result, scenario, folder: write_outputs(result, scenario, folder, public=public)]
+    context = run_map_context(run, osm) if run is not None else MapContext()
+    return [
+        lambda result, scenario, folder: write_outputs(
+            result, scenario, folder, public=public, basemap=basemap, context=context
+        )
+    ]
 
 
 @app.command()

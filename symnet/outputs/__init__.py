@@ -12,6 +12,7 @@ from pathlib import Path
 from symnet.outputs._format import PUBLIC_MIN_SHOWN, PUBLIC_SIGNIFICANT, format_quantity, round_public
 from symnet.outputs._style import RESOURCE_COLOURS, SECTOR_COLOURS, resource_colour, sector_colour
 from symnet.outputs.atomic import atomic_dir, atomic_file, staged_dir, swap_into_place, write_text_atomic
+from symnet.outputs.context import MapContext
 from symnet.outputs.gis import (
     FORMATS,
     RESULT_GPKG,
@@ -77,10 +78,19 @@ __all__ = [
 ]
 
 
-def write_outputs(result: Result, scenario: Scenario | None, out_dir: str | Path, public: bool = False) -> list[Path]:
+def write_outputs(
+    result: Result,
+    scenario: Scenario | None,
+    out_dir: str | Path,
+    public: bool = False,
+    basemap: str = "osm",
+    context: MapContext | None = None,
+) -> list[Path]:
     """Write ``network.gpkg``, ``map.html``, ``report.html``, ``report.md`` and the
     report's PNG charts into ``out_dir`` (an existing folder, e.g. the temporary folder
-    of ``symnet run``; existing files of these names are replaced).
+    of ``symnet run``; existing files of these names are replaced). ``basemap`` ("osm" or
+    "none") and ``context`` (roads and towns, :mod:`symnet.outputs.context`) go to the map
+    and the report's network chart.
 
     Returns
     -------
@@ -91,6 +101,10 @@ def write_outputs(result: Result, scenario: Scenario | None, out_dir: str | Path
     out_dir.mkdir(parents=True, exist_ok=True)
     layers = result_layers(result, scenario, public)
     written = [write_layers_gpkg(layers, out_dir / RESULT_GPKG, force=True)]
-    written.append(write_map_layers(layers, result, out_dir / "map.html", public=public, force=True))
-    written.extend(write_report(result, scenario, out_dir, public=public, layers=layers, force=True))
+    written.append(
+        write_map_layers(
+            layers, result, out_dir / "map.html", public=public, basemap=basemap, force=True, context=context
+        )
+    )
+    written.extend(write_report(result, scenario, out_dir, public=public, layers=layers, force=True, context=context))
     return written

@@ -252,6 +252,31 @@ def _share(share: float) -> str:
     return "<1%" if 0 < share < 0.005 else f"{share:.0%}"
 
 
+def actor_gains(
+    result: Result, scenario: Scenario | None, public: bool
+) -> tuple[list[tuple[str, dict[str, float]]], set[str]]:
+    """Per participant (actor or site) with a non-zero gain, largest gain first: its name
+    and ``baseline_cost``, ``cost``, ``gain`` (currency/yr, from ``kpis["per_actor"]``);
+    plus the names whose figures must be rounded (public mode: confidential actors are
+    merged per municipality)."""
+    per = result.kpis.get("per_actor") or {}
+    if not isinstance(per, dict):
+        return [], set()
+    names = _node_names(result, scenario)
+    merged: dict[str, dict[str, float]] = {}
+    rounded: set[str] = set()
+    for actor, v in per.items():
+        found, hide = _public_name(scenario, actor, names) if public else (names.get(actor, actor), False)
+        name = str(found if found is not None else actor)
+        entry = merged.setdefault(name, {"baseline_cost": 0.0, "cost": 0.0, "gain": 0.0})
+        for k in entry:
+            entry[k] += float(v.get(k, 0.0))
+        if hide:
+            rounded.add(name)
+    ordered = sorted(((n, v) for n, v in merged.items() if abs(v["gain"]) > 1e-6), key=lambda t: -t[1]["gain"])
+    return ordered, rounded
+
+
 def actor_gain_rows(
     result: Result, scenario: Scenario | None, currency: str, public: bool, limit: int = 10
 ) -> tuple[list[list[str]], list[str]]:
@@ -259,20 +284,7 @@ def actor_gain_rows(
     ``limit`` actors and sites that gain most, and "name (gain)" for each actor or site
     that pays more than today (largest loss first).
     In public mode confidential actors are aggregated per municipality and rounded."""
-    per = result.kpis.get("per_actor") or {}
-    if not isinstance(per, dict):
-        return [], []
-    names = _node_names(result, scenario)
-    merged: dict[str, dict[str, float]] = {}
-    rounded: set[str] = set()
-    for actor, v in per.items():
-        name, hide = _public_name(scenario, actor, names) if public else (names.get(actor, actor), False)
-        entry = merged.setdefault(name, {"baseline_cost": 0.0, "cost": 0.0, "gain": 0.0})
-        for k in entry:
-            entry[k] += float(v.get(k, 0.0))
-        if hide:
-            rounded.add(name)
-    ordered = sorted(((n, v) for n, v in merged.items() if abs(v["gain"]) > 1e-6), key=lambda t: -t[1]["gain"])
+    ordered, rounded = actor_gains(result, scenario, public)
 
     def money(name: str, value: float) -> str:
         return format_quantity(round_public(value, None) if (public and name in rounded) else value)

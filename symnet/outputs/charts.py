@@ -16,15 +16,17 @@ import numpy as np
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch, PathPatch
 from matplotlib.path import Path as MplPath
+from matplotlib.patheffects import withStroke
 from matplotlib.ticker import FuncFormatter
 
 from symnet.outputs._format import format_quantity
 from symnet.outputs._style import resource_colour, sector_colour
 from symnet.outputs.atomic import atomic_file
+from symnet.outputs.context import ROAD_STYLES, ContextRoad, MapContext, Place, context_places
 from symnet.result import Result
 from symnet.scenario import Scenario
 
-CHARTS = ("network.png", "flows.png", "costs.png")
+CHARTS = ("network.png", "flows.png", "costs.png", "savings.png")
 
 
 def _widths(values: np.ndarray, groups: np.ndarray, low: float, high: float) -> np.ndarray:
@@ -57,14 +59,76 @@ def _label_groups(actors: gpd.GeoDataFrame, radius_m: float) -> list[tuple[float
     return labels
 
 
-def network_chart(layers: dict[str, gpd.GeoDataFrame], path: Path, title: str) -> Path:
+def _draw_roads(ax: Any, roads: list[ContextRoad], crs: Any, handles: list[Any]) -> None:
+    """Major roads (WGS84 lines) as one line collection per class, projected to ``crs``."""
+    from matplotlib.collections import LineCollection
+    from shapely.geometry import LineString
+
+    for kind, colour, width in ROAD_STYLES:
+        lines = [LineString(r.coords) for r in roads if r.kind == kind and len(r.coords) >= 2]
+        if not lines:
+            continue
+        projected = gpd.GeoSeries(lines, crs="EPSG:4326").to_crs(crs)
+        segs = [np.asarray(g.coords) for g in projected]
+        ax.add_collection(LineCollection(segs, colors=colour, linewidths=width * 0.6, zorder=1))
+        handles.append(Line2D([0], [0], color=colour, lw=2, label=f"{kind} road"))
+
+
+def _label_places(ax: Any, places: list[Place], crs: Any, named: set[str]) -> None:
+    """Town names (bold) and municipality names (small capitals) below their points; a
+    municipality is left out when ``named`` (an actor group label) or a town near it names it."""
+    if not places:
+        return
+    lon, lat = [p.lon for p in places], [p.lat for p in places]
+    pts = gpd.GeoSeries(gpd.points_from_xy(lon, lat), crs="EPSG:4326").to_crs(crs)
+    towns = [(pt.x, pt.y) for place, pt in zip(places, pts) if place.kind != "municipality"]
+    x0, x1 = ax.get_xlim()
+    near = 0.04 * (x1 - x0)
+    for place, pt in zip(places, pts):
+        town = place.kind != "municipality"
+        if not town and (place.name in named or any(math.hypot(pt.x - tx, pt.y - ty) < near for tx, ty in towns)):
+            continue
+        # below the point: actor labels sit above-right of their markers
+        ax.annotate(
+            place.name if town else place.name.upper(),
+            (pt.x, pt.y),
+            xytext=(0, -15),
+            textcoords="offset points",
+            ha="center",
+            fontsize=8.5 if town else 7.5,
+            fontweight="bold" if town else "normal",
+            color="#333" if town else "#6a6a8a",
+            path_effects=[withStroke(linewidth=2.5, foreground="white")],
+            zorder=1.5,
+            annotation_clip=True,
+        )
+
+
+def _draw_context(
+    ax: Any, context: MapContext | None, actors: gpd.GeoDataFrame, handles: list[Any], named: set[str]
+) -> None:
+    """The map's context layer under the network, in the actors' projected CRS: major
+    roads (when routed) and town / municipality labels (except municipalities in ``named``,
+    already named by an actor group label), inside the current axes limits."""
+    if not len(actors) or actors.crs is None:
+        return
+    ctx = context or MapContext()
+    _draw_roads(ax, ctx.roads, actors.crs, handles)
+    _label_places(ax, context_places(ctx, actors.to_crs("EPSG:4326")), actors.crs, named)
+
+
+def network_chart(
+    layers: dict[str, gpd.GeoDataFrame], path: Path, title: str, context: MapContext | None = None
+) -> Path:
     """PNG of the network: exchange lines (colour by resource, width by quantity within
     each resource), actors by sector, sites (green = opened), in the projected CRS with
-    axes in km. Actors closer together than 3 % of the map share one label; the legend
-    sits beside the map so it never hides it."""
+    axes in km, on the map's context layer (``context``: major roads when routed, towns;
+    municipality labels at the centroid of their actors). Actors closer together than 3 %
+    of the map share one label; the legend sits beside the map so it never hides it."""
     fig, ax = plt.subplots(figsize=(11, 7.5), dpi=110)
     ex, actors, sites = layers["exchanges"], layers["actors"], layers["sites"]
     handles: list[Any] = []
+    named: set[str] = set()
     if len(ex):
         widths = _widths(ex["quantity"].to_numpy(), ex["resource"].to_numpy(), 0.8, 4.5)
         for (_, row), w in zip(ex.iterrows(), widths):
@@ -120,7 +184,9 @@ def network_chart(layers: dict[str, gpd.GeoDataFrame], path: Path, title: str) -
             )
         x0, y0, x1, y1 = actors.total_bounds
         radius = 0.03 * max(x1 - x0, y1 - y0, 1.0)
-        for x, y, text in _label_groups(actors, radius):
+        groups = _label_groups(actors, radius)
+        named = {text.rsplit(": ", 1)[0] for _, _, text in groups if text.endswith(" actors")}
+        for x, y, text in groups:
             ax.annotate(
                 text,
                 (x, y),
@@ -132,6 +198,11 @@ def network_chart(layers: dict[str, gpd.GeoDataFrame], path: Path, title: str) -
             )
     ax.set_aspect("equal")
     ax.margins(0.08)
+    ax.autoscale_view()
+    xlim, ylim = ax.get_xlim(), ax.get_ylim()
+    _draw_context(ax, context, actors, handles, named)
+    ax.set_xlim(xlim)
+    ax.set_ylim(ylim)
     ax.set_title(title)
     km = FuncFormatter(lambda v, _pos: f"{v / 1000:,.0f}")
     ax.xaxis.set_major_formatter(km)
@@ -324,4 +395,52 @@ def costs_chart(components: dict[str, dict[str, float]], path: Path, currency: s
     ax.set_title("Costs before and after (black line = net total)")
     ax.legend(handles=[Patch(color=_COMPONENT_COLOURS.get(n, "#cccccc"), label=n) for n in names], fontsize=9)
     ax.grid(axis="y", alpha=0.3)
+    return _save(fig, path)
+
+
+#: Colours of the savings chart: participant pays less than today / pays more.
+GAIN_COLOUR, LOSS_COLOUR = "#1a9850", "#d73027"
+
+
+def savings_bars(gains: list[tuple[str, float]], limit: int = 30) -> list[tuple[str, float]]:
+    """The bars of :func:`savings_chart`: participants with a non-zero gain (currency/yr),
+    the ``limit`` largest by absolute value, largest gain first (losers last)."""
+    kept = sorted((g for g in gains if abs(g[1]) > 1e-6), key=lambda g: -abs(g[1]))[:limit]
+    return sorted(kept, key=lambda g: -g[1])
+
+
+def savings_chart(gains: list[tuple[str, float]], path: Path, currency: str, limit: int = 30) -> Path:
+    """Horizontal bars of what each participant (actor or site) gains per year against
+    the baseline (``gains``: (name, gain in currency/yr)): winners in green to the right,
+    those who pay more than today in red to the left, each bar labelled with its value."""
+    bars = savings_bars(gains, limit)
+    n = max(len(bars), 1)
+    fig, ax = plt.subplots(figsize=(9, 1.2 + 0.32 * n), dpi=110)
+    if not bars:
+        ax.text(0.5, 0.5, "No participant's costs change", ha="center", va="center", transform=ax.transAxes)
+        ax.axis("off")
+        return _save(fig, path)
+    values = np.array([g for _, g in bars]) / 1000.0
+    ys = np.arange(len(bars))
+    ax.barh(ys, values, height=0.7, color=[GAIN_COLOUR if v > 0 else LOSS_COLOUR for v in values])
+    ax.set_yticks(ys, [name for name, _ in bars], fontsize=8)
+    ax.invert_yaxis()
+    ax.axvline(0, color="#333", lw=0.8)
+    span = float(np.abs(values).max())
+    for y, v in zip(ys, values):
+        ax.text(
+            v + (0.01 * span if v >= 0 else -0.01 * span),
+            float(y),
+            format_quantity(v * 1000.0),
+            va="center",
+            ha="left" if v >= 0 else "right",
+            fontsize=7.5,
+        )
+    lo, hi = min(values.min(), 0.0), max(values.max(), 0.0)
+    ax.set_xlim(lo - 0.35 * span if lo < 0 else 0, hi + 0.25 * span if hi > 0 else 0)
+    ax.set_xlabel(f"gain against the baseline, thousand {currency} per year (labels: {currency}/yr)")
+    shown = len([g for g in gains if abs(g[1]) > 1e-6])
+    more = f", the {len(bars)} largest of {shown}" if shown > len(bars) else ""
+    ax.set_title(f"Savings by participant (green: pays less than today, red: pays more{more})", fontsize=10)
+    ax.grid(axis="x", alpha=0.3)
     return _save(fig, path)

@@ -37,6 +37,7 @@ from symnet.outputs._report_rows import (
     _exchange_rows,
     _site_rows,
     actor_gain_rows,
+    actor_gains,
     appendix_rows,
     assumption_rows,
     kpi_rests,
@@ -45,7 +46,8 @@ from symnet.outputs._report_rows import (
 )
 from symnet.outputs._summary import summary_paragraph
 from symnet.outputs.atomic import write_text_atomic
-from symnet.outputs.charts import CHARTS, cost_components, costs_chart, flows_chart, network_chart
+from symnet.outputs.charts import CHARTS, cost_components, costs_chart, flows_chart, network_chart, savings_chart
+from symnet.outputs.context import MapContext
 from symnet.outputs.tables import result_layers
 from symnet.result import Result
 from symnet.scenario import Scenario
@@ -111,9 +113,10 @@ def write_report(
     public: bool = False,
     layers: dict[str, gpd.GeoDataFrame] | None = None,
     force: bool = False,
+    context: MapContext | None = None,
 ) -> list[Path]:
     """Write ``report.html``, ``report.md`` and the PNG charts (``network.png``,
-    ``flows.png``, ``costs.png``) into ``out_dir``.
+    ``flows.png``, ``costs.png``, ``savings.png``) into ``out_dir``.
 
     Both documents hold the same sections in the same order: a plain-language summary,
     the KPI table (each KPI with the number of assumptions it rests on), demands met
@@ -128,6 +131,8 @@ def write_report(
         Layers already built by :func:`symnet.export.result_layers` (same ``public``).
     force : bool
         Replace existing report files.
+    context : MapContext, optional
+        Roads and towns drawn under the network chart.
 
     Returns
     -------
@@ -143,9 +148,12 @@ def write_report(
     cur = result.currency
     title = f"{result.scenario}: symbiosis network report"
     charts = [
-        network_chart(layers, out_dir / CHARTS[0], f"{result.scenario}: exchange network"),
+        network_chart(layers, out_dir / CHARTS[0], f"{result.scenario}: exchange network", context),
         flows_chart(layers, out_dir / CHARTS[1]),
         costs_chart(cost_components(result, scenario, layers), out_dir / CHARTS[2], cur),
+        savings_chart(
+            [(name, v["gain"]) for name, v in actor_gains(result, scenario, public)[0]], out_dir / CHARTS[3], cur
+        ),
     ]
     rests = kpi_rests(result, scenario)
     site_names = (
@@ -239,6 +247,7 @@ def write_report(
         "The exchange network (line width follows the quantity within each resource; dashed = estimated distance).",
         "Where each residual stream goes.",
         "Costs before and after, by component.",
+        "Savings by participant against the baseline (green = pays less than today, red = pays more).",
     ]
     status = _status_line(result)
 

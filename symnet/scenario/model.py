@@ -176,6 +176,13 @@ class FacilityType(_Strict):
     max_count: int | None = Field(default=None, gt=0)
 
 
+class MapSettings(_Strict):
+    """``map:`` in scenario.yaml: ``basemap: osm`` (OpenStreetMap tiles under map.html when
+    the browser is online; offline the embedded context layer) or ``none`` (no request)."""
+
+    basemap: Literal["osm", "none"] = "osm"
+
+
 class ScenarioConfig(_Strict):
     """The contents of ``scenario.yaml``."""
 
@@ -189,6 +196,7 @@ class ScenarioConfig(_Strict):
     economics: Economics = Field(default_factory=Economics)
     network: NetworkSettings = Field(default_factory=NetworkSettings)
     solver: SolverSettings = Field(default_factory=SolverSettings)
+    map: MapSettings = Field(default_factory=MapSettings)
     facilities: dict[str, FacilityType] = Field(default_factory=dict)
     actors_file: str = "actors.csv"
     resources: dict[str, dict[str, Any]] = Field(default_factory=dict)

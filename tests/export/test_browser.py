@@ -41,7 +41,8 @@ def browser():
 
 
 def _open(browser, path: Path):
-    page = browser.new_page(viewport={"width": 1200, "height": 800})
+    # offline, as on a USB stick with no network: the map shows its embedded context layer
+    page = browser.new_page(viewport={"width": 1200, "height": 800}, offline=True)
     errors: list[str] = []
     external: list[str] = []
     page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
@@ -69,17 +70,19 @@ def test_map_in_chromium(browser, result, scenario, tmp_path):
     write_outputs(result, scenario, tmp_path)
     page, errors, external = _open(browser, tmp_path / "map.html")
     assert page.locator("path.exchange").count() == 3
-    assert page.locator("circle.actor").count() == 4
-    assert page.locator("rect.site").count() == 2
-    assert page.locator("circle.disposal").count() == 4
+    assert page.locator("path.actor").count() == 4
+    assert page.locator("div.site").count() == 2
+    assert page.locator("path.disposal").count() == 4
     assert page.locator("#legend").count() == 1 and "Exchanges by resource" in page.inner_text("#legend")
     # popup with the link's numbers
     page.locator("path.exchange[data-resource='spent_grain']").dispatch_event("click")
-    assert "312 t/yr" in page.inner_text("#popup")
-    # the toggle hides the resource's exchanges
-    page.locator("input.toggle[data-resource='spent_grain']").uncheck()
-    assert not page.locator("path.exchange[data-resource='spent_grain']").is_visible()
-    page.locator("input.toggle[data-resource='spent_grain']").check()
+    assert "312 t/yr" in page.inner_text(".leaflet-popup-content")
+    # the layer control hides the resource's exchanges
+    page.locator(".leaflet-control-layers").hover()
+    page.get_by_label("spent grain").uncheck()
+    assert page.locator("path.exchange[data-resource='spent_grain']").count() == 0
+    page.get_by_label("spent grain").check()
+    assert page.locator("path.exchange[data-resource='spent_grain']").count() == 1
     shot = page.screenshot()
     (tmp_path / "map-screenshot.png").write_bytes(shot)
     assert _colours(shot) > 50
@@ -90,7 +93,7 @@ def test_map_in_chromium(browser, result, scenario, tmp_path):
 def test_report_in_chromium(browser, result, scenario, tmp_path):
     write_outputs(result, scenario, tmp_path, public=True)
     page, errors, external = _open(browser, tmp_path / "report.html")
-    assert page.locator("img").count() == 3
+    assert page.locator("img").count() == 4
     # every chart decoded (naturalWidth > 0) from its data URI
     widths = page.eval_on_selector_all("img", "els => els.map(e => e.naturalWidth)")
     assert all(w > 300 for w in widths)
@@ -101,17 +104,21 @@ def test_report_in_chromium(browser, result, scenario, tmp_path):
     page.close()
 
 
-def test_online_tiles_only_when_asked(result, scenario, tmp_path):
+def test_tiles_only_with_the_osm_basemap(result, scenario, tmp_path):
     from symnet.outputs import write_map
 
-    offline = write_map(result, scenario, tmp_path / "off.html").read_text("utf-8")
-    online = write_map(result, scenario, tmp_path / "on.html", online_tiles=True).read_text("utf-8")
-    assert "http" not in offline.replace("http://www.w3.org/2000/svg", "").replace("http://mrcc.com", "")
-    assert "https://tile.openstreetmap.org/" in online and "OpenStreetMap contributors" in online
+    none = write_map(result, scenario, tmp_path / "off.html", basemap="none").read_text("utf-8")
+    osm = write_map(result, scenario, tmp_path / "on.html").read_text("utf-8")
+    assert "tile.openstreetmap.org" not in none
+    assert "https://tile.openstreetmap.org/{z}/{x}/{y}.png" in osm and "OpenStreetMap contributors" in osm
+    # nothing is loaded from outside: no remote script, style, image or import (the URLs left are
+    # the SVG namespace and links in Leaflet's comments)
+    loads = none.replace('href="https://leafletjs.com"', "")  # Leaflet's credit link (a link, not a load)
+    assert not re.search(r"(src|href)=[\"']?https?:|url\(\s*[\"']?https?:|@import", loads)
 
 
-_VISIBLE_LABEL_BOXES = """() => Array.from(document.querySelectorAll('#map .label')).filter(
-    t => getComputedStyle(t).display !== 'none').map(t => {const r = t.getBoundingClientRect();
+_VISIBLE_LABEL_BOXES = """() => Array.from(document.querySelectorAll('#map .leaflet-tooltip.label, #map .place-label span'))
+    .filter(t => getComputedStyle(t).visibility !== 'hidden').map(t => {const r = t.getBoundingClientRect();
     return {text: t.textContent, l: r.left, r: r.right, t: r.top, b: r.bottom};})"""
 
 
@@ -125,37 +132,34 @@ def _overlapping(boxes: list[dict]) -> list[tuple[str, str]]:
 
 
 def test_map_declutters_labels_and_draws_a_true_scale_bar(browser, result, scenario, tmp_path):
-    """Sveg CHP and Sveg Bryggeri are 540 m apart on a map about 130 km wide: one cluster
-    marker with a count and one label until the user zooms in; no visible labels overlap."""
+    """Sveg CHP and Sveg Bryggeri are 540 m apart on a map about 130 km wide: only one of
+    their labels shows until the user zooms in; no visible labels overlap."""
     write_outputs(result, scenario, tmp_path)
     page, errors, external = _open(browser, tmp_path / "map.html")
-    clusters = page.locator("#clusters circle.cluster")
-    assert clusters.count() == 1 and clusters.first.get_attribute("data-n") == "2"
     boxes = page.evaluate(_VISIBLE_LABEL_BOXES)
     texts = [b["text"] for b in boxes]
-    assert "Härjedalen (Sveg)" not in texts and any(t.endswith("2 actors (zoom in)") for t in texts)
-    assert "Sveg Bryggeri" not in texts and "Hede Gård" in texts
+    assert len({"Sveg Energi kraftvärmeverk", "Sveg Bryggeri"} & set(texts)) <= 1 and "Hede Gård" in texts
     assert _overlapping(boxes) == []
     # opened and candidate sites are told apart, and the opened one is labelled as such
-    assert page.locator("rect.site.opened").count() == 1 and page.locator("rect.site.candidate").count() == 1
+    assert page.locator("div.site.opened").count() == 1 and page.locator("div.site.candidate").count() == 1
     assert "Sveg greenhouse site (opened greenhouse)" in texts
     # the scale bar: km per pixel agrees with the great-circle distance between two actors
-    text = page.inner_text("#scalebar .text")
+    text = page.inner_text(".leaflet-control-scale-line")
     assert re.fullmatch(r"\d+ km", text)
-    bar_px = page.eval_on_selector("#scalebar .bar", "e => e.getBoundingClientRect().width")
-    assert 45 <= bar_px <= 121
+    bar_px = page.eval_on_selector(".leaflet-control-scale-line", "e => e.getBoundingClientRect().width")
+    assert 40 <= bar_px <= 151
     centre = "e => {const r = e.getBoundingClientRect(); return [r.left + r.width / 2, r.top + r.height / 2];}"
-    farm = page.eval_on_selector("circle.actor[data-node='hede_farm']", centre)
-    chp = page.eval_on_selector("circle.actor[data-node='sveg_chp']", centre)
+    farm = page.eval_on_selector("path.actor[data-node='hede_farm']", centre)
+    chp = page.eval_on_selector("path.actor[data-node='sveg_chp']", centre)
     km_per_px = _haversine_km(13.5, 62.417, 14.357, 62.035) / math.dist(farm, chp)
-    assert int(text.split()[0]) / bar_px == pytest.approx(km_per_px, rel=0.03)
-    # zooming in on Sveg splits the cluster and shows both names, still without overlaps
+    # Leaflet measures its scale bar at the map's vertical centre (Web Mercator varies with latitude)
+    assert int(text.split()[0]) / bar_px == pytest.approx(km_per_px, rel=0.05)
+    # zooming in on Sveg (the mouse wheel over the CHP, then centred on it) shows both names, without overlaps
     page.mouse.move(*chp)
-    for _ in range(16):
-        page.mouse.wheel(0, -100)
-        page.wait_for_timeout(30)
-    page.wait_for_timeout(200)
-    assert page.locator("#clusters circle.cluster").count() == 0
+    page.mouse.wheel(0, -300)
+    page.wait_for_timeout(300)
+    page.evaluate("window.symnetMap.setView([62.033, 14.3595], 14)")
+    page.wait_for_timeout(300)
     boxes = page.evaluate(_VISIBLE_LABEL_BOXES)
     assert {"Sveg Energi kraftvärmeverk", "Sveg Bryggeri"} <= {b["text"] for b in boxes}
     assert _overlapping(boxes) == []
@@ -187,8 +191,8 @@ def test_make_run_outputs_show_the_harjedalen_network(browser, tmp_path):
 
     page, errors, external = _open(browser, out / "map.html")
     assert page.locator("path.exchange").count() == summary["active_links"] > 0
-    assert page.locator("circle.actor").count() == n_actors
-    assert page.locator("rect.site.opened").count() == len(summary["opened_sites"]) >= 1
+    assert page.locator("path.actor").count() == n_actors
+    assert page.locator("div.site.opened").count() == len(summary["opened_sites"]) >= 1
     shot = page.screenshot()
     (tmp_path / "map.png").write_bytes(shot)
     assert _colours(shot) > 50
@@ -198,7 +202,7 @@ def test_make_run_outputs_show_the_harjedalen_network(browser, tmp_path):
     page, errors, external = _open(browser, out / "report.html")
     body = page.inner_text("body")
     assert "Härjedalen" in body and "The optimum opens a greenhouse" in body
-    assert page.locator("img").count() == 3
+    assert page.locator("img").count() == 4
     assert all(w > 300 for w in page.eval_on_selector_all("img", "els => els.map(e => e.naturalWidth)"))
     assert _colours(page.screenshot()) > 100
     assert errors == [] and external == []

@@ -61,7 +61,7 @@ def test_private_outputs_do_contain_the_secrets(result, scenario, tmp_path):
 def test_public_outputs_hide_confidential_actors_and_streams(result, scenario, tmp_path):
     out = tmp_path / "public"
     write_outputs(result, scenario, out, public=True)
-    write_map(result, scenario, out / "map-online.html", public=True, online_tiles=True)
+    write_map(result, scenario, out / "map-online.html", public=True, basemap="osm")
     private = tmp_path / "private"
     private.mkdir()
     write_outputs(result, scenario, private)

@@ -48,7 +48,7 @@ def test_report_sections_and_assumption_markers(result, scenario, tmp_path):
     assert "| Sites opened | 1 | sites | † 1 |" in md
     assert "| Sveg Bryggeri | Hede Gård | spent grain | 312 t | 45 679 | 58.1 | road | estimated | yes |" in md
     html = (tmp_path / "report.html").read_text("utf-8")
-    assert html.count('src="data:image/png;base64,') == 3 and "<script" not in html
+    assert html.count('src="data:image/png;base64,') == len(CHARTS) == 4 and "<script" not in html
     with pytest.raises(InputError, match="output exists; use --force"):
         write_report(result, scenario, tmp_path)
 
