@@ -39,9 +39,10 @@ from symnet.scenario import Scenario
 
 Rule = Literal["proportional", "equal", "nucleolus"]
 RULES: tuple[str, ...] = ("proportional", "equal", "nucleolus")
-EXACT_LIMIT = 10
-"""Largest group whose nucleolus is computed over every coalition (``2^n - 2`` re-solves: about
-0.25 s each on the Härjedalen scenario, so 4 min at 10 members; 12 would take 16 min)."""
+EXACT_LIMIT = 8
+"""Largest group whose nucleolus is computed over every coalition (``2^n - 2`` re-solves, about
+0.25 s each on the Härjedalen scenario on an idle core: 1 min at 8 members; its 9-member group
+took over 17 min exactly on the shared machine, so larger groups use the restricted form)."""
 TOL = 1e-6
 SETTLEMENT_COLUMNS = ["group", "payer", "payee", "exchange", "sek_per_yr", "sek_per_unit", "unit", "rule", "method"]
 SHARE_COLUMNS = ["group", "participant", "baseline_cost", "gain", "transfer", "settled_gain", "rule", "method"]
