@@ -489,6 +489,26 @@ def explain(
     out.print(f"explanations written to {out_dir}/explain.csv", markup=False)
 
 
+@app.command()
+@report_errors
+def uncertainty(
+    scenario_dir: ScenarioArg,
+    samples: Annotated[int, typer.Option("--samples", help="Number of Latin-hypercube samples.")] = 200,
+    seed: Annotated[int, typer.Option("--seed", help="Seed of the sampler (same seed, same results).")] = 0,
+    out_dir: OutOpt = Path("out/uncertainty"),
+    workers: WorkersOpt = None,
+    scheduler: SchedulerOpt = None,
+    force: ForceOpt = False,
+) -> None:
+    """Monte Carlo over the assumed numbers: KPI spread, robustness of the decision, drivers."""
+    from symnet.planning.uncertainty import uncertainty_command
+
+    res = uncertainty_command(scenario_dir, samples, seed, out_dir, workers=workers, scheduler=scheduler, force=force)
+    share = res.summary["robustness"]["share_optimal"]
+    out.print(f"recommendation optimal in {share:.0%} of {samples} samples", markup=False)
+    out.print(f"uncertainty written to {out_dir}/uncertainty.csv", markup=False)
+
+
 app.add_typer(build_roads_app(report_errors), name="roads")
 
 

@@ -80,3 +80,39 @@ def pareto_chart(table: pd.DataFrame, path: Path, currency: str) -> None:
     ax.set_ylabel(f"total cost ({currency}/yr)")
     ax.set_title("Cost - CO2e Pareto front")
     fig.savefig(path, dpi=110)
+
+
+def uncertainty_histograms(table: pd.DataFrame, summary: dict[str, Any], path: Path, currency: str) -> None:
+    """Histograms of savings (currency/yr), landfill diverted (t/yr) and CO2e avoided
+    (t/yr) over the Monte Carlo samples, with P10/P50/P90 as dashed lines."""
+    fig = _figure()
+    kpis = [("savings", f"savings ({currency}/yr)"), ("landfill_diverted_t", "landfill diverted (t/yr)")]
+    kpis.append(("co2e_avoided_t", "CO2e avoided (t/yr)"))
+    for i, (kpi, label) in enumerate(kpis):
+        ax = fig.add_subplot(1, 3, i + 1)
+        values = table[kpi].dropna().to_numpy(dtype=float)
+        ax.hist(values, bins=min(30, max(5, len(values) // 5)), color=GOOD)
+        for p in ("p10", "p50", "p90"):
+            value = summary["kpis"][kpi][p]
+            if np.isfinite(value):
+                ax.axvline(value, color=DARK, linestyle="--" if p != "p50" else "-", linewidth=1)
+        ax.set_xlabel(label)
+        ax.tick_params(labelsize=7)
+    fig.suptitle(f"Monte Carlo over the assumed numbers ({len(table)} samples; lines: P10, P50, P90)")
+    fig.savefig(path, dpi=110)
+
+
+def tornado_chart(drivers: pd.DataFrame, path: Path, top: int = 12) -> None:
+    """Tornado chart: the ``top`` assumptions by |Spearman rho| with the savings."""
+    fig = _figure()
+    ax = fig.add_subplot()
+    if not drivers.empty:
+        d = drivers.dropna(subset=["rho_savings"]).head(top).iloc[::-1]
+        rho = d["rho_savings"].to_numpy(dtype=float)
+        ax.barh(d["key"].astype(str).to_numpy(), rho, color=[GOOD if v >= 0 else BAD for v in rho])
+        ax.tick_params(axis="y", labelsize=7)
+    ax.axvline(0, color="grey", linewidth=1)
+    ax.set_xlim(-1, 1)
+    ax.set_xlabel("Spearman rank correlation with savings")
+    ax.set_title("Which assumptions drive the savings")
+    fig.savefig(path, dpi=110)

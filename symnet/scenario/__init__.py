@@ -54,6 +54,7 @@ from symnet.scenario.model import (
     is_assumption,
 )
 from symnet.scenario.parameters import PARAMETER_ALIASES, resolve_parameter, with_parameters
+from symnet.scenario.ranges import check_ranges
 from symnet.scenario.read import _load_yaml, _strip_sources
 from symnet.scenario.validate import _check_config, _check_cross, _check_facility_resources, _pydantic_problems
 from symnet.scenario.write import write_scenario
@@ -150,6 +151,7 @@ def load_scenario(folder: str | Path) -> Scenario:
     supplies = _load_supplies(folder, config, catalogue, actor_ids, probs, sources)
     demands = _load_demands(folder, config, catalogue, actor_ids, probs, sources)
     sites = _load_sites(folder, config, probs, sources)
+    check_ranges(folder, config.uncertainty, probs)
     if probs.errors:
         raise InputError(probs.errors)
     scenario = Scenario(folder, config, catalogue, actors or [], supplies, demands, sites, sources, probs.warnings)

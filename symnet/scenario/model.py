@@ -203,6 +203,9 @@ class ScenarioConfig(_Strict):
     fates: dict[str, dict[str, Any]] = Field(default_factory=dict)
     substitutions: list[dict[str, Any]] = Field(default_factory=list)
     source: str = ""
+    uncertainty: dict[str, Any] = Field(
+        default_factory=dict, description="default relative ranges by kind (symnet.scenario.ranges)"
+    )
 
     @field_validator("periods", mode="before")
     @classmethod

@@ -193,7 +193,7 @@ def _record_row_sources(table: _Table, cell: _Cell, key: str, numeric: list[str]
                 sources[f"{table.name}:{key}.{col}"] = src
 
 
-_SOURCED_VALUE_KEYS = {"value", "source", "unit", "note"}
+_SOURCED_VALUE_KEYS = {"value", "source", "unit", "note", "low", "high", "distribution"}  # ranges: scenario/ranges.py
 _CATALOGUE_SECTIONS = ("resources", "fates", "substitutions")
 
 

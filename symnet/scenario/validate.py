@@ -34,7 +34,7 @@ def _check_columns(table: _Table, required: list[str], optional: list[str], prob
             ok = False
     allowed = set(required) | set(optional) | {"source", "notes", "comment"}
     for col in table.columns:
-        if col and col not in allowed and not col.endswith("_source"):
+        if col and col not in allowed and not col.endswith(("_source", "_low", "_high", "_dist")):
             probs.warn(table.name, 1, col, f"unknown column '{col}' is ignored{_did_you_mean(col, allowed)}")
     return ok
 

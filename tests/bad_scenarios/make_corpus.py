@@ -297,7 +297,7 @@ CASES: list[Case] = [
         [
             "scenario.yaml:econmics: unknown key 'econmics' (did you mean 'economics'?); expected one of: name, "
             "description, region, country, crs, periods, profiles, economics, network, solver, map, facilities, "
-            "actors_file, resources, fates, substitutions, source"
+            "actors_file, resources, fates, substitutions, source, uncertainty"
         ],
     ),
     Case(
