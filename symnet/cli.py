@@ -200,6 +200,46 @@ def _print_run(run: Any) -> None:
         for key, src, kpis in top:
             out.print(f"    {key} ({len(kpis)} KPIs): {src}", markup=False, soft_wrap=True)
         out.print("  (report.html lists every one of them, with the KPIs that use it)")
+    _print_participants(k, cur)
+
+
+def _print_participants(k: dict[str, Any], cur: str) -> None:
+    """The participant table (top gains and losses) and the settlement summary."""
+    from symnet.participants import COLUMNS
+
+    if "participants" not in k:
+        return
+    import pandas as pd
+
+    from symnet.participants import winners_and_losers
+
+    table = pd.DataFrame(k["participants"], columns=COLUMNS)
+    out.print(f"  {k['participants_headline']}", markup=False, soft_wrap=True)
+    win, lose = winners_and_losers(table, 5)
+    shown = Table("participant", "kind", f"today {cur}/yr", f"with symbiosis {cur}/yr", f"gain {cur}/yr", box=None)
+    for r in pd.concat([win, lose]).itertuples():
+        shown.add_row(
+            str(r.name), str(r.kind), _fmt_money(r.baseline_cost, cur), _fmt_money(r.cost, cur), _fmt_money(r.gain, cur)
+        )
+    out.print(shown)
+    st = k.get("settlement") or {}
+    if st.get("error"):
+        out.print(f"  settlement ({st['rule']}): refused: {st['error']}", markup=False, soft_wrap=True)
+    elif st:
+        methods = "; ".join(sorted(set(st["methods"].values())))
+        out.print(
+            f"  settlement ({methods}): {len(st['transfers'])} transfers move {_fmt_money(st['transferred'], cur)}/yr "
+            "so that every participant gains at least nothing (settlement.csv: who pays whom)",
+            markup=False,
+            soft_wrap=True,
+        )
+        for t in sorted(st["transfers"], key=lambda t: -t["sek_per_yr"])[:5]:
+            out.print(
+                f"    {t['payer']} pays {t['payee']} {_fmt_money(t['sek_per_yr'], cur)}/yr on {t['exchange']} "
+                f"({t['sek_per_unit']:,.2f} {cur}/{t['unit'] or 'unit'})",
+                markup=False,
+                soft_wrap=True,
+            )
 
 
 @app.command()
@@ -215,6 +255,9 @@ def run(
     public: Annotated[
         bool, typer.Option("--public", help="Aggregate confidential actors and streams in every output.")
     ] = False,
+    rule: Annotated[
+        str, typer.Option("--rule", help="How the settlement shares the savings: proportional, equal or nucleolus.")
+    ] = "proportional",
     basemap: Annotated[
         str | None,
         typer.Option(
@@ -225,18 +268,25 @@ def run(
     ] = None,
     force: ForceOpt = False,
 ) -> None:
-    """Optimise a scenario and write summary.json, flows.csv, disposal.csv, network.gpkg, map and report."""
+    """Optimise a scenario and write summary.json, flows.csv, disposal.csv, participants.csv, settlement.csv,
+    network.gpkg, map and report."""
     from symnet.pipeline import check_output_dir, run_scenario, write_run
     from symnet.scenario import load_scenario
 
     if solver is not None and solver not in ("highs", "cbc"):
         raise InputError([Problem("--solver", None, None, f"'{solver}' is not a solver; expected highs or cbc")])
+    if rule not in ("proportional", "equal", "nucleolus"):
+        raise InputError(
+            [Problem("--rule", None, None, f"'{rule}' is not a rule; expected proportional, equal or nucleolus")]
+        )
     if basemap is not None and basemap not in ("osm", "none"):
         raise InputError([Problem("--basemap", None, None, f"'{basemap}' is not a basemap; expected osm or none")])
     scenario = load_scenario(scenario_dir)
     print_warnings(scenario.warnings)
     check_output_dir(out_dir, [scenario_dir] + ([osm] if osm else []), force)
-    run_out = run_scenario(scenario, osm=osm, online=online, solver=solver, time_limit_s=time_limit, gap=gap)
+    run_out = run_scenario(
+        scenario, osm=osm, online=online, solver=solver, time_limit_s=time_limit, gap=gap, settlement_rule=rule
+    )
     for w in run_out.warnings:
         err.print(f"warning: {w}", markup=False, soft_wrap=True)
     writers = _output_writers(public, basemap or scenario.config.map.basemap, run_out, osm)
@@ -321,10 +371,21 @@ def compare(
     ] = None,
     workers: WorkersOpt = None,
     scheduler: SchedulerOpt = None,
+    participation: Annotated[
+        bool,
+        typer.Option(
+            "--participation", help="Compare the system optimum with the individually-rational one (no loser)."
+        ),
+    ] = False,
     force: ForceOpt = False,
 ) -> None:
-    """Compare candidate co-location sites: each forced open in turn, ranked by net benefit."""
+    """Compare candidate co-location sites: each forced open in turn, ranked by net benefit.
+    With --participation: the system optimum and the "no loser" optimum side by side."""
     from symnet.planning import compare_command
+
+    if participation:
+        _compare_participation(scenario_dir, out_dir, force)
+        return
 
     compare_command(
         scenario_dir,
@@ -336,6 +397,31 @@ def compare(
         force=force,
     )
     out.print(f"site comparison written to {out_dir}/sites.csv", markup=False)
+
+
+def _compare_participation(scenario_dir: Path, out_dir: Path, force: bool) -> None:
+    """``compare --participation``: both optima's savings and each participant's gain."""
+    from symnet.planning.compare import compare_participation_command
+
+    table = compare_participation_command(scenario_dir, out_dir, force)
+    shown = Table("participant", "kind", "gain: system /yr", "gain: no loser /yr", "difference /yr", box=None)
+    changed = table.loc[
+        (table["participant"] == "TOTAL")
+        | (table["gain_system"].abs() > 1e-6)
+        | (table["gain_individually_rational"].abs() > 1e-6)
+    ]
+    for r in changed.itertuples():
+        shown.add_row(
+            str(r.name),
+            str(r.kind),
+            f"{r.gain_system:,.0f}",
+            f"{r.gain_individually_rational:,.0f}",
+            f"{r.difference:,.0f}",
+        )
+    out.print(shown)
+    cost = float(table["gain_system"].iat[0] - table["gain_individually_rational"].iat[0])
+    out.print(f"  the no-loser rule costs {cost:,.0f} per year of savings", markup=False)
+    out.print(f"participation comparison written to {out_dir}/participation.csv", markup=False)
 
 
 @app.command()

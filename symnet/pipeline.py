@@ -139,8 +139,10 @@ def run_scenario(
     time_limit_s: float | None = None,
     gap: float | None = None,
     cache_dir: Path | None = None,
+    settlement_rule: str = "proportional",
 ) -> RunOutput:
-    """Run the whole pipeline on a loaded scenario and return its outputs (nothing written)."""
+    """Run the whole pipeline on a loaded scenario and return its outputs (nothing written).
+    ``settlement_rule``: how the savings are shared (:mod:`symnet.settlement`)."""
     import warnings
 
     from symnet.kpi import compute_kpis
@@ -164,6 +166,7 @@ def run_scenario(
         if result.ok:
             t0 = time.perf_counter()
             result.kpis = compute_kpis(result, scenario)
+            add_participants(result, scenario, net, settlement_rule, solver=solver, time_limit_s=time_limit_s, gap=gap)
             if source.router is not None:
                 result.geometries = _route_geometries(source, result)
             timings["kpis_and_routes_s"] = time.perf_counter() - t0
@@ -172,6 +175,18 @@ def run_scenario(
     if outlet_warning:
         caught.append(outlet_warning)
     return RunOutput(scenario, net, result, source, timings, caught)
+
+
+def add_participants(result: Result, scenario: Scenario, network: Any, rule: str, **solver: Any) -> None:
+    """Every participant's economics and the settlement by ``rule``, into ``result.kpis``
+    (:func:`symnet.participants.participant_kpis`, :func:`symnet.settlement.settlement_kpis`)."""
+    from symnet.participants import participant_economics, participant_kpis
+    from symnet.settlement import model_coalition_value, settlement_kpis
+
+    table = participant_economics(result, scenario)
+    result.kpis.update(participant_kpis(table, result.currency))
+    value = model_coalition_value(scenario, network, **solver) if rule == "nucleolus" else None
+    result.kpis.update(settlement_kpis(result, table, rule, value))
 
 
 def _route_geometries(source: DistanceSource, result: Result) -> dict[str, Any]:
@@ -289,9 +304,25 @@ def write_run(
         r.links.to_csv(tmp / "links.csv", index=False)
         if not r.excluded.empty:
             r.excluded.to_csv(tmp / "excluded.csv", index=False)
+        _write_participants(r, run.scenario, tmp, public)
         for writer in extra_writers or []:
             writer(r, run.scenario, tmp)
     return out_dir
+
+
+def _write_participants(result: Result, scenario: Scenario, folder: Path, public: bool) -> None:
+    """participants.csv and settlement.csv (when the run computed them; public: confidential
+    actors aggregated per municipality, money to 2 significant figures)."""
+    from symnet.participants import COLUMNS, public_view
+    from symnet.settlement import SETTLEMENT_COLUMNS, public_transfers
+
+    if "participants" in result.kpis:
+        table = pd.DataFrame(result.kpis["participants"], columns=COLUMNS)
+        (public_view(table, scenario) if public else table).to_csv(folder / "participants.csv", index=False)
+    st = result.kpis.get("settlement")
+    if st is not None:
+        moves = pd.DataFrame(st["transfers"], columns=SETTLEMENT_COLUMNS)
+        (public_transfers(moves, scenario) if public else moves).to_csv(folder / "settlement.csv", index=False)
 
 
 @contextlib.contextmanager

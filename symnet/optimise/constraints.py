@@ -20,6 +20,9 @@ what it enforces, each adding whole row families to an
 ``open_site_limits``           one facility per site, ``max_count`` per type, ``max_open``
 ``capacity_covers``            rounded capacity covers (valid inequalities) (``cover_r_p``)
 ``co2_cap``                    total CO2e <= cap (t/yr), added after the arrays are built
+``participation_individually_  per actor and site option, cost with symbiosis <= cost today
+rational``                     (``ir_<participant>``; only with ``economics.participation:
+                               individually_rational``, see :mod:`symnet.participants`)
 =============================  ==============================================================
 """
 
@@ -32,14 +35,20 @@ import pandas as pd
 
 from symnet.optimise.arrays import BIG_M_FALLBACK, INF, TOL, ArrayBuilder, ModelArrays, groups, profiles, safe_name
 from symnet.optimise.data import ModelData
+from symnet.optimise.objective import flow_coefficients
 from symnet.optimise.variables import Columns
 
 LinkRows = dict[str, tuple[np.ndarray, np.ndarray]]
 """Row kind (``'trips'``, ``'max'``, ``'min'``) -> (link positions, model row numbers)."""
 
 
-def add_constraints(bld: ArrayBuilder, d: ModelData, c: Columns, max_open: int | None) -> LinkRows:
-    """Add every row family in model order; returns the rows that belong to one link each."""
+def add_constraints(
+    bld: ArrayBuilder, d: ModelData, c: Columns, max_open: int | None, sender_share: np.ndarray | None = None
+) -> LinkRows:
+    """Add every row family in model order; returns the rows that belong to one link each.
+
+    ``sender_share`` (per model link, the share of its transport and fixed cost its sender
+    pays) adds :func:`participation_individually_rational`; None leaves it out."""
     hi = capacity_per_period(d)
     supply_balance(bld, d, c)
     demand_balance(bld, d, c)
@@ -56,6 +65,8 @@ def add_constraints(bld: ArrayBuilder, d: ModelData, c: Columns, max_open: int |
         facility_link_bounds(bld, d, c, hi)
         open_site_limits(bld, d, c, max_open)
     capacity_covers(bld, d, c, hi)
+    if sender_share is not None:
+        participation_individually_rational(bld, d, c, sender_share)
     return link_rows
 
 
@@ -370,6 +381,64 @@ def open_site_limits(bld: ArrayBuilder, d: ModelData, c: Columns, max_open: int 
         np.ones(len(rows)),
         -INF,
         np.array([lim for _, _, lim in limits], dtype=float),
+    )
+
+
+def participation_individually_rational(bld: ArrayBuilder, d: ModelData, c: Columns, sender_share: np.ndarray) -> None:
+    """No participant worse off than today: per actor and site option, its cost with symbiosis
+    (currency/yr, the accounting of :mod:`symnet.participants`) <= its cost today
+    (``ir_<participant>``). A link's gate fee is the sender's; its transport (flow, whole
+    trips) and fixed cost are shared by ``sender_share`` (per model link, 0..1)."""
+    links = d.links
+    sender = links["supplier_actor"].where(links["supplier_actor"] != "", links["source_node"]).to_numpy()
+    receiver = links["receiver_actor"].where(links["receiver_actor"] != "", links["target_node"]).to_numpy()
+    who = pd.Index(
+        pd.unique(
+            np.concatenate(
+                [d.supplies["actor"], d.demands["actor"], d.options["option"], sender.astype(object), receiver]
+            ).astype(str)
+        )
+    )
+    rows: list[np.ndarray] = []
+    cols: list[np.ndarray] = []
+    vals: list[np.ndarray] = []
+
+    def put(owner: np.ndarray, block: np.ndarray, coef: np.ndarray) -> None:
+        """Charge ``coef`` (per column of ``block``, one row per owner) to ``owner``."""
+        width = block.shape[1] if block.ndim == 2 else 1
+        rows.append(np.repeat(who.get_indexer(owner.astype(str)), width))
+        cols.append(block.ravel())
+        vals.append(np.repeat(coef, width))
+
+    flow_cost, _ = flow_coefficients(links, links["integer_trips"].to_numpy(dtype=bool))
+    gate = links["gate_fee"].to_numpy(dtype=float) * c.eff
+    transport = flow_cost - gate
+    put(sender, c.X, gate + sender_share * transport)
+    put(receiver, c.X, (1.0 - sender_share) * transport)
+    trip_cost = links["trip_cost"].to_numpy(dtype=float)
+    put(sender[c.nt], c.N, sender_share[c.nt] * trip_cost[c.nt])
+    put(receiver[c.nt], c.N, (1.0 - sender_share[c.nt]) * trip_cost[c.nt])
+    fixed = links["fixed_cost"].to_numpy(dtype=float)
+    put(sender[c.yl], c.Y, sender_share[c.yl] * fixed[c.yl])
+    put(receiver[c.yl], c.Y, (1.0 - sender_share[c.yl]) * fixed[c.yl])
+    put(d.supplies["actor"].to_numpy(), c.U, d.supplies["cost"].to_numpy(dtype=float))
+    put(d.demands["actor"].to_numpy(), c.B, d.demands["cost"].to_numpy(dtype=float))
+    put(d.options["option"].to_numpy(), c.V, d.options["operating_cost"].to_numpy(dtype=float))
+    put(d.options["option"].to_numpy(), c.Z, d.options["fixed_cost"].to_numpy(dtype=float))
+    put(d.senders["option"].to_numpy(), c.W, -d.senders["price"].to_numpy(dtype=float))
+    put(d.inputs["option"].to_numpy()[c.bf_rows], c.BF, d.inputs["price"].to_numpy(dtype=float)[c.bf_rows])
+    today = np.zeros(len(who))
+    for table in (d.supplies, d.demands):
+        if len(table):
+            spend = table["cost"].to_numpy(dtype=float) * table["quantity"].to_numpy(dtype=float)
+            np.add.at(today, who.get_indexer(table["actor"].astype(str)), spend)
+    bld.add_rows(
+        [safe_name(f"ir_{w}") for w in who],
+        np.concatenate(rows),
+        np.concatenate(cols),
+        np.concatenate(vals),
+        -INF,
+        today,
     )
 
 

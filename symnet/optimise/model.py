@@ -340,7 +340,12 @@ class AllocationModel:
         bld = ArrayBuilder()
         cols = add_variables(bld, d, self.fixed_binaries, z_val)
         self._ybin, self._yfixed, self._zbin, self._zfixed = cols.ybin, cols.yfixed, cols.zbin, cols.zfixed
-        self._link_rows = add_constraints(bld, d, cols, self.max_open)
+        share = None
+        if economics.participation == "individually_rational":
+            from symnet.participants import sender_share
+
+            share = sender_share(self.scenario, d.links)
+        self._link_rows = add_constraints(bld, d, cols, self.max_open, share)
         return co2_cap(bld.finish(), self.co2_cap_t)
 
     # -- solving ------------------------------------------------------------------

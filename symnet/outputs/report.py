@@ -30,6 +30,7 @@ import geopandas as gpd
 from symnet.errors import InputError, Problem
 from symnet.existing import existing_rows, headline_sentences
 from symnet.outputs._format import escape_html as _esc
+from symnet.outputs._participant_rows import participant_sections, participants_headline
 from symnet.outputs._report_rows import (
     KPI_LABELS,
     KPI_SHORT,
@@ -242,6 +243,8 @@ def write_report(
             "appendix",
         ),
     ]
+    sections[3:3] = participant_sections(result, scenario, public)
+    summary = " ".join(p for p in (participants_headline(result, scenario, public), summary) if p)
     kept_or_ended = existing_rows(layers)
     if kept_or_ended:  # a small section of its own, after the exchange table
         at = [section[0] for section in sections].index("Exchanges") + 1

@@ -224,3 +224,85 @@ def compare_command(
         table.to_csv(tmp / "sites.csv", index=False)
         site_chart(table, tmp / "sites.png", shared.scenario.config.economics.currency)
     return Path(out)
+
+
+PARTICIPATION_COLUMNS = [
+    "participant",
+    "name",
+    "kind",
+    "baseline_cost",
+    "gain_system",
+    "gain_individually_rational",
+    "difference",
+]
+"""``participation.csv``: per participant its gain (currency/yr) under each rule; the first
+row (participant ``TOTAL``) holds the savings."""
+
+
+def with_participation(scenario: Scenario, participation: str) -> Scenario:
+    """A copy of ``scenario`` with ``economics.participation`` set (``system`` or
+    ``individually_rational``)."""
+    import copy
+
+    new = copy.copy(scenario)
+    new.config = scenario.config.model_copy(
+        update={"economics": scenario.config.economics.model_copy(update={"participation": participation})}
+    )
+    return new
+
+
+def compare_participation(shared: Shared) -> pd.DataFrame:
+    """System optimum and individually-rational optimum side by side (columns
+    :data:`PARTICIPATION_COLUMNS`, currency/yr): what the "no loser" rule costs in savings,
+    and what it does to each participant's gain."""
+    from symnet.optimise import AllocationModel
+    from symnet.participants import participant_economics
+
+    tables = {}
+    savings = {}
+    for rule in ("system", "individually_rational"):
+        scenario = with_participation(shared.scenario, rule)
+        result = AllocationModel(scenario, shared.network, threads=shared.threads).solve()
+        if not result.ok:
+            raise InputError(
+                [Problem("economics.participation", None, None, f"{rule}: {result.status}: {result.message}")]
+            )
+        tables[rule] = participant_economics(result, scenario).set_index("participant")
+        savings[rule] = float(result.kpis["savings"])
+    sys_t, ir_t = tables["system"], tables["individually_rational"]
+    ids = sorted(set(sys_t.index) | set(ir_t.index))
+    rows = [
+        {
+            "participant": "TOTAL",
+            "name": "savings (sum over all participants)",
+            "kind": "",
+            "baseline_cost": float(sys_t["baseline_cost"].sum()),
+            "gain_system": savings["system"],
+            "gain_individually_rational": savings["individually_rational"],
+        }
+    ]
+    for p in ids:
+        src = sys_t if p in sys_t.index else ir_t
+        rows.append(
+            {
+                "participant": p,
+                "name": src.at[p, "name"],
+                "kind": src.at[p, "kind"],
+                "baseline_cost": float(src.at[p, "baseline_cost"]),
+                "gain_system": float(sys_t["gain"].get(p, 0.0)),
+                "gain_individually_rational": float(ir_t["gain"].get(p, 0.0)),
+            }
+        )
+    table = pd.DataFrame(rows)
+    table["difference"] = table["gain_individually_rational"] - table["gain_system"]
+    head, rest = table.iloc[:1], table.iloc[1:].sort_values(["gain_system", "participant"], ascending=[True, True])
+    return pd.concat([head, rest], ignore_index=True).reindex(columns=PARTICIPATION_COLUMNS)
+
+
+def compare_participation_command(scenario_dir: str | Path, out: str | Path, force: bool = False) -> pd.DataFrame:
+    """``symnet compare --participation``: write ``OUT/participation.csv`` and return the table."""
+    shared = prepare(scenario_dir)
+    table = compare_participation(shared)
+    with staged_output(out, shared, force) as tmp:
+        table.to_csv(tmp / "participation.csv", index=False)
+    return table

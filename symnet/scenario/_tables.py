@@ -224,6 +224,7 @@ def _load_demands(
             "max_km",
             "confidential",
             "unbounded",
+            "transport_paid_by",
         ],
         probs,
     ):
@@ -251,6 +252,7 @@ def _load_demands(
         max_km = cell.number("max_km", strictly_positive=True)
         ops = _check_ops(cell, "operations")
         conf = cell.boolean("confidential")
+        payer = _transport_payer(cell)
         if cell.ok and qty is not None and profile is not None:
             canonical, unit, entered_q, entered_u = qty
             out.append(
@@ -267,6 +269,7 @@ def _load_demands(
                     co2e_kg_per_unit=co2,
                     operations=ops,
                     max_km=max_km,
+                    transport_paid_by=payer,
                     confidential=conf,
                     unbounded=math.isinf(canonical),
                     entered_quantity=entered_q,
@@ -281,6 +284,16 @@ def _load_demands(
                 sources,
             )
     return out
+
+
+def _transport_payer(cell: _Cell) -> Literal["sender", "receiver", "split"] | None:
+    """The demand row's ``transport_paid_by`` (sender, receiver or split), None when empty."""
+    raw = cell.text("transport_paid_by").lower()
+    if raw in ("sender", "receiver", "split"):
+        return raw  # type: ignore[return-value]
+    if raw:
+        cell.fail("transport_paid_by", f"'{raw}' is not a payer; expected sender, receiver or split")
+    return None
 
 
 _SITE_NUMBERS = ["fixed_cost", "capacity", "lon", "lat"]

@@ -92,6 +92,16 @@ class Economics(_Strict):
     diesel_price: float = Field(default=20.0, ge=0, description="per litre")
     road: RoadEconomics = Field(default_factory=RoadEconomics)
     pipe: PipeEconomics = Field(default_factory=PipeEconomics)
+    participation: Literal["system", "individually_rational"] = Field(
+        default="system",
+        description="system: least total cost; individually_rational: no actor or opened facility pays more than today",
+    )
+    transport_paid_by: Literal["sender", "receiver", "split"] = Field(
+        default="receiver", description="who pays a link's transport and fixed costs (split: half each)"
+    )
+    transport_paid_by_resource: dict[str, Literal["sender", "receiver", "split"]] = Field(
+        default_factory=dict, description="per resource id, overrides transport_paid_by"
+    )
 
     def road_cost_per_tkm(self) -> float:
         """Transport cost per tonne-km on the road, currency."""
@@ -269,6 +279,9 @@ class Demand(_Stream):
         default=False,
         description="an outlet without a finite quantity (quantity is inf), declared with a source; "
         "the run warns when the optimum relies on it",
+    )
+    transport_paid_by: Literal["sender", "receiver", "split"] | None = Field(
+        default=None, description="who pays transport to this demand; None: the economics setting"
     )
 
 

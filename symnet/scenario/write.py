@@ -197,6 +197,7 @@ def write_scenario(scenario: Scenario, folder: str | Path) -> Path:
         "max_km",
         "confidential",
         "unbounded",
+        "transport_paid_by",
     ]
     rows = [
         [
@@ -213,6 +214,7 @@ def write_scenario(scenario: Scenario, folder: str | Path) -> Path:
             _fmt(d.max_km),
             str(d.confidential).lower(),
             "true" if d.unbounded else "",
+            d.transport_paid_by or "",
         ]
         for d in scenario.demands
     ]

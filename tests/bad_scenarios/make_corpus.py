@@ -306,7 +306,8 @@ CASES: list[Case] = [
         [replace("scenario.yaml", "landfill_tax: 645", "landfil_tax: 645")],
         [
             "scenario.yaml:economics.landfil_tax: unknown key 'landfil_tax' (did you mean 'landfill_tax'?); expected "
-            "one of: currency, landfill_tax, incineration_tax, co2_price, diesel_price, road, pipe"
+            "one of: currency, landfill_tax, incineration_tax, co2_price, diesel_price, road, pipe, participation, "
+            "transport_paid_by, transport_paid_by_resource"
         ],
     ),
     Case(
