@@ -69,7 +69,9 @@ def baseline(
     for t in today:
         sent[t.exchange.supply] += t.quantity
         got[t.exchange.demand] += t.delivered
-        per_actor[t.receiver_actor] += t.cost
+        # the accounting of symnet.participants: the sender pays the gate fee, the receiver the transport
+        per_actor[t.supplier_actor] += t.gate_fee_cost
+        per_actor[t.receiver_actor] += t.transport_cost
         xcost += t.cost
         xco2 += t.co2e_t
         heat += t.delivered if t.resource == "heat" else 0.0

@@ -43,7 +43,12 @@ LinkRows = dict[str, tuple[np.ndarray, np.ndarray]]
 
 
 def add_constraints(
-    bld: ArrayBuilder, d: ModelData, c: Columns, max_open: int | None, sender_share: np.ndarray | None = None
+    bld: ArrayBuilder,
+    d: ModelData,
+    c: Columns,
+    max_open: int | None,
+    sender_share: np.ndarray | None = None,
+    cost_today: dict[str, float] | None = None,
 ) -> LinkRows:
     """Add every row family in model order; returns the rows that belong to one link each.
 
@@ -66,7 +71,7 @@ def add_constraints(
         open_site_limits(bld, d, c, max_open)
     capacity_covers(bld, d, c, hi)
     if sender_share is not None:
-        participation_individually_rational(bld, d, c, sender_share)
+        participation_individually_rational(bld, d, c, sender_share, cost_today)
     return link_rows
 
 
@@ -384,11 +389,15 @@ def open_site_limits(bld: ArrayBuilder, d: ModelData, c: Columns, max_open: int 
     )
 
 
-def participation_individually_rational(bld: ArrayBuilder, d: ModelData, c: Columns, sender_share: np.ndarray) -> None:
+def participation_individually_rational(
+    bld: ArrayBuilder, d: ModelData, c: Columns, sender_share: np.ndarray, cost_today: dict[str, float] | None = None
+) -> None:
     """No participant worse off than today: per actor and site option, its cost with symbiosis
     (currency/yr, the accounting of :mod:`symnet.participants`) <= its cost today
     (``ir_<participant>``). A link's gate fee is the sender's; its transport (flow, whole
-    trips) and fixed cost are shared by ``sender_share`` (per model link, 0..1)."""
+    trips) and fixed cost are shared by ``sender_share`` (per model link, 0..1). ``cost_today``
+    (participant -> currency/yr, :func:`symnet.kpi.baseline`'s ``per_actor``, which includes the
+    existing exchanges) is the right-hand side; without it, today's disposal and purchases."""
     links = d.links
     sender = links["supplier_actor"].where(links["supplier_actor"] != "", links["source_node"]).to_numpy()
     receiver = links["receiver_actor"].where(links["receiver_actor"] != "", links["target_node"]).to_numpy()
@@ -428,7 +437,9 @@ def participation_individually_rational(bld: ArrayBuilder, d: ModelData, c: Colu
     put(d.senders["option"].to_numpy(), c.W, -d.senders["price"].to_numpy(dtype=float))
     put(d.inputs["option"].to_numpy()[c.bf_rows], c.BF, d.inputs["price"].to_numpy(dtype=float)[c.bf_rows])
     today = np.zeros(len(who))
-    for table in (d.supplies, d.demands):
+    if cost_today is not None:
+        today = np.array([float(cost_today.get(w, 0.0)) for w in who])
+    for table in (d.supplies, d.demands) if cost_today is None else ():
         if len(table):
             spend = table["cost"].to_numpy(dtype=float) * table["quantity"].to_numpy(dtype=float)
             np.add.at(today, who.get_indexer(table["actor"].astype(str)), spend)

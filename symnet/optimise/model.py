@@ -341,11 +341,14 @@ class AllocationModel:
         cols = add_variables(bld, d, self.fixed_binaries, z_val)
         self._ybin, self._yfixed, self._zbin, self._zfixed = cols.ybin, cols.yfixed, cols.zbin, cols.zfixed
         share = None
+        today = None
         if economics.participation == "individually_rational":
+            from symnet.kpi import baseline
             from symnet.participants import sender_share
 
             share = sender_share(self.scenario, d.links)
-        self._link_rows = add_constraints(bld, d, cols, self.max_open, share)
+            today = dict(baseline(self.scenario, self.excluded_actors, d.links)["per_actor"])
+        self._link_rows = add_constraints(bld, d, cols, self.max_open, share, today)
         return co2_cap(bld.finish(), self.co2_cap_t)
 
     # -- solving ------------------------------------------------------------------
