@@ -83,7 +83,7 @@ def distance_source(
         lons = [a.lon for a in scenario.actors] + [s.lon for s in scenario.sites]
         lats = [a.lat for a in scenario.actors] + [s.lat for s in scenario.sites]
         gis_dir = (scenario.folder.parent.parent / "gis") if scenario.folder else Path("gis")
-        path = routing.download_road_graph(
+        path = routing.download_road_graph(  # type: ignore[assignment]  # known issue: returns a RoadGraph
             (min(lons), min(lats), max(lons), max(lats)), buffer_m=10_000, out_dir=gis_dir
         )
     if path is None:

@@ -357,7 +357,8 @@ def _actor_ref(cell: _Cell, actor_ids: set[str] | None) -> str:
 def _check_facility_resources(config: ScenarioConfig, cat: Catalogue, probs: _Problems) -> None:
     """Every resource named in a facility recipe must be in the catalogue."""
     for fid, fac in config.facilities.items():
-        for side, items in (("inputs", fac.inputs), ("outputs", fac.outputs)):
+        sides: tuple[tuple[str, list[Any]], ...] = (("inputs", list(fac.inputs)), ("outputs", list(fac.outputs)))
+        for side, items in sides:
             for i, item in enumerate(items):
                 if not cat.is_known(item.resource):
                     probs.error(

@@ -59,7 +59,7 @@ def _attach_yaml_sources(data: dict[str, Any], sources: dict[str, str]) -> None:
             and last < len(node)
             and not isinstance(node[last], (dict, list))
         ):
-            node[last] = {"value": node[last], "source": src}
+            node[last] = {"value": node[last], "source": src}  # type: ignore[index]
 
 
 def _sourced_table(
