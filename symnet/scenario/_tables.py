@@ -15,7 +15,16 @@ from typing import Literal
 from symnet.resources import Catalogue, normalise_waste_code, waste_codes
 from symnet.scenario._problems import _did_you_mean, _Problems
 from symnet.scenario.exchanges import EXCHANGE_FATE, outlet_quantity
-from symnet.scenario.model import Actor, Demand, ScenarioConfig, SiteOption, Supply
+from symnet.scenario.model import (
+    DEMAND_OPTIONAL_COLUMNS,
+    STREAM_REQUIRED_COLUMNS,
+    SUPPLY_OPTIONAL_COLUMNS,
+    Actor,
+    Demand,
+    ScenarioConfig,
+    SiteOption,
+    Supply,
+)
 from symnet.scenario.read import _Cell, _load_optional_table, _read_csv, _read_vector_actors, _record_row_sources
 from symnet.scenario.validate import (
     _actor_ref,
@@ -100,8 +109,8 @@ def _load_supplies(
     table = _load_optional_table(folder, "supplies.csv", probs, required=True)
     if table is None or not _check_columns(
         table,
-        ["id", "actor", "resource", "quantity", "unit"],
-        ["profile", "temperature_c", "ewc", "hazard_assessment", "current_fate", "fate_cost", "confidential"],
+        STREAM_REQUIRED_COLUMNS,
+        SUPPLY_OPTIONAL_COLUMNS,
         probs,
     ):
         return []
@@ -213,19 +222,8 @@ def _load_demands(
     table = _load_optional_table(folder, name, probs, required=True)
     if table is None or not _check_columns(
         table,
-        ["id", "actor", "resource", "quantity", "unit"],
-        [
-            "profile",
-            "min_temperature_c",
-            "price",
-            "gate_fee",
-            "co2e_kg_per_unit",
-            "operations",
-            "max_km",
-            "confidential",
-            "unbounded",
-            "transport_paid_by",
-        ],
+        STREAM_REQUIRED_COLUMNS,
+        DEMAND_OPTIONAL_COLUMNS,
         probs,
     ):
         return []

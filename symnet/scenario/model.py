@@ -285,6 +285,32 @@ class Demand(_Stream):
     )
 
 
+# The columns of supplies.csv and demands.csv: read by scenario._tables, written in this order
+# by scenario.write, so a new column is declared once.
+STREAM_REQUIRED_COLUMNS = ["id", "actor", "resource", "quantity", "unit"]
+SUPPLY_OPTIONAL_COLUMNS = [
+    "profile",
+    "temperature_c",
+    "ewc",
+    "hazard_assessment",
+    "current_fate",
+    "fate_cost",
+    "confidential",
+]
+DEMAND_OPTIONAL_COLUMNS = [
+    "profile",
+    "min_temperature_c",
+    "price",
+    "gate_fee",
+    "co2e_kg_per_unit",
+    "operations",
+    "max_km",
+    "confidential",
+    "unbounded",
+    "transport_paid_by",
+]
+
+
 class SiteOption(_Strict):
     """One facility type a candidate site may host (a site has one row per option)."""
 

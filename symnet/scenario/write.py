@@ -11,7 +11,13 @@ import yaml
 
 from symnet.resources import Catalogue
 from symnet.scenario.exchanges import write_exchanges
-from symnet.scenario.model import SCENARIO_FILE, Scenario
+from symnet.scenario.model import (
+    DEMAND_OPTIONAL_COLUMNS,
+    SCENARIO_FILE,
+    STREAM_REQUIRED_COLUMNS,
+    SUPPLY_OPTIONAL_COLUMNS,
+    Scenario,
+)
 
 
 def _fmt(v: float | None) -> str:
@@ -140,20 +146,7 @@ def write_scenario(scenario: Scenario, folder: str | Path) -> Path:
         *_sourced_table("actors.csv", [a.id for a in scenario.actors], header, rows, ["lon", "lat"], sources),
     )
 
-    header = [
-        "id",
-        "actor",
-        "resource",
-        "quantity",
-        "unit",
-        "profile",
-        "temperature_c",
-        "ewc",
-        "hazard_assessment",
-        "current_fate",
-        "fate_cost",
-        "confidential",
-    ]
+    header = [*STREAM_REQUIRED_COLUMNS, *SUPPLY_OPTIONAL_COLUMNS]
     rows = [
         [
             s.id,
@@ -182,23 +175,7 @@ def write_scenario(scenario: Scenario, folder: str | Path) -> Path:
         ),
     )
 
-    header = [
-        "id",
-        "actor",
-        "resource",
-        "quantity",
-        "unit",
-        "profile",
-        "min_temperature_c",
-        "price",
-        "gate_fee",
-        "co2e_kg_per_unit",
-        "operations",
-        "max_km",
-        "confidential",
-        "unbounded",
-        "transport_paid_by",
-    ]
+    header = [*STREAM_REQUIRED_COLUMNS, *DEMAND_OPTIONAL_COLUMNS]
     rows = [
         [
             d.id,
