@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 import pandas as pd
 import pytest
@@ -16,7 +15,6 @@ from symnet.planning.parallel import (
     dask_client,
     default_chunk_size,
     run_tasks,
-    warm_up,
     warm_workers,
 )
 
@@ -119,37 +117,52 @@ def test_chunk_size_below_one_is_an_input_error() -> None:
         run_tasks(_square_plus, [1, 2], shared=0, workers=2, chunk_size=0)
 
 
+_THREAD_PROBE = """
+import json, sys, threading
+import psutil
+from symnet.planning import Variant, evaluate, prepare
+from symnet.planning.parallel import warm_up
+
+shared = prepare(sys.argv[1])
+process = psutil.Process()
+
+def solve_in_new_thread(warm):
+    out = [None, None]
+
+    def body():
+        out[0] = warm_up() if warm else None
+        before = process.num_threads()
+        assert evaluate(shared, Variant("x")).ok
+        out[1] = process.num_threads() - before
+
+    thread = threading.Thread(target=body)
+    thread.start()
+    thread.join()
+    return out
+
+print(json.dumps([solve_in_new_thread(True), solve_in_new_thread(False)]))
+"""
+
+
 def test_warm_up_fixes_highs_at_one_thread_in_the_calling_thread() -> None:
     """A MIP solved in a fresh thread starts a HiGHS helper thread, unless that thread was
-    warmed up first (HiGHS keeps one thread pool per calling thread)."""
+    warmed up first (HiGHS keeps one thread pool per calling thread).
+
+    Counted in a fresh interpreter: in the test process, threads that earlier tests left
+    behind (Dask, pytest-timeout) come and go and would blur the count."""
+    import json
     import os
-    import threading
+    import subprocess
+    import sys
 
-    import psutil
-
-    from symnet.planning import Variant, evaluate, prepare
-
-    shared = prepare(Path(__file__).resolve().parents[2] / "scenarios" / "harjedalen")  # a MIP (site options)
-    process = psutil.Process()
-
-    def solve_in_new_thread(warm: bool) -> tuple[bool | None, int]:
-        out: list[Any] = [None, None]
-
-        def body() -> None:
-            out[0] = warm_up() if warm else None
-            before = process.num_threads()
-            assert evaluate(shared, Variant("x")).ok
-            out[1] = process.num_threads() - before
-
-        thread = threading.Thread(target=body)
-        thread.start()
-        thread.join()
-        return out[0], out[1]
-
-    assert solve_in_new_thread(warm=True) == (True, 0)
+    scenario = Path(__file__).resolve().parents[2] / "scenarios" / "harjedalen"  # a MIP (site options)
+    done = subprocess.run(
+        [sys.executable, "-c", _THREAD_PROBE, str(scenario)], capture_output=True, text=True, timeout=300, check=True
+    )
+    (warm, warm_extra), (cold, cold_extra) = json.loads(done.stdout.strip().splitlines()[-1])
+    assert (warm, warm_extra) == (True, 0)
     if (os.cpu_count() or 1) >= 2:  # HiGHS's default pool: half the CPUs, here >= 1 helper thread
-        warm, extra_threads = solve_in_new_thread(warm=False)
-        assert warm is None and extra_threads >= 1
+        assert cold is None and cold_extra >= 1
 
 
 @pytest.mark.enable_socket
