@@ -279,8 +279,12 @@ def public_view(table: pd.DataFrame, scenario: Scenario) -> pd.DataFrame:
 
 
 def public_names(scenario: Scenario) -> dict[str, str]:
-    """Confidential actor id -> its public label (``<municipality> (aggregated)``)."""
-    return {a.id: f"{a.municipality or 'unknown municipality'} (aggregated)" for a in scenario.actors if a.confidential}
+    """Confidential actor id -> its public label (``<municipality> (aggregated)``, or the
+    group :func:`symnet.outputs.tables.confidential_groups` puts it in)."""
+    from symnet.outputs.tables import PublicRule
+
+    rule = PublicRule.of_scenario(scenario)
+    return {a: rule.label(a, a) for a in rule.groups}
 
 
 def _two_figures(value: float) -> float:

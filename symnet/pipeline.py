@@ -7,6 +7,7 @@ them together and writes the result directory atomically.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import json
 import math
 import time
@@ -277,10 +278,22 @@ def write_run(
     """Write summary.json, flows.csv, disposal.csv (+ GIS, map and report when available)
     into ``out_dir`` atomically: everything goes to a temporary sibling directory that
     replaces ``out_dir`` only when complete."""
+    from symnet.outputs.tables import PublicRule, public_kpis, public_scenario, public_table, public_value
+
     out_dir = Path(out_dir)
+    rule = PublicRule.of_scenario(run.scenario)
+
+    def table(frame: pd.DataFrame, kind: str) -> pd.DataFrame:
+        return public_table(frame, kind, rule) if public else frame
+
     with staged_output_dir(out_dir, [run.scenario.folder] if run.scenario.folder else [], force) as tmp:
         r = run.result
-        (tmp / "summary.json").write_text(json.dumps(summary(run), indent=2, ensure_ascii=False), "utf-8")
+        data = summary(run)
+        if public:  # one rule for every file: the public KPIs go to summary.json, report and map
+            data = _json_safe(public_value(data, rule))
+            r = dataclasses.replace(r, kpis=public_kpis(r.kpis, run.scenario))
+            data.update({k: v for k, v in _json_safe(r.kpis).items() if k in data})
+        (tmp / "summary.json").write_text(json.dumps(data, indent=2, ensure_ascii=False), "utf-8")
         flows = (
             r.flows
             if not r.flows.empty
@@ -299,14 +312,15 @@ def write_run(
             )
         )
         flows = flows_with_status(r, run.scenario) if len(r.flows) or run.scenario.exchanges else flows
-        flows.to_csv(tmp / "flows.csv", index=False)
-        r.disposal.to_csv(tmp / "disposal.csv", index=False)
-        r.links.to_csv(tmp / "links.csv", index=False)
+        table(flows, "flows").to_csv(tmp / "flows.csv", index=False)
+        table(r.disposal, "disposal").to_csv(tmp / "disposal.csv", index=False)
+        table(r.links, "links").to_csv(tmp / "links.csv", index=False)
         if not r.excluded.empty:
-            r.excluded.to_csv(tmp / "excluded.csv", index=False)
+            table(r.excluded, "excluded").to_csv(tmp / "excluded.csv", index=False)
         _write_participants(r, run.scenario, tmp, public)
+        scenario = public_scenario(run.scenario) if public else run.scenario
         for writer in extra_writers or []:
-            writer(r, run.scenario, tmp)
+            writer(r, scenario, tmp)
     return out_dir
 
 

@@ -78,10 +78,12 @@ def test_public_layers_aggregate_per_municipality(result, scenario):
     actors = pub["actors"].set_index("node")
     agg = actors.loc["agg:Härjedalen"]
     assert agg["name"] == "Härjedalen (aggregated)" and agg["aggregated"] and agg["n_actors"] == 1
-    # at the mean position of the municipality's four actors
+    # at the mean position of the municipality's three open actors: it tells nothing of the confidential one
     private = build_layers(result, scenario)["actors"]
-    assert agg.geometry.x == pytest.approx(private.geometry.x.mean())
-    assert agg.geometry.y == pytest.approx(private.geometry.y.mean())
+    open_actors = private[~private["confidential"]]
+    assert len(open_actors) == 3
+    assert agg.geometry.x == pytest.approx(open_actors.geometry.x.mean())
+    assert agg.geometry.y == pytest.approx(open_actors.geometry.y.mean())
     ex = pub["exchanges"].set_index("link")
     row = ex.loc["aggregated-1"]
     assert (row["supplier_name"], row["quantity"], row["quantity_text"], row["cost"]) == (
