@@ -270,7 +270,7 @@ def run(
 ) -> None:
     """Optimise a scenario and write summary.json, flows.csv, disposal.csv, participants.csv, settlement.csv,
     network.gpkg, map and report."""
-    from symnet.pipeline import check_output_dir, run_scenario, write_run
+    from symnet.pipeline import check_output_dir, run_scenario, scenario_inputs, write_run
     from symnet.scenario import load_scenario
 
     if solver is not None and solver not in ("highs", "cbc"):
@@ -283,7 +283,7 @@ def run(
         raise InputError([Problem("--basemap", None, None, f"'{basemap}' is not a basemap; expected osm or none")])
     scenario = load_scenario(scenario_dir)
     print_warnings(scenario.warnings)
-    check_output_dir(out_dir, [scenario_dir] + ([osm] if osm else []), force)
+    check_output_dir(out_dir, [scenario_dir, *scenario_inputs(scenario, osm)], force)
     run_out = run_scenario(
         scenario, osm=osm, online=online, solver=solver, time_limit_s=time_limit, gap=gap, settlement_rule=rule
     )

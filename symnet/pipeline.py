@@ -10,6 +10,7 @@ import contextlib
 import dataclasses
 import json
 import math
+import os
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -20,7 +21,7 @@ import pandas as pd
 
 from symnet.errors import InputError, Problem
 from symnet.existing import flows_with_status, unbounded_warning
-from symnet.outputs.atomic import staged_dir
+from symnet.outputs.atomic import conflicting_input, staged_dir
 from symnet.result import Result
 from symnet.scenario import Scenario
 
@@ -50,6 +51,7 @@ class DistanceSource:
     description: str
     circuity: float
     router: Any = None  # symnet.routing.Router when routed
+    path: Path | None = None  # the road extract read, when routed
 
 
 @dataclass
@@ -115,6 +117,7 @@ def distance_source(
         "where routing cannot answer)",
         router.circuity,
         router,
+        path,
     )
 
 
@@ -247,22 +250,46 @@ def _json_safe(node: Any) -> Any:
     return node
 
 
+def scenario_inputs(scenario: Scenario, osm: Path | None = None, cache_dir: Path | None = None) -> list[Path]:
+    """Every path a run of ``scenario`` reads, symlinks resolved: the scenario folder, each
+    file and folder in it and the target of each symlink there, the actors file (which may
+    live outside, ``actors_file: ../shared/actors.csv``), the road extract (``osm`` from the
+    command line, else ``network.osm``) and the road-graph cache folder."""
+    from symnet.routing import default_cache_dir
+
+    paths: list[Path] = []
+    folder = scenario.folder
+    if folder is not None:
+        paths.append(folder)
+        for root, dirs, files in os.walk(folder, followlinks=False):
+            for name in dirs + files:
+                entry = Path(root) / name
+                paths.append(entry)
+                if entry.is_symlink():
+                    paths.append(entry.resolve())
+        paths.append(folder / scenario.config.actors_file)
+    for extra in (osm, scenario.osm_path(), cache_dir or default_cache_dir()):
+        if extra is not None:
+            paths.append(Path(extra))
+    return list(dict.fromkeys(p.resolve() for p in paths))
+
+
 def check_output_dir(out_dir: Path, inputs: list[Path], force: bool) -> None:
-    """Refuse to write over inputs, or over an existing directory without ``force``."""
-    out_abs = out_dir.resolve()
-    for p in inputs:
-        p_abs = p.resolve()
-        if out_abs == p_abs or p_abs.is_relative_to(out_abs) or (p_abs.is_dir() and out_abs.is_relative_to(p_abs)):
-            raise InputError(
-                [
-                    Problem(
-                        str(out_dir),
-                        None,
-                        None,
-                        f"the output directory would overwrite or sit inside the input {p}; choose another --out",
-                    )
-                ]
-            )
+    """Refuse to write over inputs (an output folder equal to an input, holding one, e.g.
+    the scenario folder or a parent of it, or inside an input folder), or over an existing
+    directory without ``force``."""
+    hit = conflicting_input(out_dir, inputs, inside_inputs=True)
+    if hit is not None:
+        raise InputError(
+            [
+                Problem(
+                    str(out_dir),
+                    None,
+                    None,
+                    f"the output directory would overwrite or sit inside the input {hit}; choose another --out",
+                )
+            ]
+        )
     if out_dir.exists() and not force:
         raise InputError([Problem(str(out_dir), None, None, "output directory exists; use --force to replace it")])
 
@@ -286,7 +313,7 @@ def write_run(
     def table(frame: pd.DataFrame, kind: str) -> pd.DataFrame:
         return public_table(frame, kind, rule) if public else frame
 
-    with staged_output_dir(out_dir, [run.scenario.folder] if run.scenario.folder else [], force) as tmp:
+    with staged_output_dir(out_dir, scenario_inputs(run.scenario, run.distances.path), force) as tmp:
         r = run.result
         data = summary(run)
         if public:  # one rule for every file: the public KPIs go to summary.json, report and map

@@ -6,7 +6,7 @@ import contextlib
 import os
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from symnet.errors import InputError, Problem
@@ -43,14 +43,27 @@ def staged_dir(path: Path) -> Iterator[Path]:
         raise
 
 
-def _check_destination(out: Path, force: bool, inputs: list[Path] | None = None) -> None:
+def conflicting_input(out: Path, inputs: Iterable[Path], inside_inputs: bool = False) -> Path | None:
+    """The first of ``inputs`` that writing (or replacing) ``out`` would destroy: one equal
+    to ``out`` or inside it (so ``out`` may be no input's folder or parent); with
+    ``inside_inputs`` also a folder ``out`` would sit inside. Both sides are compared with
+    symlinks resolved, so a link cannot hide an input. None when there is no conflict."""
     out_abs = out.resolve()
-    for p in inputs or []:
-        p_abs = p.resolve()
+    for p in inputs:
+        p_abs = Path(p).resolve()
         if out_abs == p_abs or p_abs.is_relative_to(out_abs):
-            raise InputError(
-                [Problem(str(out), None, None, f"the output would overwrite the input {p}; choose another --out")]
-            )
+            return Path(p)
+        if inside_inputs and p_abs.is_dir() and out_abs.is_relative_to(p_abs):
+            return Path(p)
+    return None
+
+
+def _check_destination(out: Path, force: bool, inputs: list[Path] | None = None) -> None:
+    hit = conflicting_input(out, inputs or [])
+    if hit is not None:
+        raise InputError(
+            [Problem(str(out), None, None, f"the output would overwrite the input {hit}; choose another --out")]
+        )
     if out.exists() and not force:
         raise InputError([Problem(str(out), None, None, "output exists; use --force to replace it")])
 

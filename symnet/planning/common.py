@@ -234,10 +234,9 @@ def staged_output(out: str | Path, shared: Shared, force: bool) -> AbstractConte
     Use as ``with staged_output(out, shared, force) as tmp: ...``: files written into
     ``tmp`` replace ``out`` only when the block ends without an error.
     """
-    from symnet.pipeline import staged_output_dir
+    from symnet.pipeline import scenario_inputs, staged_output_dir
 
-    folder = shared.scenario.folder
-    staged: AbstractContextManager[Path] = staged_output_dir(Path(out), [folder] if folder else [], force)
+    staged: AbstractContextManager[Path] = staged_output_dir(Path(out), scenario_inputs(shared.scenario), force)
     return staged
 
 
