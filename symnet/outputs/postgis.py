@@ -9,26 +9,82 @@ import geopandas as gpd
 from symnet.errors import InputError, Problem, SymnetError
 from symnet.outputs.tables import LAYERS
 
+_SECRET_KEYS = r"(?:password|passwd|pwd|pass|sslpassword|sslkey_password)"
+_QUERY_SECRET = re.compile(rf"(?i)(^|[?&;]){_SECRET_KEYS}=[^&#;]*")
+_KEYWORD_SECRET = re.compile(rf"(?i)(?<![\w])({_SECRET_KEYS})\s*=\s*('(?:[^'\\]|\\.)*'?|\S*)")
+
+
+def _split_userinfo(url: str) -> tuple[str, str | None, str]:
+    """(scheme:// or '', userinfo or None, the rest) of a URL or a bare
+    ``user:pass@host/db``. The userinfo runs to the LAST ``@``, so an unencoded ``@``,
+    ``/`` or ``?`` in a password stays inside it (an ``@`` in the query string makes the
+    masked part longer, never shorter)."""
+    scheme, sep, rest = url.partition("://")
+    if not sep:
+        scheme, rest = "", url
+    else:
+        scheme += sep
+    if "@" not in rest:
+        return scheme, None, rest
+    at = rest.rfind("@")
+    return scheme, rest[:at], rest[at:]
+
 
 def mask_url(url: str) -> str:
-    """The URL with its password replaced by ``***`` (for messages and logs)."""
-    return re.sub(r"(://[^:/@?]*:)[^@]*@", r"\1***@", url)
+    """``url`` with every password replaced by ``***`` (for messages and logs): the
+    password of ``USER:PASSWORD@`` (also unencoded ``@`` in it, also without a scheme),
+    ``password=`` (``passwd``, ``pwd``, ``sslpassword`` ...) in the query string, and
+    libpq keyword strings (``host=h password=secret dbname=d``).
+
+    >>> mask_url("postgresql://u:p@ss@h/db?password=x&sslmode=require")
+    'postgresql://u:***@h/db?password=***&sslmode=require'
+    """
+    scheme, userinfo, rest = _split_userinfo(url)
+    if userinfo is not None and ":" in userinfo and "=" not in userinfo.split(":", 1)[0]:
+        rest = f"{userinfo.split(':', 1)[0]}:***{rest}"
+    elif userinfo is not None:
+        rest = userinfo + rest
+    masked = scheme + rest
+    if scheme or userinfo is not None:  # a URL: secrets in its query string
+        return _QUERY_SECRET.sub(lambda m: m.group(0).split("=", 1)[0] + "=***", masked)
+    return _KEYWORD_SECRET.sub(lambda m: f"{m.group(1)}=***", masked)  # libpq keyword=value
+
+
+def _passwords(url: str) -> list[str]:
+    """Every password ``url`` carries, as written and percent-decoded (longest first)."""
+    from urllib.parse import unquote
+
+    found: list[str] = []
+    scheme, userinfo, _ = _split_userinfo(url)
+    if userinfo is not None and ":" in userinfo:
+        found.append(userinfo.split(":", 1)[1])
+    if scheme or userinfo is not None:
+        found += [m.group(0).split("=", 1)[1] for m in _QUERY_SECRET.finditer(url)]
+    else:
+        found += [m.group(2).strip("'") for m in _KEYWORD_SECRET.finditer(url)]
+    found += [unquote(p) for p in found]
+    return sorted({p for p in found if p}, key=len, reverse=True)
 
 
 def _mask_text(text: str, url: str) -> str:
-    from sqlalchemy.engine import make_url
-
+    """``text`` (e.g. a driver's error message) with ``url`` masked and every password in
+    it replaced by ``***``."""
     text = text.replace(url, mask_url(url))
-    try:
-        password = make_url(url).password
-    except Exception:
-        password = None
-    if password:
-        text = text.replace(str(password), "***")
+    for password in _passwords(url):
+        text = text.replace(password, "***")
     return text
 
 
 def _engine_url(url: str) -> str:
+    """The SQLAlchemy URL: the psycopg driver, and the password percent-encoded (an
+    unencoded ``@`` would otherwise split it, and the driver would echo the pieces as
+    the host name)."""
+    from urllib.parse import quote, unquote
+
+    scheme, userinfo, rest = _split_userinfo(url)
+    if userinfo is not None and ":" in userinfo:
+        user, password = userinfo.split(":", 1)
+        url = f"{scheme}{user}:{quote(unquote(password), safe='')}{rest}"
     if url.startswith("postgresql://") or url.startswith("postgres://"):
         return "postgresql+psycopg://" + url.split("://", 1)[1]
     return url
@@ -76,7 +132,7 @@ def export_postgis(layers: dict[str, gpd.GeoDataFrame], url: str, schema: str = 
                     "--to",
                     None,
                     None,
-                    f"'{mask_url(url)}' is not a PostgreSQL URL; expected postgresql://USER@HOST:PORT/DB",
+                    f"'{_mask_text(url, url)}' is not a PostgreSQL URL; expected postgresql://USER@HOST:PORT/DB",
                 )
             ]
         )
@@ -107,5 +163,5 @@ def export_postgis(layers: dict[str, gpd.GeoDataFrame], url: str, schema: str = 
         raise
     except Exception as exc:
         message = _mask_text(f"{type(exc).__name__}: {exc}".splitlines()[0], url)
-        raise SymnetError(f"PostGIS export to {mask_url(url)} failed, nothing was changed: {message}") from None
+        raise SymnetError(f"PostGIS export to {_mask_text(url, url)} failed, nothing was changed: {message}") from None
     return written
