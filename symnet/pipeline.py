@@ -372,5 +372,5 @@ def staged_output_dir(out_dir: Path, inputs: list[Path], force: bool) -> Iterato
     when the block completes, and is removed if the block fails. The destination is
     checked first (:func:`check_output_dir`)."""
     check_output_dir(out_dir, inputs, force)
-    with staged_dir(out_dir) as tmp:
+    with staged_dir(out_dir, replace=force) as tmp:
         yield tmp
