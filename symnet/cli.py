@@ -17,7 +17,7 @@ from rich.console import Console
 from rich.table import Table
 
 from symnet import __version__
-from symnet.errors import InputError, Problem, SymnetError
+from symnet.errors import InputError, Problem, SymnetError, printable
 from symnet.routing.cli import build_roads_app
 
 app = typer.Typer(
@@ -51,7 +51,7 @@ def report_errors(func: Callable[..., Any]) -> Callable[..., Any]:
             err.print(f"{n} problem{'s' if n != 1 else ''} found; nothing was written.", markup=False)
             raise typer.Exit(EXIT_INPUT) from None
         except SymnetError as exc:
-            err.print(f"error: {exc}", markup=False, soft_wrap=True)
+            err.print(f"error: {printable(exc)}", markup=False, soft_wrap=True)
             raise typer.Exit(EXIT_INPUT) from None
         except typer.Exit:
             raise
@@ -62,7 +62,7 @@ def report_errors(func: Callable[..., Any]) -> Callable[..., Any]:
             if os.environ.get("SYMNET_DEBUG"):
                 raise
             err.print(
-                f"internal error: {type(exc).__name__}: {exc}\n"
+                f"internal error: {type(exc).__name__}: {printable(exc)}\n"
                 "This is a bug in symnet; run again with SYMNET_DEBUG=1 for the traceback.",
                 markup=False,
             )
@@ -91,7 +91,7 @@ ScenarioArg = Annotated[Path, typer.Argument(help="Scenario folder (scenario.yam
 
 def print_warnings(warnings: list[Any]) -> None:
     for w in warnings:
-        err.print(f"warning: {w}", markup=False, highlight=False, soft_wrap=True)
+        err.print(f"warning: {printable(w)}", markup=False, highlight=False, soft_wrap=True)
 
 
 @app.command()
@@ -288,7 +288,7 @@ def run(
         scenario, osm=osm, online=online, solver=solver, time_limit_s=time_limit, gap=gap, settlement_rule=rule
     )
     for w in run_out.warnings:
-        err.print(f"warning: {w}", markup=False, soft_wrap=True)
+        err.print(f"warning: {printable(w)}", markup=False, soft_wrap=True)
     writers = _output_writers(public, basemap or scenario.config.map.basemap, run_out, osm)
     write_run(run_out, out_dir, force=force, public=public, extra_writers=writers)
     _print_run(run_out)

@@ -7,7 +7,23 @@ them. The CLI prints each as ``file:row:column: message`` and exits with 2.
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass, field
+
+_BIDI = set("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
+def printable(text: object) -> str:
+    """``str(text)`` safe for a terminal: control characters (ESC and every other C0/C1
+    code, DEL, newlines) and bidirectional overrides are shown escaped (``\\x1b``,
+    ``\\u202e``) instead of acting on the terminal."""
+    out = []
+    for ch in str(text):
+        if unicodedata.category(ch) == "Cc" or ch in _BIDI:
+            out.append(f"\\x{ord(ch):02x}" if ord(ch) < 0x100 else f"\\u{ord(ch):04x}")
+        else:
+            out.append(ch)
+    return "".join(out)
 
 
 @dataclass(frozen=True)
@@ -37,7 +53,7 @@ class Problem:
             parts.append(str(self.row))
         if self.column is not None:
             parts.append(self.column)
-        return ":".join(parts) + ": " + self.message
+        return printable(":".join(parts) + ": " + self.message)
 
 
 @dataclass

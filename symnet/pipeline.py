@@ -21,6 +21,7 @@ import pandas as pd
 
 from symnet.errors import InputError, Problem
 from symnet.existing import flows_with_status, unbounded_warning
+from symnet.outputs._format import write_csv
 from symnet.outputs.atomic import conflicting_input, staged_dir
 from symnet.result import Result
 from symnet.scenario import Scenario
@@ -305,7 +306,7 @@ def write_run(
     """Write summary.json, flows.csv, disposal.csv (+ GIS, map and report when available)
     into ``out_dir`` atomically: everything goes to a temporary sibling directory that
     replaces ``out_dir`` only when complete."""
-    from symnet.outputs.tables import PublicRule, public_kpis, public_scenario, public_table, public_value
+    from symnet.outputs.tables import PublicRule, public_scenario, public_table, public_value
 
     out_dir = Path(out_dir)
     rule = PublicRule.of_scenario(run.scenario)
@@ -339,16 +340,42 @@ def write_run(
             )
         )
         flows = flows_with_status(r, run.scenario) if len(r.flows) or run.scenario.exchanges else flows
-        table(flows, "flows").to_csv(tmp / "flows.csv", index=False)
-        table(r.disposal, "disposal").to_csv(tmp / "disposal.csv", index=False)
-        table(r.links, "links").to_csv(tmp / "links.csv", index=False)
+        write_csv(table(flows, "flows"), tmp / "flows.csv")
+        write_csv(table(r.disposal, "disposal"), tmp / "disposal.csv")
+        write_csv(table(r.links, "links"), tmp / "links.csv")
         if not r.excluded.empty:
-            table(r.excluded, "excluded").to_csv(tmp / "excluded.csv", index=False)
+            write_csv(table(r.excluded, "excluded"), tmp / "excluded.csv")
         _write_participants(r, run.scenario, tmp, public)
         scenario = public_scenario(run.scenario) if public else run.scenario
         for writer in extra_writers or []:
             writer(r, scenario, tmp)
     return out_dir
+
+
+def public_kpis(kpis: dict[str, Any], scenario: Scenario) -> dict[str, Any]:
+    """The KPIs of a result for public outputs (``summary.json``, report, map): the
+    participant and settlement tables aggregated (:func:`symnet.participants.public_view`,
+    :func:`symnet.settlement.public_transfers`), everything else through
+    :func:`public_value`."""
+    from symnet.outputs.tables import PublicRule, public_value
+    from symnet.participants import COLUMNS as PARTICIPANT_COLUMNS
+    from symnet.participants import public_view
+    from symnet.settlement import SETTLEMENT_COLUMNS, public_transfers
+
+    rule = PublicRule.of_scenario(scenario)
+    data = dict(kpis)
+    if "participants" in data:
+        table = pd.DataFrame(data["participants"], columns=PARTICIPANT_COLUMNS)
+        data["participants"] = public_view(table, scenario).to_dict("records")
+    settlement = data.get("settlement")
+    if isinstance(settlement, dict) and "transfers" in settlement:
+        moves = pd.DataFrame(settlement["transfers"], columns=SETTLEMENT_COLUMNS)
+        data["settlement"] = {
+            **settlement,
+            "transfers": public_transfers(moves, scenario).to_dict("records"),
+            "shares": [],  # per-participant shares: participants.csv carries their aggregate
+        }
+    return dict(public_value(data, rule))
 
 
 def _write_participants(result: Result, scenario: Scenario, folder: Path, public: bool) -> None:
@@ -359,11 +386,11 @@ def _write_participants(result: Result, scenario: Scenario, folder: Path, public
 
     if "participants" in result.kpis:
         table = pd.DataFrame(result.kpis["participants"], columns=COLUMNS)
-        (public_view(table, scenario) if public else table).to_csv(folder / "participants.csv", index=False)
+        write_csv((public_view(table, scenario) if public else table), folder / "participants.csv")
     st = result.kpis.get("settlement")
     if st is not None:
         moves = pd.DataFrame(st["transfers"], columns=SETTLEMENT_COLUMNS)
-        (public_transfers(moves, scenario) if public else moves).to_csv(folder / "settlement.csv", index=False)
+        write_csv((public_transfers(moves, scenario) if public else moves), folder / "settlement.csv")
 
 
 @contextlib.contextmanager

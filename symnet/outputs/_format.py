@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import html
 import math
-from typing import Any
+import re
+from pathlib import Path
+from typing import IO, Any
+
+import pandas as pd
 
 PUBLIC_MIN_SHOWN = 10.0
 PUBLIC_SIGNIFICANT = 2
@@ -42,3 +46,32 @@ def format_quantity(value: float | None, hidden_below: float | None = None) -> s
     if abs(v) >= 100 or v == int(v):
         return f"{v:,.0f}".replace(",", " ")
     return f"{v:.3g}"
+
+
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+"""First characters that make a spreadsheet read a CSV cell as a formula."""
+_PLAIN_NUMBER = re.compile(r"^[-+]?\d[\d \u2009\u202f]*(?:[.,]\d+)?(?:[eE][-+]?\d+)?$")
+
+
+def csv_safe_cell(value: Any) -> Any:
+    """A text cell that a spreadsheet would run as a formula (it starts with ``=``, ``+``,
+    ``-``, ``@``, a tab or a carriage return) with a ``'`` in front; numbers, and texts
+    that are plain numbers such as ``"-6 900"``, as they are."""
+    if isinstance(value, str) and value.startswith(FORMULA_START) and not _PLAIN_NUMBER.match(value):
+        return "'" + value
+    return value
+
+
+def csv_safe(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with every text cell through :func:`csv_safe_cell` (numeric columns untouched)."""
+    out = frame.copy()
+    for c in out.columns:
+        if out[c].dtype == object or pd.api.types.is_string_dtype(out[c]):
+            out[c] = out[c].map(csv_safe_cell)
+    return out.rename(columns={c: csv_safe_cell(c) for c in out.columns if isinstance(c, str)})
+
+
+def write_csv(frame: pd.DataFrame, path: str | Path | IO[str], **options: Any) -> None:
+    """The one CSV writer of every output table: :func:`csv_safe` cells, no index,
+    UTF-8. ``options`` go to :meth:`pandas.DataFrame.to_csv` (e.g. ``float_format``)."""
+    csv_safe(frame).to_csv(path, index=False, **options)

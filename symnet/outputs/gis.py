@@ -16,6 +16,7 @@ import pandas as pd
 import shapely
 
 from symnet.errors import InputError, Problem
+from symnet.outputs._format import csv_safe_cell, write_csv
 from symnet.outputs.atomic import _check_destination, atomic_dir, atomic_file
 from symnet.outputs.postgis import export_postgis
 from symnet.outputs.qgis import embed_styles
@@ -120,7 +121,7 @@ def _write_folder(layers: dict[str, gpd.GeoDataFrame], fmt: str, folder: Path) -
             writer.writerow(["layer", "field", "shapefile_field"])
             for n in LAYERS:
                 mapping = shapefile_field_names([c for c in layers[n].columns if c != "geometry"])
-                writer.writerows([n, k, v] for k, v in mapping.items())
+                writer.writerows([n, csv_safe_cell(k), csv_safe_cell(v)] for k, v in mapping.items())
                 files[n] = f"{n}.shp"
                 _write_ogr(
                     layers[n].rename(columns=mapping),
@@ -134,7 +135,7 @@ def _write_folder(layers: dict[str, gpd.GeoDataFrame], fmt: str, folder: Path) -
             files[n] = f"{n}.csv"
             frame = pd.DataFrame(layers[n].drop(columns="geometry"))
             frame["geometry"] = shapely.to_wkt(np.asarray(layers[n].geometry.values), rounding_precision=-1)
-            frame.to_csv(folder / files[n], index=False)
+            write_csv(frame, folder / files[n])
     _manifest(folder, fmt, layers, crs, files)
 
 

@@ -55,7 +55,7 @@ Confidentiality (``public=True``)
 This module holds the one public rule (:class:`PublicRule`); every public output goes
 through it: the layers (:func:`public_layers`), the CSV tables of a result directory
 (:func:`public_table`), ``summary.json`` and the KPIs the report and map show
-(:func:`public_kpis`), the source texts (:meth:`PublicRule.scrub`) and the participant and
+(:func:`symnet.pipeline.public_kpis`), the source texts (:meth:`PublicRule.scrub`) and the participant and
 settlement tables (their labels come from :func:`confidential_groups`).
 
 Actors marked confidential are replaced by one point per municipality (named
@@ -719,31 +719,6 @@ def public_value(value: Any, rule: PublicRule) -> Any:
     if isinstance(value, (float, np.floating)):
         return round_public(float(value), None)
     return value
-
-
-def public_kpis(kpis: dict[str, Any], scenario: Scenario) -> dict[str, Any]:
-    """The KPIs of a result for public outputs: the participant and settlement tables
-    aggregated (:func:`symnet.participants.public_view`,
-    :func:`symnet.settlement.public_transfers`), everything else through
-    :func:`public_value`."""
-    from symnet.participants import COLUMNS as PARTICIPANT_COLUMNS
-    from symnet.participants import public_view
-    from symnet.settlement import SETTLEMENT_COLUMNS, public_transfers
-
-    rule = PublicRule.of_scenario(scenario)
-    data = dict(kpis)
-    if "participants" in data:
-        table = pd.DataFrame(data["participants"], columns=PARTICIPANT_COLUMNS)
-        data["participants"] = public_view(table, scenario).to_dict("records")
-    settlement = data.get("settlement")
-    if isinstance(settlement, dict) and "transfers" in settlement:
-        moves = pd.DataFrame(settlement["transfers"], columns=SETTLEMENT_COLUMNS)
-        data["settlement"] = {
-            **settlement,
-            "transfers": public_transfers(moves, scenario).to_dict("records"),
-            "shares": [],  # per-participant shares: participants.csv carries their aggregate
-        }
-    return dict(public_value(data, rule))
 
 
 def public_scenario(scenario: Scenario) -> Scenario:

@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from symnet.errors import InputError, Problem
+from symnet.outputs._format import write_csv
 from symnet.planning.charts import site_chart
 from symnet.planning.common import (
     TOL,
@@ -221,7 +222,7 @@ def compare_command(
     shared = prepare(scenario_dir)
     table = compare_sites(shared, sites, choose, workers=workers, scheduler=scheduler)
     with staged_output(out, shared, force) as tmp:
-        table.to_csv(tmp / "sites.csv", index=False)
+        write_csv(table, tmp / "sites.csv")
         site_chart(table, tmp / "sites.png", shared.scenario.config.economics.currency)
     return Path(out)
 
@@ -304,5 +305,5 @@ def compare_participation_command(scenario_dir: str | Path, out: str | Path, for
     shared = prepare(scenario_dir)
     table = compare_participation(shared)
     with staged_output(out, shared, force) as tmp:
-        table.to_csv(tmp / "participation.csv", index=False)
+        write_csv(table, tmp / "participation.csv")
     return table

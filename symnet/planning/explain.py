@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from symnet import costs
+from symnet.outputs._format import write_csv
 from symnet.planning.common import (
     TOL,
     Outcome,
@@ -306,5 +307,5 @@ def explain_command(
     shared = prepare(scenario_dir)
     table = explain(shared, confirm=confirm, workers=workers, scheduler=scheduler)
     with staged_output(out, shared, force) as tmp:
-        table.to_csv(tmp / "explain.csv", index=False)
+        write_csv(table, tmp / "explain.csv")
     return Path(out)

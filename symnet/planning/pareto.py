@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from symnet.errors import InputError, Problem
+from symnet.outputs._format import write_csv
 from symnet.planning.charts import pareto_chart
 from symnet.planning.common import (
     Shared,
@@ -88,6 +89,6 @@ def pareto_command(
     shared = prepare(scenario_dir)
     table = pareto_front(shared, points, workers=workers, scheduler=scheduler)
     with staged_output(out, shared, force) as tmp:
-        table.to_csv(tmp / "pareto.csv", index=False)
+        write_csv(table, tmp / "pareto.csv")
         pareto_chart(table, tmp / "pareto.png", shared.scenario.config.economics.currency)
     return Path(out)

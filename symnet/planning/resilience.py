@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from symnet.network import SymbiosisNetwork
+from symnet.outputs._format import write_csv
 from symnet.planning.common import (
     TOL,
     Shared,
@@ -181,6 +182,6 @@ def resilience_command(
     shared = prepare(scenario_dir)
     table, cent = resilience(shared, workers=workers, scheduler=scheduler)
     with staged_output(out, shared, force) as tmp:
-        table.to_csv(tmp / "resilience.csv", index=False)
-        cent.to_csv(tmp / "centrality.csv", index=False)
+        write_csv(table, tmp / "resilience.csv")
+        write_csv(cent, tmp / "centrality.csv")
     return Path(out)

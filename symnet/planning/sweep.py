@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from symnet.errors import InputError, Problem
+from symnet.outputs._format import write_csv
 from symnet.planning.charts import sweep_chart
 from symnet.planning.common import (
     Outcome,
@@ -288,7 +289,7 @@ def sweep_command(
     shared = prepare(scenario_dir)
     res = sweep(shared, parsed, workers=workers, scheduler=scheduler, tolerance=tolerance)
     with staged_output(out, shared, force) as tmp:
-        res.table.to_csv(tmp / "sweep.csv", index=False)
-        res.breakeven.to_csv(tmp / "breakeven.csv", index=False)
+        write_csv(res.table, tmp / "sweep.csv")
+        write_csv(res.breakeven, tmp / "breakeven.csv")
         sweep_chart(res.table, res.breakeven, res.params, tmp / "sweep.png", shared.scenario.config.economics.currency)
     return Path(out)

@@ -34,6 +34,7 @@ import numpy as np
 import pandas as pd
 
 from symnet.errors import InputError, Problem
+from symnet.outputs._format import write_csv
 from symnet.planning.charts import tornado_chart, uncertainty_histograms
 from symnet.planning.common import (
     TOL,
@@ -462,11 +463,11 @@ def _json_safe(node: Any) -> Any:
 
 def write_uncertainty(res: UncertaintyResult, folder: Path, currency: str) -> None:
     """Write the files of a Monte Carlo run into ``folder``."""
-    res.table.to_csv(folder / "uncertainty.csv", index=False)
-    res.presence.to_csv(folder / "uncertainty_presence.csv", index=False)
-    res.drivers.to_csv(folder / "uncertainty_drivers.csv", index=False)
+    write_csv(res.table, folder / "uncertainty.csv")
+    write_csv(res.presence, folder / "uncertainty_presence.csv")
+    write_csv(res.drivers, folder / "uncertainty_drivers.csv")
     fixed = pd.DataFrame(sorted(res.ranges.fixed.items()), columns=["key", "reason"])
-    fixed.to_csv(folder / "uncertainty_fixed.csv", index=False)
+    write_csv(fixed, folder / "uncertainty_fixed.csv")
     (folder / "uncertainty_summary.json").write_text(
         json.dumps(_json_safe(res.summary), indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
     )

@@ -76,11 +76,13 @@ def read_points_csv(path: Path) -> pd.DataFrame:
 
 
 def _write_atomic(df: pd.DataFrame, out: Path) -> None:
+    from symnet.outputs._format import write_csv
+
     out.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=out.parent, prefix=f".{out.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "w", newline="", encoding="utf-8") as fh:
-            df.to_csv(fh, index=False, float_format="%.1f")
+            write_csv(df, fh, float_format="%.1f")
         os.replace(tmp, out)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
