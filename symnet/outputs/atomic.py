@@ -153,6 +153,17 @@ def output_lock(path: Path) -> Iterator[None]:
         os.close(fd)
 
 
+def current_umask() -> int:
+    """The process umask (read from /proc where possible, so it is never changed)."""
+    with contextlib.suppress(OSError, ValueError):
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("Umask:"):
+                return int(line.split()[1], 8)
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
 def _tmp_prefix(name: str) -> str:
     """The prefix of temporary names beside an output: the process id makes them
     attributable (:func:`remove_leftovers`)."""
@@ -164,7 +175,8 @@ def staged_dir(path: Path, replace: bool = True) -> Iterator[Path]:
     """Yield a new temporary folder beside ``path``; it replaces ``path`` when the block
     completes (:func:`swap_into_place`) and is removed if the block fails. The output is
     locked for the block (:func:`output_lock`), leftovers of killed runs are removed
-    first (:func:`remove_leftovers`).
+    first (:func:`remove_leftovers`), and the folder gets the mode the umask gives any
+    new folder (not mkdtemp's 0700).
     With ``replace=False`` an existing ``path`` (say, written meanwhile by another run)
     is refused. Callers check the destination first."""
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -174,6 +186,7 @@ def staged_dir(path: Path, replace: bool = True) -> Iterator[Path]:
             raise InputError([Problem(str(path), None, None, "output directory exists; use --force to replace it")])
         tmp = Path(tempfile.mkdtemp(prefix=_tmp_prefix(path.name), dir=path.parent))
         try:
+            os.chmod(tmp, 0o777 & ~current_umask())  # mkdtemp makes 0700; an output folder is a normal folder
             yield tmp
             try:
                 swap_into_place(tmp, path, replace)
