@@ -29,7 +29,6 @@ import geopandas as gpd
 
 from symnet.errors import InputError, Problem
 from symnet.existing import existing_rows, headline_sentences
-from symnet.outputs._format import escape_html as _esc
 from symnet.outputs._participant_rows import participant_sections, participants_headline
 from symnet.outputs._report_rows import (
     KPI_LABELS,
@@ -50,6 +49,7 @@ from symnet.outputs.atomic import write_text_atomic
 from symnet.outputs.charts import CHARTS, cost_components, costs_chart, flows_chart, network_chart, savings_chart
 from symnet.outputs.context import MapContext
 from symnet.outputs.tables import result_layers
+from symnet.outputs.templating import render
 from symnet.result import Result
 from symnet.scenario import Scenario
 
@@ -68,34 +68,8 @@ __all__ = [
 ]
 
 
-def _md_table(header: list[str], rows: list[list[str]]) -> str:
-    if not rows:
-        return "_none_\n"
-
-    def cell(v: str) -> str:
-        return str(v).replace("|", "\\|").replace("\n", " ")
-
-    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    lines += ["| " + " | ".join(cell(v) for v in r) + " |" for r in rows]
-    return "\n".join(lines) + "\n"
-
-
-def _html_table(header: list[str], rows: list[list[str]], css: str = "") -> str:
-    if not rows:
-        return "<p><em>none</em></p>"
-    head = "".join(f"<th>{_esc(h)}</th>" for h in header)
-    body = "".join("<tr>" + "".join(f"<td>{_esc(v)}</td>" for v in r) + "</tr>" for r in rows)
-    cls = f' class="{css}"' if css else ""
-    return f"<table{cls}><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
-
-
-_REPORT_CSS = """body{font:15px/1.5 "DejaVu Sans",Arial,sans-serif;max-width:1100px;margin:24px auto;padding:0 16px;color:#222}
-table{border-collapse:collapse;margin:8px 0 18px}th,td{border:1px solid #ccc;padding:3px 8px;text-align:left;vertical-align:top}
-th{background:#f0f0f0}td:nth-child(n+2){font-variant-numeric:tabular-nums}img{max-width:100%;border:1px solid #ddd;margin:6px 0}
-table.num td:nth-child(n+2){text-align:right;white-space:nowrap}table.kpi td:nth-child(2),table.kpi td:nth-child(4){text-align:right}
-table.kpi td:nth-child(3){white-space:nowrap}table.appendix{font-size:13px}table.appendix td:first-child{font-family:monospace;white-space:nowrap}
-.summary{background:#f4f8f4;border-left:4px solid #1a9850;padding:10px 14px}
-.note{color:#555;font-size:13px}h1{font-size:24px}h2{font-size:19px;margin-top:28px;border-bottom:1px solid #ddd}"""
+CHARTS_AFTER_SECTION = 2
+"""The charts follow the third section (KPIs, demands met locally, who gains)."""
 
 
 def _status_line(result: Result) -> str:
@@ -267,35 +241,24 @@ def write_report(
         "Savings by participant against the baseline (green = pays less than today, red = pays more).",
     ]
     status = _status_line(result)
-
-    md = [f"# {title}", "", status + "  ", *[n + "  " for n in notes], "", "## Summary", "", summary, ""]
-    md += [honesty, ""] if honesty else []
-    htm = [
-        f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>{_esc(title)}</title>'
-        f"<style>{_REPORT_CSS}</style></head><body><h1>{_esc(title)}</h1><p>{_esc(status)}</p>",
-        *[f'<p class="note">{_esc(n)}</p>' for n in notes],
-        f'<h2>Summary</h2><p class="summary">{_esc(summary)}</p>',
-        *([f'<p class="summary">{_esc(honesty)}</p>'] if honesty else []),
-    ]
-    for i, (heading, head, rows, note, css) in enumerate(sections):
-        md += [f"## {heading}", "", _md_table(head, rows)]
-        htm += [f"<h2>{_esc(heading)}</h2>", _html_table(head, rows, css)]
-        if note:
-            md += [f"_{note}_", ""]
-            htm.append(f'<p class="note">{_esc(note)}</p>')
-        if i == 2:
-            md += ["## Charts", ""]
-            htm.append("<h2>Charts</h2>")
-            for png, caption in zip(charts, captions):
-                data = base64.b64encode(png.read_bytes()).decode("ascii")
-                md += [f"![{caption}]({png.name})", "", f"_{caption}_", ""]
-                htm.append(
-                    f'<figure><img alt="{_esc(caption)}" src="data:image/png;base64,{data}"><figcaption class="note">'
-                    f"{_esc(caption)}</figcaption></figure>"
-                )
-    htm.append("</body></html>\n")
+    document = {
+        "title": title,
+        "status": status,
+        "notes": notes,
+        "summary": summary,
+        "honesty": honesty,
+        "sections": [
+            {"heading": heading, "header": head, "rows": rows, "note": note, "css": css}
+            for heading, head, rows, note, css in sections
+        ],
+        "charts_after": CHARTS_AFTER_SECTION,
+        "charts": [
+            {"file": png.name, "caption": caption, "base64": base64.b64encode(png.read_bytes()).decode("ascii")}
+            for png, caption in zip(charts, captions)
+        ],
+    }
     written = [
-        write_text_atomic(out_dir / "report.md", "\n".join(md) + "\n", force=True),
-        write_text_atomic(out_dir / "report.html", "".join(htm), force=True),
+        write_text_atomic(out_dir / "report.md", render("report.md.j2", **document), force=True),
+        write_text_atomic(out_dir / "report.html", render("report.html.j2", **document), force=True),
     ]
     return written + charts
