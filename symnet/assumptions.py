@@ -25,7 +25,6 @@ Example
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -33,7 +32,8 @@ from typing import Any
 import pandas as pd
 
 from symnet import costs
-from symnet.resources import Catalogue, load_catalogue, normalise_unit, unit_dimension
+from symnet.assumption_values import assumption_value  # noqa: F401  (re-exported: the report imports it from here)
+from symnet.resources import Catalogue, load_catalogue, unit_dimension
 from symnet.result import Result
 from symnet.scenario import Demand, Scenario, SiteOption, Supply, is_assumption
 
@@ -573,87 +573,3 @@ def top_assumptions(result: Result, scenario: Scenario, n: int = 8) -> list[tupl
     """The ``n`` assumptions the most KPIs rest on: ``(key, source, kpis)`` (for the
     terminal summary of ``symnet run``)."""
     return assumption_table(result, scenario)[:n]
-
-
-# ---------------------------------------------------------------------------------------
-# values of keys, for the report
-# ---------------------------------------------------------------------------------------
-_PART = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
-
-
-def _walk(node: Any, path: str) -> Any:
-    for name, index in _PART.findall(path):
-        if node is None:
-            return None
-        if index:
-            node = node[int(index)] if isinstance(node, list) and int(index) < len(node) else None
-        elif isinstance(node, dict):
-            node = node.get(name)
-        else:
-            node = getattr(node, name, None)
-    return node
-
-
-def assumption_value(scenario: Scenario, key: str) -> str:
-    """The value a key stands for, formatted with its unit where one is known ('' if unknown)."""
-    value: Any = None
-    unit = ""
-    if key.startswith("catalogue:"):
-        rest = key.removeprefix("catalogue:")
-        if rest.startswith("fates."):
-            value = _walk(scenario.catalogue.fates, rest.removeprefix("fates."))
-        elif rest.startswith("substitutions."):
-            pair = rest.removeprefix("substitutions.").rsplit(".", 1)[0]
-            sup, _, dem = pair.partition("->")
-            value = scenario.catalogue.substitution_factor(sup, dem)
-        else:
-            value = _walk(scenario.catalogue.resources, rest)
-    elif ":" in key:
-        table, _, rest = key.partition(":")
-        entity, _, col = rest.rpartition(".")
-        row = _table_row(scenario, table, entity)
-        value = getattr(row, col, None) if row is not None else None
-        if row is not None and col == "quantity":
-            unit = row.unit
-            entered = getattr(row, "entered_unit", None)
-            if getattr(row, "entered_quantity", None) is not None and entered and entered != normalise_unit(row.unit):
-                value, unit = row.entered_quantity, entered
-    elif key.startswith(("resources.", "fates.")):
-        section, _, rest = key.partition(".")
-        value = _walk(getattr(scenario.catalogue, section), rest)
-    else:
-        value = _walk(scenario.config, key)
-    return _format_value(value, unit)
-
-
-def _table_row(scenario: Scenario, table: str, entity: str) -> Any:
-    rows: list[Any]
-    if table.startswith("supplies"):
-        rows = scenario.supplies
-    elif table.startswith("demands"):
-        rows = scenario.demands
-    elif table.startswith("sites"):
-        return next((o for o in scenario.sites if o.option_id == entity), None)
-    else:
-        rows = scenario.actors
-    return next((r for r in rows if r.id == entity), None)
-
-
-def _format_value(value: Any, unit: str = "") -> str:
-    if value is None or isinstance(value, (dict, bool)):
-        return ""
-    if isinstance(value, list):
-        return (
-            "[" + ", ".join(_format_value(v) for v in value) + "]"
-            if all(isinstance(v, (int, float)) for v in value)
-            else ""
-        )
-    if isinstance(value, float) and abs(value) < 1e15 and value == int(value):
-        text = f"{int(value):,}".replace(",", " ")
-    elif isinstance(value, float):
-        text = f"{value:.6g}"
-    elif isinstance(value, int):
-        text = f"{value:,}".replace(",", " ")
-    else:
-        text = str(value)
-    return f"{text} {unit}".strip()

@@ -42,8 +42,7 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 
-from symnet import costs
-from symnet.existing import existing_link_ids
+from symnet.link_costs import price_links
 from symnet.resources import waste_codes
 from symnet.routing import great_circle_m
 from symnet.scenario import Scenario
@@ -184,7 +183,7 @@ class SymbiosisNetwork:
             Typically :func:`symnet.scenario.with_parameters` of the scenario the
             network was built from (same actors, supplies and demands).
         """
-        links = _price_links(self.links.copy(), scenario)
+        links = price_links(self.links.copy(), scenario).reindex(columns=LINK_COLUMNS)
         return replace(self, links=links, _graph=None)
 
 
@@ -215,7 +214,7 @@ def build_network(
     links, more_excluded, table = _with_distances(scenario, pairs, distances, distance_table)
     links, knn_excluded = _k_nearest(links, scenario.config.network.k_nearest)
     links = _link_ids(links)
-    links = _price_links(links, scenario)
+    links = price_links(links, scenario).reindex(columns=LINK_COLUMNS)
     excl = pd.concat([excluded, more_excluded, knn_excluded], ignore_index=True)[EXCLUDED_COLUMNS]
     return SymbiosisNetwork(
         nodes=nodes,
@@ -575,71 +574,3 @@ def _link_ids(links: pd.DataFrame) -> pd.DataFrame:
     ids = ids.where(~fac, ids + "#" + links["target_resource"])
     links = links.assign(link=ids + ":" + links["mode"])
     return links
-
-
-# ---------------------------------------------------------------------------------------
-# costing (distances kept)
-# ---------------------------------------------------------------------------------------
-def _price_links(links: pd.DataFrame, scenario: Scenario) -> pd.DataFrame:
-    """Fill the cost columns from :mod:`symnet.costs` (vectorised per resource).
-
-    Road links are paid per truck trip (``trip_cost``, currency per trip, for
-    ``truck_km_per_trip`` truck-km and ``trip_co2e_t``); ``units_per_trip`` supply units fill
-    one truck (0: no trips counted, e.g. pipes). ``unit_cost`` and ``co2e_t_per_unit`` assume
-    full loads (trip cost / units per trip, plus handling and the receiver's gate fee); the
-    optimiser replaces the full-load share by whole trips on links with small flows.
-    """
-    econ = scenario.config.economics
-    n = len(links)
-    transport = np.zeros(n)
-    fixed = np.zeros(n)
-    min_volume = np.zeros(n)
-    loss = np.zeros(n)
-    co2 = np.zeros(n)
-    trip_cost = np.zeros(n)
-    per_trip = np.zeros(n)
-    truck_km = np.zeros(n)
-    trip_co2 = np.zeros(n)
-    dist = links["distance_m"].to_numpy(dtype=float) if n else np.zeros(0)
-    mode = links["mode"].to_numpy() if n else np.zeros(0, dtype=object)
-    res = links["resource"].to_numpy() if n else np.zeros(0, dtype=object)
-    road = mode == "road"
-    if road.any():
-        trip_cost[road] = costs.road_trip_cost(scenario, dist[road])
-        truck_km[road] = costs.road_truck_km_per_trip(scenario, dist[road])
-        trip_co2[road] = costs.road_trip_co2e_t(scenario, dist[road])
-    for r in np.unique(res[road]) if n else []:
-        m = road & (res == r)
-        transport[m] = costs.road_unit_cost(scenario, str(r), dist[m])
-        co2[m] = costs.road_co2e_t_per_unit(scenario, str(r), dist[m])
-        per_trip[m] = costs.road_units_per_trip(scenario, str(r))
-        tpu = costs.tonnes_per_unit(scenario, str(r))
-        min_volume[m] = econ.road.min_volume_t / tpu if tpu > 0 else 0.0
-    fixed[road] = econ.road.link_fixed_cost
-    pipe = mode == "pipe"
-    if pipe.any():
-        transport[pipe] = costs.pipe_unit_cost(scenario, dist[pipe])
-        fixed[pipe] = costs.pipe_fixed_cost(scenario, dist[pipe])
-        loss[pipe] = costs.pipe_loss(scenario, dist[pipe])
-    if n and scenario.exchanges:  # an existing link has no new fixed cost (a pipe that exists is built)
-        fixed[links["link"].isin(existing_link_ids(scenario)).to_numpy()] = 0.0
-    gate = (
-        links["target"].map({d.id: d.gate_fee for d in scenario.demands}).fillna(0.0).to_numpy(dtype=float)
-        if n
-        else np.zeros(0)
-    )
-    factor = links["factor"].to_numpy(dtype=float) if n else np.zeros(0)
-    links = links.assign(
-        transport_unit_cost=transport,
-        gate_fee=gate,
-        unit_cost=transport + gate * factor * (1.0 - loss),
-        fixed_cost=fixed,
-        min_volume=min_volume,
-        loss=loss,
-        co2e_t_per_unit=co2,
-        trip_cost=trip_cost,
-        units_per_trip=per_trip,
-        truck_km_per_trip=truck_km,
-        trip_co2e_t=trip_co2,
-    )
-    return links.reindex(columns=LINK_COLUMNS)
