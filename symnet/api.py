@@ -93,7 +93,7 @@ class Solution:
     def layers(self, public: bool = False) -> dict[str, gpd.GeoDataFrame]:
         """The GIS layers ``actors``, ``sites``, ``exchanges``, ``disposal`` (WGS84), as in
         ``network.gpkg``; ``public`` aggregates confidential actors and streams."""
-        from symnet.outputs.tables import result_layers
+        from symnet.outputs.public import result_layers
 
         return result_layers(self.run.result, self.run.scenario, public)
 

@@ -281,7 +281,7 @@ def public_view(table: pd.DataFrame, scenario: Scenario) -> pd.DataFrame:
 def public_names(scenario: Scenario) -> dict[str, str]:
     """Confidential actor id -> its public label (``<municipality> (aggregated)``, or the
     group :func:`symnet.outputs.tables.confidential_groups` puts it in)."""
-    from symnet.outputs.tables import PublicRule
+    from symnet.outputs.public import PublicRule
 
     rule = PublicRule.of_scenario(scenario)
     return {a: rule.label(a, a) for a in rule.groups}

@@ -306,7 +306,7 @@ def write_run(
     """Write summary.json, flows.csv, disposal.csv (+ GIS, map and report when available)
     into ``out_dir`` atomically: everything goes to a temporary sibling directory that
     replaces ``out_dir`` only when complete."""
-    from symnet.outputs.tables import PublicRule, public_scenario, public_table, public_value
+    from symnet.outputs.public import PublicRule, public_scenario, public_table, public_value
 
     out_dir = Path(out_dir)
     rule = PublicRule.of_scenario(run.scenario)
@@ -357,7 +357,7 @@ def public_kpis(kpis: dict[str, Any], scenario: Scenario) -> dict[str, Any]:
     participant and settlement tables aggregated (:func:`symnet.participants.public_view`,
     :func:`symnet.settlement.public_transfers`), everything else through
     :func:`public_value`."""
-    from symnet.outputs.tables import PublicRule, public_value
+    from symnet.outputs.public import PublicRule, public_value
     from symnet.participants import COLUMNS as PARTICIPANT_COLUMNS
     from symnet.participants import public_view
     from symnet.settlement import SETTLEMENT_COLUMNS, public_transfers

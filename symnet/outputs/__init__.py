@@ -1,5 +1,5 @@
 """The output stage: a :class:`~symnet.result.Result` becomes tables
-(:mod:`~symnet.outputs.tables`, the one place of the ``public`` rule), GIS files
+(:mod:`~symnet.outputs.tables`; :mod:`~symnet.outputs.public`, the one place of the ``public`` rule), GIS files
 (:mod:`~symnet.outputs.gis`, :mod:`~symnet.outputs.postgis`, :mod:`~symnet.outputs.qgis`),
 a report (:mod:`~symnet.outputs.report`, :mod:`~symnet.outputs.charts`) and an offline map
 (:mod:`~symnet.outputs.webmap`), all written atomically (:mod:`~symnet.outputs.atomic`).
@@ -27,9 +27,10 @@ from symnet.outputs.gis import (
     write_layers_gpkg,
 )
 from symnet.outputs.postgis import export_postgis, mask_url
+from symnet.outputs.public import public_layers, result_layers
 from symnet.outputs.qgis import STYLES_DIR, qml_style, write_qml_styles
 from symnet.outputs.report import write_report
-from symnet.outputs.tables import COLUMNS, GEOMETRY_TYPES, LAYERS, build_layers, public_layers, result_layers
+from symnet.outputs.tables import COLUMNS, GEOMETRY_TYPES, LAYERS, build_layers
 from symnet.outputs.webmap import map_html, write_map, write_map_layers
 from symnet.result import Result
 from symnet.scenario import Scenario

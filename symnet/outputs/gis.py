@@ -19,8 +19,9 @@ from symnet.errors import InputError, Problem
 from symnet.outputs._format import csv_safe_cell, write_csv
 from symnet.outputs.atomic import _check_destination, atomic_dir, atomic_file
 from symnet.outputs.postgis import export_postgis
+from symnet.outputs.public import public_layers, result_layers
 from symnet.outputs.qgis import embed_styles
-from symnet.outputs.tables import _BOOL, _FLOAT, _INT, COLUMNS, GEOMETRY_TYPES, LAYERS, public_layers, result_layers
+from symnet.outputs.tables import _BOOL, _FLOAT, _INT, COLUMNS, GEOMETRY_TYPES, LAYERS
 from symnet.result import Result
 from symnet.scenario import Scenario
 

@@ -15,7 +15,7 @@ disposal left; sites; and one appendix that lists each assumption a KPI rests on
 understand the result without opening a GIS.
 
 With ``public=True`` the tables come from the public layers (confidential actors
-aggregated per municipality, their figures rounded: see :mod:`symnet.outputs.tables`), KPI
+aggregated per municipality, their figures rounded: see :mod:`symnet.outputs.public`), KPI
 values are rounded to 2 significant figures, quantities met locally are rounded, and
 assumptions recorded for confidential streams or actors are counted but not listed.
 """
@@ -48,7 +48,7 @@ from symnet.outputs._summary import summary_paragraph
 from symnet.outputs.atomic import write_text_atomic
 from symnet.outputs.charts import CHARTS, cost_components, costs_chart, flows_chart, network_chart, savings_chart
 from symnet.outputs.context import MapContext
-from symnet.outputs.tables import result_layers
+from symnet.outputs.public import result_layers
 from symnet.outputs.templating import render
 from symnet.result import Result
 from symnet.scenario import Scenario

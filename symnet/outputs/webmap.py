@@ -49,7 +49,7 @@ from symnet.outputs._format import format_quantity, round_public
 from symnet.outputs._style import resource_colour, sector_colour
 from symnet.outputs.atomic import write_text_atomic
 from symnet.outputs.context import ROAD_STYLES, MapContext, context_places
-from symnet.outputs.tables import result_layers
+from symnet.outputs.public import result_layers
 from symnet.result import Result
 from symnet.scenario import Scenario
 
@@ -462,7 +462,7 @@ def write_map(
     path : path
         Output ``.html`` file; an existing file is replaced only with ``force``.
     public : bool
-        Aggregate confidential actors and streams (see :mod:`symnet.outputs.tables`).
+        Aggregate confidential actors and streams (see :mod:`symnet.outputs.public`).
     basemap : "osm" or "none"
         OpenStreetMap tiles when the browser is online, or no tile layer at all.
     context : MapContext, optional

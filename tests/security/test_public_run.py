@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 
 from symnet.cli import app
 from symnet.outputs import read_result_layers
-from symnet.outputs.tables import PublicRule, confidential_groups
+from symnet.outputs.public import PublicRule, confidential_groups
 
 SCENARIO = Path(__file__).parents[2] / "scenarios" / "harjedalen"
 CONFIDENTIAL_ACTORS = ("steelex", "verkstad_hede", "harjedalskok", "metal_recycler_ostersund")
