@@ -18,6 +18,7 @@ from typing import Any
 
 import yaml
 
+from symnet import safe_yaml
 from symnet.scenario._problems import _Problems
 from symnet.scenario.model import ScenarioConfig
 
@@ -234,7 +235,10 @@ def _load_yaml(path: Path, probs: _Problems) -> dict[str, Any] | None:
     if text is None:
         return None
     try:
-        data = yaml.safe_load(text)
+        data = safe_yaml.load(text)
+    except safe_yaml.YamlLimitError as exc:
+        probs.error(name, exc.line, None, exc.message)
+        return None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else None

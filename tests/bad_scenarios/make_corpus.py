@@ -105,6 +105,10 @@ S_GRAIN = "s_grain,brewery,spent_grain,120,t,flat,,020799,,landfill,600,assumpti
 D_FEED = "d_feed,farm,insect_feedstock,50,t,,,300,R3,assumption: test corpus"
 FARM = "farm,Ytterhogdal farm,agriculture,Härjedalen,15.150,62.180,R3|R10,assumption: test corpus"
 
+ALIAS_BOMB = "x_bomb:\n  a: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n" + "".join(
+    f"  {c}: &{c} [{', '.join(['*' + p] * 9)}]\n" for p, c in zip("abcdefgh", "bcdefghi")
+)
+
 CASES: list[Case] = [
     Case(
         "unknown_actor",
@@ -474,6 +478,27 @@ CASES: list[Case] = [
         [
             "demands.csv:4:unit: cannot convert t to MWh for class 'energy': a class has no density or energy content; "
             "give the quantity in MWh or demand a resource id"
+        ],
+    ),
+    Case(
+        "yaml_duplicate_key",
+        "a key given twice in one mapping (YAML would keep the last silently)",
+        [replace("scenario.yaml", "  diesel_price: 20\n", "  diesel_price: 20\n  landfill_tax: 900\n")],
+        ["scenario.yaml:13: duplicate key 'landfill_tax' (first given on line 11); expected each key once"],
+    ),
+    Case(
+        "yaml_deep_nesting",
+        "a value nested 60 levels deep (beyond the recursion a reader can afford)",
+        [append("scenario.yaml", "description: " + "[" * 60 + "]" * 60)],
+        ["scenario.yaml:30: nested deeper than 50 levels; expected a flatter structure"],
+    ),
+    Case(
+        "yaml_alias_bomb",
+        "'billion laughs': nine levels of nine aliases (10^9 values from 400 bytes)",
+        [append("scenario.yaml", ALIAS_BOMB)],
+        [
+            "scenario.yaml:36: the aliases (*name) expand to more than 100,000 values; "
+            "expected plain values (is this an alias bomb?)"
         ],
     ),
     Case(
