@@ -36,14 +36,18 @@ EXIT_OK, EXIT_INTERNAL, EXIT_INPUT = 0, 1, 2
 
 def report_errors(func: Callable[..., Any]) -> Callable[..., Any]:
     """Turn InputError into exit status 2 and other failures into 1, without tracebacks
-    (set SYMNET_DEBUG=1 to see them)."""
+    (set SYMNET_DEBUG=1 to see them). A command's ``allow_outside`` option (``--allow-outside``)
+    applies to every scenario the command loads."""
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         import os
 
+        from symnet.scenario.paths import inputs_outside_allowed
+
         try:
-            return func(*args, **kwargs)
+            with inputs_outside_allowed(bool(kwargs.get("allow_outside", False))):
+                return func(*args, **kwargs)
         except InputError as exc:
             for problem in exc.problems:
                 err.print(str(problem), markup=False, highlight=False, soft_wrap=True)
@@ -87,6 +91,13 @@ def _main(
 
 
 ScenarioArg = Annotated[Path, typer.Argument(help="Scenario folder (scenario.yaml + CSV files).")]
+AllowOutsideOpt = Annotated[
+    bool,
+    typer.Option(
+        "--allow-outside",
+        help="Read files the scenario names outside its folder (actors_file, network.osm, links); refused by default.",
+    ),
+]
 
 
 def print_warnings(warnings: list[Any]) -> None:
@@ -96,7 +107,7 @@ def print_warnings(warnings: list[Any]) -> None:
 
 @app.command()
 @report_errors
-def validate(scenario_dir: ScenarioArg) -> None:
+def validate(scenario_dir: ScenarioArg, allow_outside: AllowOutsideOpt = False) -> None:
     """Check a scenario folder and print a summary (exit 2 listing every problem if invalid)."""
     from symnet.provenance import provenance_counts
     from symnet.scenario import load_scenario
@@ -266,6 +277,7 @@ def run(
             "roads and towns); none: no tiles, no request. Default: the scenario's map.basemap (osm).",
         ),
     ] = None,
+    allow_outside: AllowOutsideOpt = False,
     force: ForceOpt = False,
 ) -> None:
     """Optimise a scenario and write summary.json, flows.csv, disposal.csv, participants.csv, settlement.csv,
@@ -377,6 +389,7 @@ def compare(
             "--participation", help="Compare the system optimum with the individually-rational one (no loser)."
         ),
     ] = False,
+    allow_outside: AllowOutsideOpt = False,
     force: ForceOpt = False,
 ) -> None:
     """Compare candidate co-location sites: each forced open in turn, ranked by net benefit.
@@ -434,6 +447,7 @@ def sweep(
     out_dir: OutOpt = Path("out/sweep"),
     workers: WorkersOpt = None,
     scheduler: SchedulerOpt = None,
+    allow_outside: AllowOutsideOpt = False,
     force: ForceOpt = False,
 ) -> None:
     """Sensitivity sweep over scenario parameters, with break-even values."""
@@ -451,6 +465,7 @@ def pareto(
     out_dir: OutOpt = Path("out/pareto"),
     workers: WorkersOpt = None,
     scheduler: SchedulerOpt = None,
+    allow_outside: AllowOutsideOpt = False,
     force: ForceOpt = False,
 ) -> None:
     """Cost-CO2e Pareto front (epsilon-constraint)."""
@@ -467,6 +482,7 @@ def resilience(
     out_dir: OutOpt = Path("out/resilience"),
     workers: WorkersOpt = None,
     scheduler: SchedulerOpt = None,
+    allow_outside: AllowOutsideOpt = False,
     force: ForceOpt = False,
 ) -> None:
     """Remove each actor in turn: benefit lost, orphaned streams, keystone actors."""
@@ -483,6 +499,7 @@ def explain(
     out_dir: OutOpt = Path("out/explain"),
     workers: WorkersOpt = None,
     scheduler: SchedulerOpt = None,
+    allow_outside: AllowOutsideOpt = False,
     force: ForceOpt = False,
 ) -> None:
     """Why not this link? Break-even values and binding reasons for every candidate link."""
@@ -501,6 +518,7 @@ def uncertainty(
     out_dir: OutOpt = Path("out/uncertainty"),
     workers: WorkersOpt = None,
     scheduler: SchedulerOpt = None,
+    allow_outside: AllowOutsideOpt = False,
     force: ForceOpt = False,
 ) -> None:
     """Monte Carlo over the assumed numbers: KPI spread, robustness of the decision, drivers."""

@@ -69,14 +69,33 @@ def _header(record: list[str], probs: _Problems, name: str) -> list[str] | None:
     if not any(header):
         probs.error(name, 1, None, "the header line is empty; expected column names")
         return None
-    dupes = {h for h in header if header.count(h) > 1 and h}
+    dupes = {h for h in header if header.count(h) > 1 and h} if looks_like_header(header) else set()
     for h in sorted(dupes):
         probs.error(name, 1, h, f"column '{h}' appears more than once")
     return header
 
 
+_HEADER_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_ .()%/-]{0,63}")
+SHOWN_CHARS = 80
+"""Longest excerpt of a file's text that a problem message quotes."""
+
+
+def looks_like_header(columns: list[str]) -> bool:
+    """True when every non-empty column name is a short identifier-like name (so the file
+    is a table, and quoting its header or cells leaks nothing else)."""
+    names = [c for c in columns if c]
+    return 0 < len(names) <= 200 and all(_HEADER_NAME.fullmatch(c) for c in names)
+
+
+def printable(text: str, limit: int = SHOWN_CHARS) -> str:
+    """``text`` with control characters escaped (``\\x1b``) and cut to ``limit`` characters."""
+    shown = "".join(c if c.isprintable() else f"\\x{ord(c):02x}" if ord(c) < 256 else f"\\u{ord(c):04x}" for c in text)
+    return shown if len(shown) <= limit else shown[: limit - 3] + "..."
+
+
 def _too_many_cells(cells: list[str], header: list[str], semicolon: bool) -> str | None:
-    """The problem message for a record with non-empty cells beyond the header, else None."""
+    """The problem message for a record with non-empty cells beyond the header, else None
+    (the extra cells are quoted only when the header looks like one)."""
     extra = [c for c in cells[len(header) :] if c.strip()]
     if not extra:
         return None
@@ -85,10 +104,8 @@ def _too_many_cells(cells: list[str], header: list[str], semicolon: bool) -> str
         if semicolon
         else "; a decimal comma in a ','-separated file splits a number in two: use '.' or quote the value"
     )
-    return (
-        f"row has {len(cells)} cells but the header has {len(header)} columns "
-        f"(extra: {', '.join(repr(c) for c in extra)}); expected at most {len(header)}{hint}"
-    )
+    shown = f" (extra: {printable(', '.join(repr(c) for c in extra))})" if looks_like_header(header) else ""
+    return f"row has {len(cells)} cells but the header has {len(header)} columns{shown}; expected at most {len(header)}{hint}"
 
 
 def _read_csv(path: Path, probs: _Problems, name: str) -> _Table | None:

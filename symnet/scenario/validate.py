@@ -16,27 +16,35 @@ from pydantic import BaseModel, ValidationError
 from symnet.resources import Catalogue, normalise_unit, operations
 from symnet.scenario._problems import _did_you_mean, _Problems
 from symnet.scenario.model import PROFILE_TOLERANCE, SCENARIO_FILE, FacilityType, Scenario, ScenarioConfig
-from symnet.scenario.read import _Cell, _Table
+from symnet.scenario.read import _Cell, _Table, looks_like_header, printable
 
 
 def _check_columns(table: _Table, required: list[str], optional: list[str], probs: _Problems) -> bool:
     ok = True
+    header_like = looks_like_header(table.columns)
     for col in required:
         if col not in table.columns:
             unknown = [c for c in table.columns if c not in required and c not in optional]
-            probs.error(
-                table.name,
-                1,
-                col,
-                f"required column '{col}' is missing{_did_you_mean(col, unknown)}; "
-                f"the header is: {', '.join(table.columns)}",
+            shown = (
+                f"{_did_you_mean(col, unknown)}; the header is: {_shown_columns(table.columns)}"
+                if header_like
+                else "; the first line is not a header of column names (is this the right file?)"
             )
+            probs.error(table.name, 1, col, f"required column '{col}' is missing{shown}")
             ok = False
+    if not ok and not header_like:
+        return False
     allowed = set(required) | set(optional) | {"source", "notes", "comment"}
     for col in table.columns:
         if col and col not in allowed and not col.endswith(("_source", "_low", "_high", "_dist")):
-            probs.warn(table.name, 1, col, f"unknown column '{col}' is ignored{_did_you_mean(col, allowed)}")
+            probs.warn(table.name, 1, col, f"unknown column '{printable(col)}' is ignored{_did_you_mean(col, allowed)}")
     return ok
+
+
+def _shown_columns(columns: list[str], most: int = 30) -> str:
+    """Column names for a message: each escaped and cut to 80 characters, at most ``most`` of them."""
+    shown = ", ".join(printable(c) for c in columns[:most])
+    return shown + (f", ... ({len(columns) - most} more)" if len(columns) > most else "")
 
 
 def _pydantic_problems(
