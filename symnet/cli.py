@@ -293,6 +293,7 @@ def run(
         )
     if basemap is not None and basemap not in ("osm", "none"):
         raise InputError([Problem("--basemap", None, None, f"'{basemap}' is not a basemap; expected osm or none")])
+    _check_solver_options(time_limit, gap)
     scenario = load_scenario(scenario_dir)
     print_warnings(scenario.warnings)
     check_output_dir(out_dir, [scenario_dir] + ([osm] if osm else []), force)
@@ -307,6 +308,27 @@ def run(
     out.print(f"  outputs written to {out_dir}/", markup=False)
     if not run_out.result.ok:
         raise typer.Exit(EXIT_INPUT)
+
+
+def _check_solver_options(time_limit: float | None, gap: float | None) -> None:
+    """``--time-limit`` (seconds) is finite and > 0; ``--gap`` is finite, 0 <= gap < 1."""
+    import math
+
+    problems = []
+    if time_limit is not None and not (math.isfinite(time_limit) and time_limit > 0):
+        problems.append(
+            Problem(
+                "--time-limit", None, None, f"'{time_limit:g}' is not allowed; expected a finite number of seconds > 0"
+            )
+        )
+    if gap is not None and not (math.isfinite(gap) and 0 <= gap < 1):
+        problems.append(
+            Problem(
+                "--gap", None, None, f"'{gap:g}' is not allowed; expected a relative gap with 0 <= gap < 1, e.g. 0.01"
+            )
+        )
+    if problems:
+        raise InputError(problems)
 
 
 def _output_writers(

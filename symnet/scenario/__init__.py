@@ -59,7 +59,13 @@ from symnet.scenario.parameters import PARAMETER_ALIASES, resolve_parameter, wit
 from symnet.scenario.paths import check_input, check_scenario_inputs, outside_allowed
 from symnet.scenario.ranges import check_ranges
 from symnet.scenario.read import _load_yaml, _strip_sources
-from symnet.scenario.validate import _check_config, _check_cross, _check_facility_resources, _pydantic_problems
+from symnet.scenario.validate import (
+    _check_config,
+    _check_cross,
+    _check_facility_resources,
+    _check_finite_fields,
+    _pydantic_problems,
+)
 from symnet.scenario.write import write_scenario
 
 __all__ = [
@@ -142,7 +148,8 @@ def load_scenario(folder: str | Path, allow_outside: bool | None = None) -> Scen
     except ValidationError as exc:
         _pydantic_problems(exc, SCENARIO_FILE, ScenarioConfig, probs)
         raise InputError(probs.errors) from None
-    if not check_scenario_inputs(folder, config, probs, allow):
+    _check_finite_fields(data, config.model_dump(), "", probs)
+    if not check_scenario_inputs(folder, config, probs, allow) or probs.errors:
         raise InputError(probs.errors)
     _check_config(config, probs)
     try:

@@ -139,6 +139,12 @@ def _read_csv(path: Path, probs: _Problems, name: str) -> _Table | None:
     return _Table(name, header, rows, semicolon)
 
 
+def _range_text(low: float | None, high: float | None) -> str:
+    if low is not None and high is not None:
+        return f"a number between {low:g} and {high:g}"
+    return f"a number >= {low:g}" if low is not None else f"a number <= {high:g}"
+
+
 class _Cell:
     """Typed access to one row's cells, recording problems."""
 
@@ -157,8 +163,18 @@ class _Cell:
         self.probs.error(self.table.name, self.line, col, message)
 
     def number(
-        self, col: str, required: bool = False, minimum: float | None = None, strictly_positive: bool = False
+        self,
+        col: str,
+        required: bool = False,
+        minimum: float | None = None,
+        strictly_positive: bool = False,
+        low: float | None = None,
+        high: float | None = None,
     ) -> float | None:
+        """The cell as a finite float (None when empty or bad, the problem recorded).
+
+        ``minimum`` refuses values below it as negative; ``low``/``high`` bound the value
+        (a physically sensible range, see :mod:`symnet.scenario.limits`)."""
         raw = self.text(col, required)
         if not raw:
             return None
@@ -175,16 +191,19 @@ class _Cell:
                     f"separator ({text.replace(',', '.')}), or save the file ';'-separated",
                 )
             else:
-                self.fail(col, f"'{raw}' is not a number; expected a number such as 120 or 12.5")
+                self.fail(col, f"'{printable(raw)}' is not a number; expected a number such as 120 or 12.5")
             return None
         if not math.isfinite(value):
-            self.fail(col, f"'{raw}' is not a finite number; expected a number such as 120 or 12.5")
+            self.fail(col, f"value '{raw}' is not a finite number; expected a number such as 120 or 12.5")
             return None
         if strictly_positive and value <= 0:
             self.fail(col, f"{raw} is not allowed; expected a number greater than 0")
             return None
         if minimum is not None and value < minimum:
             self.fail(col, f"{raw} is negative; expected a number >= {minimum:g}")
+            return None
+        if (low is not None and value < low) or (high is not None and value > high):
+            self.fail(col, f"{raw} is out of range; expected {_range_text(low, high)}")
             return None
         return value
 
@@ -246,6 +265,36 @@ def _strip_mapping_sources(node: dict[Any, Any], path: str, sources: dict[str, s
     return out
 
 
+_EXPONENT_NUMBER = re.compile(r"[-+]?(\d[\d_]*\.?\d*|\.\d+)[eE][-+]?\d+")
+"""A number YAML 1.1 reads as text (``1e999``: no dot or no exponent sign) but pydantic as a float."""
+
+
+def _non_finite_numbers(node: Any, path: str) -> list[tuple[int, str, str]]:
+    """(line, key, text) of every YAML float that is NaN or infinite (``.nan``, ``-.inf``,
+    ``1.0e999``) below ``node``; ``{value: x, source: s}`` wrappers are keyed as their parent."""
+    if isinstance(node, yaml.MappingNode):
+        found = []
+        for key_node, value_node in node.value:
+            key = str(key_node.value)
+            child = path if key == "value" else (f"{path}.{key}" if path else key)
+            found += _non_finite_numbers(value_node, child)
+        return found
+    if isinstance(node, yaml.SequenceNode):
+        return [hit for i, item in enumerate(node.value) for hit in _non_finite_numbers(item, f"{path}[{i}]")]
+    plain_number = node.tag == "tag:yaml.org,2002:str" and not getattr(node, "style", None)
+    if isinstance(node, yaml.ScalarNode) and (
+        node.tag == "tag:yaml.org,2002:float" or (plain_number and _EXPONENT_NUMBER.fullmatch(str(node.value)))
+    ):
+        text = str(node.value).lower().replace("_", "")
+        try:
+            finite = text not in (".nan", ".inf", "+.inf", "-.inf") and math.isfinite(float(text))
+        except ValueError:  # sexagesimal 1:30.5 and friends
+            finite = True
+        if not finite and not (path.endswith(".capacity") and text in (".inf", "+.inf")):  # inf: unlimited
+            return [(node.start_mark.line + 1, path, str(node.value))]
+    return []
+
+
 def _load_yaml(path: Path, probs: _Problems) -> dict[str, Any] | None:
     name = path.name
     text = _decode(path, probs, name)
@@ -277,6 +326,11 @@ def _load_yaml(path: Path, probs: _Problems) -> dict[str, Any] | None:
             "expected 'key: value' lines (check indentation, colons and brackets)",
         )
         return None
+    if isinstance(data, dict):
+        for line, key, raw in _non_finite_numbers(safe_yaml.compose(text), ""):
+            probs.error(name, line, key or None, f"value '{raw}' is not a finite number; expected a number such as 645")
+        if probs.errors:
+            return None
     if not isinstance(data, dict):
         kind = "nothing" if data is None else f"a {type(data).__name__}"
         probs.error(

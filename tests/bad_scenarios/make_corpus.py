@@ -502,6 +502,72 @@ CASES: list[Case] = [
         ],
     ),
     Case(
+        "nan_price",
+        "NaN as a demand's price",
+        [replace("demands.csv", "insect_feedstock,50,t,,,300,", "insect_feedstock,50,t,,,nan,")],
+        ["demands.csv:3:price: value 'nan' is not a finite number; expected a number such as 120 or 12.5"],
+    ),
+    Case(
+        "inf_fixed_cost",
+        "an infinite fixed cost of a site option",
+        [replace("sites.csv", "insect_farm,200000,", "insect_farm,inf,")],
+        ["sites.csv:3:fixed_cost: value 'inf' is not a finite number; expected a number such as 120 or 12.5"],
+    ),
+    Case(
+        "nan_profile_share",
+        "NaN as a profile share (62.5 t vanished from the mass balance)",
+        [replace("supplies.csv", "100,m3,0.25|0.25|0.25|0.25,", "100,m3,nan|0.25|0.25|0.25,")],
+        [
+            "supplies.csv:4:profile: value 'nan' in profile 'nan|0.25|0.25|0.25' is not a finite number; "
+            "expected shares in [0, 1]"
+        ],
+    ),
+    Case(
+        "profile_share_above_one",
+        "a profile share of 1.5 (more than the whole year)",
+        [replace("supplies.csv", "100,m3,0.25|0.25|0.25|0.25,", "100,m3,1.5|0|0|0,")],
+        ["supplies.csv:4:profile: profile '1.5|0|0|0' has a share above 1; expected shares in [0, 1]"],
+    ),
+    Case(
+        "huge_quantity",
+        "1e308 t of spent grain",
+        [replace("supplies.csv", "s_grain,brewery,spent_grain,120,", "s_grain,brewery,spent_grain,1e308,")],
+        ["supplies.csv:3:quantity: 1e308 t is 1e+308 t/yr, out of range; expected at most 1e+09 t/yr"],
+    ),
+    Case(
+        "below_absolute_zero",
+        "a heat supply at -300 C",
+        [replace("supplies.csv", "winter_peak,70,", "winter_peak,-300,")],
+        ["supplies.csv:2:temperature_c: -300 is out of range; expected a number >= -273.15"],
+    ),
+    Case(
+        "price_out_of_range",
+        "a price of 1e12 per tonne",
+        [replace("demands.csv", "biofuel,40,t,,,250,", "biofuel,40,t,,,1e12,")],
+        ["demands.csv:4:price: 1e12 is out of range; expected a number between -1e+07 and 1e+07"],
+    ),
+    Case(
+        "yaml_nan_tax",
+        "landfill tax .nan in scenario.yaml",
+        [replace("scenario.yaml", "landfill_tax: 645", "landfill_tax: .nan")],
+        ["scenario.yaml:11:economics.landfill_tax: value '.nan' is not a finite number; expected a number such as 645"],
+    ),
+    Case(
+        "yaml_inf_sale_price",
+        "an infinite sale price in a facility recipe",
+        [replace("scenario.yaml", "sale_price: 5000", "sale_price: .inf")],
+        [
+            "scenario.yaml:22:facilities.greenhouse.outputs[0].sale_price: value '.inf' is not a finite number; "
+            "expected a number such as 645"
+        ],
+    ),
+    Case(
+        "yaml_circuity_out_of_range",
+        "a circuity of 7 (roads 7 times the straight line)",
+        [replace("scenario.yaml", "network: {circuity: 1.4}", "network: {circuity: 7}")],
+        ["scenario.yaml:network.circuity: 7: input should be less than or equal to 5"],
+    ),
+    Case(
         "multi_problem",
         "several problems in several files, all reported",
         [
