@@ -312,6 +312,10 @@ def _load_sites(folder: Path, config: ScenarioConfig, probs: _Problems, sources:
         cell = _Cell(table, line, row, probs)
         sid = cell.text("id", required=True)
         fac = cell.text("facility", required=True)
+        if ":" in sid:
+            cell.fail(
+                "id", f"site id '{sid}' contains ':'; expected an id without ':' (site options are named site:facility)"
+            )
         _check_site_facility(cell, sid, fac, config, seen_options)
         pos = _position(cell, config)
         fixed = cell.number("fixed_cost", minimum=0, high=MAX_FIXED_COST)

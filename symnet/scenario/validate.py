@@ -399,6 +399,32 @@ def _check_cross(s: Scenario, probs: _Problems) -> None:
     """Checks that need several files at once."""
     if not s.supplies and not s.demands:
         probs.warn("supplies.csv", None, None, "the scenario has no supplies and no demands")
+    _check_id_namespace(s, probs)
+
+
+def _check_id_namespace(s: Scenario, probs: _Problems) -> None:
+    """Actors, supplies, demands and site options (``site:facility``) share one id
+    namespace in the model: an id used by two of them is refused, naming both files."""
+    owners: dict[str, tuple[str, str]] = {}
+    kinds = [
+        (s.config.actors_file, "actor", [a.id for a in s.actors]),
+        ("supplies.csv", "supply", [x.id for x in s.supplies]),
+        ("demands.csv", "demand", [d.id for d in s.demands]),
+        ("sites.csv", "site option", [o.option_id for o in s.sites]),
+    ]
+    for file, kind, ids in kinds:
+        for rid in dict.fromkeys(ids):
+            if rid in owners:
+                first_file, first_kind = owners[rid]
+                probs.error(
+                    file,
+                    None,
+                    "id",
+                    f"{kind} id '{rid}' is also the id of {_article(first_kind)} in {first_file}; actors, supplies, demands "
+                    "and site options (site:facility) share one namespace: rename one of them",
+                )
+            else:
+                owners[rid] = (file, kind)
 
 
 def _check_finite_fields(raw: Any, validated: Any, path: str, probs: _Problems) -> None:
@@ -419,3 +445,8 @@ def _check_finite_fields(raw: Any, validated: Any, path: str, probs: _Problems) 
 def _unlimited_capacity(path: str, value: float) -> bool:
     """A facility ``capacity: .inf`` (the default, written out by write_scenario) means no limit."""
     return path.endswith(".capacity") and value == math.inf
+
+
+def _article(noun: str) -> str:
+    """``noun`` with its indefinite article (an actor, a supply)."""
+    return ("an " if noun[0] in "aeiou" else "a ") + noun

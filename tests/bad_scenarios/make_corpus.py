@@ -568,6 +568,48 @@ CASES: list[Case] = [
         ["scenario.yaml:network.circuity: 7: input should be less than or equal to 5"],
     ),
     Case(
+        "id_actor_equals_site_option",
+        "an actor id equal to a site option id (put the greenhouse at the actor)",
+        [append("actors.csv", "gh1:greenhouse,Tännäs brewery,food,Härjedalen,12.70,62.45,,")],
+        [
+            "sites.csv:id: site option id 'gh1:greenhouse' is also the id of an actor in actors.csv; "
+            "actors, supplies, demands and site options (site:facility) share one namespace: rename one of them"
+        ],
+    ),
+    Case(
+        "id_demand_equals_site_option",
+        "a demand id equal to a site option id",
+        [replace("demands.csv", "d_fuel,chp,", "gh1:insect_farm,chp,")],
+        [
+            "sites.csv:id: site option id 'gh1:insect_farm' is also the id of a demand in demands.csv; "
+            "actors, supplies, demands and site options (site:facility) share one namespace: rename one of them"
+        ],
+    ),
+    Case(
+        "id_supply_equals_demand",
+        "a supply and a demand share an id",
+        [replace("demands.csv", "d_fuel,chp,", "s_grain,chp,")],
+        [
+            "demands.csv:id: demand id 's_grain' is also the id of a supply in supplies.csv; "
+            "actors, supplies, demands and site options (site:facility) share one namespace: rename one of them"
+        ],
+    ),
+    Case(
+        "id_actor_equals_supply",
+        "an actor and a supply share an id",
+        [replace("supplies.csv", "s_scrap,sawmill,", "farm,sawmill,")],
+        [
+            "supplies.csv:id: supply id 'farm' is also the id of an actor in actors.csv; "
+            "actors, supplies, demands and site options (site:facility) share one namespace: rename one of them"
+        ],
+    ),
+    Case(
+        "site_id_with_colon",
+        "a site id containing ':' (crashed the optimiser)",
+        [replace("sites.csv", "if2,Hede industrial area,", "if2:x,Hede industrial area,")],
+        ["sites.csv:4:id: site id 'if2:x' contains ':'; expected an id without ':' (site options are named site:facility)"],
+    ),
+    Case(
         "multi_problem",
         "several problems in several files, all reported",
         [
