@@ -61,8 +61,18 @@ def _write(path: Path, rows: list[list[str]]) -> None:
 
 
 def _some_csv(folder: Path, rng: random.Random) -> Path | None:
-    files = [folder / n for n in CSVS if (folder / n).is_file()]
+    files = [folder / n for n in CSVS if _regular(folder / n)]
     return rng.choice(files) if files else None
+
+
+def _regular(path: Path) -> bool:
+    """A regular file, not a link: the fuzzer never writes through a link (it would
+    overwrite the link's target, possibly a system file)."""
+    return path.is_file() and not path.is_symlink()
+
+
+def _files(folder: Path) -> list[Path]:
+    return [p for p in sorted(folder.iterdir()) if _regular(p)]
 
 
 def m_column(folder: Path, rng: random.Random) -> str:
@@ -106,7 +116,9 @@ def m_cell(folder: Path, rng: random.Random) -> str:
 
 def m_bytes(folder: Path, rng: random.Random) -> str:
     """Overwrite a few bytes of a file with random ones."""
-    path = rng.choice([p for p in folder.iterdir() if p.is_file()])
+    if not _files(folder):
+        return "no file"
+    path = rng.choice(_files(folder))
     data = bytearray(path.read_bytes())
     for _ in range(rng.randint(1, 8)):
         if data:
@@ -118,6 +130,8 @@ def m_bytes(folder: Path, rng: random.Random) -> str:
 def m_yaml(folder: Path, rng: random.Random) -> str:
     """Append a dangerous or odd YAML snippet to scenario.yaml."""
     tail = rng.choice(YAML_TAILS)
+    if not _regular(folder / "scenario.yaml"):
+        return "no scenario.yaml"
     with (folder / "scenario.yaml").open("a", encoding="utf-8") as fh:
         fh.write("\n" + tail)
     return f"yaml tail {tail[:30]!r}"
@@ -125,7 +139,7 @@ def m_yaml(folder: Path, rng: random.Random) -> str:
 
 def m_collision(folder: Path, rng: random.Random) -> str:
     """Give a row the id of a row in another table (actor, supply, demand, site)."""
-    ids = {n: [r[0] for r in _rows(folder / n)[1:] if r] for n in CSVS if (folder / n).is_file()}
+    ids = {n: [r[0] for r in _rows(folder / n)[1:] if r] for n in CSVS if _regular(folder / n)}
     src, dst = rng.choice(list(ids)), rng.choice(list(ids))
     if not ids[src] or not ids[dst]:
         return "no ids"
@@ -143,13 +157,18 @@ def m_link(folder: Path, rng: random.Random) -> str:
     path = folder / name
     if path.exists() or path.is_symlink():
         path.unlink()
-    path.symlink_to(rng.choice(["/etc/passwd", "/nonexistent/x.csv", "../" * 6 + "etc/hostname"]))
+    outside = folder.parent.parent / "outside"  # next to the case's scenarios/: never a system file
+    outside.mkdir(exist_ok=True)
+    (outside / "secret.txt").write_text("SECRET=hunter2\nroot:x:0:0\n", "utf-8")
+    path.symlink_to(rng.choice([outside / "secret.txt", outside / "missing.csv", Path("../../outside/secret.txt")]))
     return f"link {name}"
 
 
 def m_delete(folder: Path, rng: random.Random) -> str:
     """Delete a file or truncate it."""
-    path = rng.choice([p for p in folder.iterdir() if p.is_file()])
+    if not _files(folder):
+        return "no file"
+    path = rng.choice(_files(folder))
     if rng.random() < 0.5:
         path.unlink()
         return f"deleted {path.name}"
@@ -219,6 +238,8 @@ def fuzz_case(seed: int, work: Path) -> tuple[str, str, str]:
         return "crash", what, f"exit {result.exit_code}: {text[-300:]!r} {result.exception!r}"
     if (work / f"case{seed}").exists():
         return "crash", what, "validate wrote into the scenario folder"
+    if "hunter2" in text:
+        return "crash", what, "the content of a file outside the scenario was printed"
     if result.exit_code == 0:
         return "accepted", what, ""
     bad = [line for line in result.stderr.splitlines() if line.strip() and not PROBLEM_LINE.match(line)]
