@@ -3,6 +3,7 @@
 #   make test   set up .venv and system packages on first use, run the whole test suite (no network)
 #   make lint   ruff (lint + format check) and mypy; make test runs it first
 #   make bench  timed benchmarks (slow; figures go to benchmarks/README.md)
+#   make fuzz   the seeded input fuzzer, FUZZ_CASES cases (default 1000): prints cases, clean errors, accepted, crashes, hangs
 
 PYTHON ?= python3
 VENV   := .venv
@@ -11,7 +12,7 @@ STAMP  := $(VENV)/.installed-stamp
 SCENARIO ?= scenarios/harjedalen
 OUT    ?= out/harjedalen
 
-.PHONY: install run test lint bench system-deps clean
+.PHONY: install run test lint bench fuzz system-deps clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -34,6 +35,10 @@ lint: $(STAMP)
 
 test: $(STAMP) system-deps lint
 	$(BIN)/python -m pytest
+
+FUZZ_CASES ?= 1000
+fuzz: $(STAMP)
+	FUZZ_CASES=$(FUZZ_CASES) PYTHONPATH=$(CURDIR) $(BIN)/python tests/fuzz_scenarios.py
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run_all.py

@@ -29,21 +29,25 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 out = Console()
-err = Console(stderr=True)
+err = Console(stderr=True, emoji=False)  # ":id:" in "sites.csv:id: ..." is no emoji
 
 EXIT_OK, EXIT_INTERNAL, EXIT_INPUT = 0, 1, 2
 
 
 def report_errors(func: Callable[..., Any]) -> Callable[..., Any]:
     """Turn InputError into exit status 2 and other failures into 1, without tracebacks
-    (set SYMNET_DEBUG=1 to see them)."""
+    (set SYMNET_DEBUG=1 to see them). A command's ``allow_outside`` option (``--allow-outside``)
+    applies to every scenario the command loads."""
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         import os
 
+        from symnet.scenario.paths import inputs_outside_allowed
+
         try:
-            return func(*args, **kwargs)
+            with inputs_outside_allowed(bool(kwargs.get("allow_outside", False))):
+                return func(*args, **kwargs)
         except InputError as exc:
             for problem in exc.problems:
                 err.print(str(problem), markup=False, highlight=False, soft_wrap=True)
@@ -87,6 +91,13 @@ def _main(
 
 
 ScenarioArg = Annotated[Path, typer.Argument(help="Scenario folder (scenario.yaml + CSV files).")]
+AllowOutsideOpt = Annotated[
+    bool,
+    typer.Option(
+        "--allow-outside",
+        help="Read files the scenario names outside its folder (actors_file, network.osm, links); refused by default.",
+    ),
+]
 
 
 def print_warnings(warnings: list[Any]) -> None:
@@ -96,7 +107,7 @@ def print_warnings(warnings: list[Any]) -> None:
 
 @app.command()
 @report_errors
-def validate(scenario_dir: ScenarioArg) -> None:
+def validate(scenario_dir: ScenarioArg, allow_outside: AllowOutsideOpt = False) -> None:
     """Check a scenario folder and print a summary (exit 2 listing every problem if invalid)."""
     from symnet.provenance import provenance_counts
     from symnet.scenario import load_scenario
@@ -266,6 +277,7 @@ def run(
             "roads and towns); none: no tiles, no request. Default: the scenario's map.basemap (osm).",
         ),
     ] = None,
+    allow_outside: AllowOutsideOpt = False,
     force: ForceOpt = False,
 ) -> None:
     """Optimise a scenario and write summary.json, flows.csv, disposal.csv, participants.csv, settlement.csv,
@@ -281,6 +293,7 @@ def run(
         )
     if basemap is not None and basemap not in ("osm", "none"):
         raise InputError([Problem("--basemap", None, None, f"'{basemap}' is not a basemap; expected osm or none")])
+    _check_solver_options(time_limit, gap)
     scenario = load_scenario(scenario_dir)
     print_warnings(scenario.warnings)
     check_output_dir(out_dir, [scenario_dir, *scenario_inputs(scenario, osm)], force)
@@ -295,6 +308,27 @@ def run(
     out.print(f"  outputs written to {out_dir}/", markup=False)
     if not run_out.result.ok:
         raise typer.Exit(EXIT_INPUT)
+
+
+def _check_solver_options(time_limit: float | None, gap: float | None) -> None:
+    """``--time-limit`` (seconds) is finite and > 0; ``--gap`` is finite, 0 <= gap < 1."""
+    import math
+
+    problems = []
+    if time_limit is not None and not (math.isfinite(time_limit) and time_limit > 0):
+        problems.append(
+            Problem(
+                "--time-limit", None, None, f"'{time_limit:g}' is not allowed; expected a finite number of seconds > 0"
+            )
+        )
+    if gap is not None and not (math.isfinite(gap) and 0 <= gap < 1):
+        problems.append(
+            Problem(
+                "--gap", None, None, f"'{gap:g}' is not allowed; expected a relative gap with 0 <= gap < 1, e.g. 0.01"
+            )
+        )
+    if problems:
+        raise InputError(problems)
 
 
 def _output_writers(
@@ -377,6 +411,7 @@ def compare(
             "--participation", help="Compare the system optimum with the individually-rational one (no loser)."
         ),
     ] = False,
+    allow_outside: AllowOutsideOpt = False,
     force: ForceOpt = False,
 ) -> None:
     """Compare candidate co-location sites: each forced open in turn, ranked by net benefit.
@@ -434,6 +469,7 @@ def sweep(
     out_dir: OutOpt = Path("out/sweep"),
     workers: WorkersOpt = None,
     scheduler: SchedulerOpt = None,
+    allow_outside: AllowOutsideOpt = False,
     force: ForceOpt = False,
 ) -> None:
     """Sensitivity sweep over scenario parameters, with break-even values."""
@@ -451,6 +487,7 @@ def pareto(
     out_dir: OutOpt = Path("out/pareto"),
     workers: WorkersOpt = None,
     scheduler: SchedulerOpt = None,
+    allow_outside: AllowOutsideOpt = False,
     force: ForceOpt = False,
 ) -> None:
     """Cost-CO2e Pareto front (epsilon-constraint)."""
@@ -467,6 +504,7 @@ def resilience(
     out_dir: OutOpt = Path("out/resilience"),
     workers: WorkersOpt = None,
     scheduler: SchedulerOpt = None,
+    allow_outside: AllowOutsideOpt = False,
     force: ForceOpt = False,
 ) -> None:
     """Remove each actor in turn: benefit lost, orphaned streams, keystone actors."""
@@ -483,6 +521,7 @@ def explain(
     out_dir: OutOpt = Path("out/explain"),
     workers: WorkersOpt = None,
     scheduler: SchedulerOpt = None,
+    allow_outside: AllowOutsideOpt = False,
     force: ForceOpt = False,
 ) -> None:
     """Why not this link? Break-even values and binding reasons for every candidate link."""
@@ -501,6 +540,7 @@ def uncertainty(
     out_dir: OutOpt = Path("out/uncertainty"),
     workers: WorkersOpt = None,
     scheduler: SchedulerOpt = None,
+    allow_outside: AllowOutsideOpt = False,
     force: ForceOpt = False,
 ) -> None:
     """Monte Carlo over the assumed numbers: KPI spread, robustness of the decision, drivers."""

@@ -41,7 +41,7 @@ from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-import yaml
+from symnet import safe_yaml
 
 if TYPE_CHECKING:
     from symnet.scenario import Scenario
@@ -290,7 +290,7 @@ def sourced_numbers(scenario: Scenario) -> list[tuple[str, str, float | None, st
     if scenario.folder is None:
         return []
     folder = Path(scenario.folder)
-    raw_yaml = yaml.safe_load((folder / "scenario.yaml").read_text("utf-8"))
+    raw_yaml = safe_yaml.load((folder / "scenario.yaml").read_text("utf-8"))
     tables: dict[str, dict[str, tuple[int, dict[str, str]]]] = {}
     out = []
     for key, text in sorted(scenario.sources.items()):

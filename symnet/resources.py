@@ -17,8 +17,9 @@ from functools import lru_cache
 from importlib import resources as importlib_resources
 from typing import Any, Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field
+
+from symnet import safe_yaml
 
 CanonicalUnit = Literal["t", "MWh", "m3", "pieces"]
 CANONICAL_UNITS: tuple[str, ...] = ("t", "MWh", "m3", "pieces")
@@ -281,7 +282,7 @@ class Catalogue(BaseModel):
 
 
 def _read_yaml(text: str) -> dict[str, Any]:
-    data = yaml.safe_load(text)
+    data = safe_yaml.load(text)
     return data if isinstance(data, dict) else {}
 
 

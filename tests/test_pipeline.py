@@ -22,7 +22,7 @@ runner = CliRunner()
 
 @pytest.fixture(scope="module")
 def andorra_run():
-    return run_scenario(load_scenario(ANDORRA))
+    return run_scenario(load_scenario(ANDORRA, allow_outside=True))
 
 
 def test_routed_run_uses_real_roads(andorra_run) -> None:
@@ -67,7 +67,7 @@ def test_route_geometries_follow_roads_between_the_actors(andorra_run) -> None:
 
 def test_run_command_writes_a_complete_result_directory(tmp_path: Path) -> None:
     out = tmp_path / "result"
-    result = runner.invoke(app, ["run", str(ANDORRA), "--out", str(out)])
+    result = runner.invoke(app, ["run", str(ANDORRA), "--allow-outside", "--out", str(out)])
     assert result.exit_code == 0, result.output
     summary = json.loads((out / "summary.json").read_text("utf-8"))
     for key in SUMMARY_KEYS:
@@ -84,11 +84,11 @@ def test_run_command_writes_a_complete_result_directory(tmp_path: Path) -> None:
         assert (out / name).is_file(), name
     # an existing directory is only replaced with --force, and stays intact otherwise
     before = sorted(p.name for p in out.iterdir())
-    again = runner.invoke(app, ["run", str(ANDORRA), "--out", str(out)])
+    again = runner.invoke(app, ["run", str(ANDORRA), "--allow-outside", "--out", str(out)])
     assert again.exit_code == 2
     assert "output directory exists; use --force to replace it" in again.output
     assert sorted(p.name for p in out.iterdir()) == before
-    forced = runner.invoke(app, ["run", str(ANDORRA), "--out", str(out), "--force"])
+    forced = runner.invoke(app, ["run", str(ANDORRA), "--allow-outside", "--out", str(out), "--force"])
     assert forced.exit_code == 0, forced.output
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]  # no temporary leftovers
 
@@ -117,7 +117,7 @@ def test_export_command_converts_a_run_directory(tmp_path: Path, andorra_run) ->
     import geopandas as gpd
 
     out = tmp_path / "result"
-    assert runner.invoke(app, ["run", str(ANDORRA), "--out", str(out)]).exit_code == 0
+    assert runner.invoke(app, ["run", str(ANDORRA), "--allow-outside", "--out", str(out)]).exit_code == 0
     geojson = tmp_path / "geojson"
     result = runner.invoke(app, ["export", str(out), "--format", "geojson", "--out", str(geojson)])
     assert result.exit_code == 0, result.output

@@ -53,6 +53,9 @@ SOURCE = st.one_of(TEXT.map(lambda s: "assumption: " + s), TEXT.map(lambda s: "r
 NONNEG = st.floats(min_value=0, max_value=1e9, allow_nan=False, allow_infinity=False)
 ANY = st.floats(min_value=-1e9, max_value=1e9, allow_nan=False, allow_infinity=False)
 POSITIVE = st.floats(min_value=1e-6, max_value=1e9, allow_nan=False, allow_infinity=False)
+PRICE = st.floats(min_value=-1e7, max_value=1e7, allow_nan=False, allow_infinity=False)  # symnet.scenario.limits
+PRICE_NONNEG = st.floats(min_value=0, max_value=1e7, allow_nan=False, allow_infinity=False)
+QUANTITY = st.floats(min_value=0, max_value=1e5, allow_nan=False, allow_infinity=False)  # x8760 (MW) stays < 1e9
 LON = st.floats(min_value=11.0, max_value=23.5, allow_nan=False)
 LAT = st.floats(min_value=55.5, max_value=68.5, allow_nan=False)
 
@@ -80,8 +83,8 @@ def configs(draw: st.DrawFn) -> ScenarioConfig:
     config = ScenarioConfig(name=draw(TEXT), region=draw(st.one_of(st.just(""), TEXT)), periods=periods)
     n_periods = len(config.periods)
     config.profiles = {f"prof{i}": _shares(draw, n_periods) for i in range(draw(st.integers(0, 2)))}
-    config.economics.landfill_tax = draw(NONNEG)
-    config.economics.co2_price = draw(NONNEG)
+    config.economics.landfill_tax = draw(PRICE_NONNEG)
+    config.economics.co2_price = draw(PRICE_NONNEG)
     config.economics.road.payload_t = draw(POSITIVE)
     config.network.circuity = draw(st.floats(1.0, 3.0))
     facilities = {}
@@ -91,10 +94,12 @@ def configs(draw: st.DrawFn) -> ScenarioConfig:
             name=draw(TEXT),
             fixed_cost=draw(NONNEG),
             capacity=cap,
-            min_throughput=draw(st.floats(0, cap if cap < float("inf") else 1e9)),
+            min_throughput=draw(st.floats(0, cap if cap < 1e9 else 1e9)),
             inputs=[FacilityInput(resource=draw(st.sampled_from(RESOURCES)), per_unit=draw(POSITIVE))],
             outputs=[
-                FacilityOutput(resource=draw(st.sampled_from(RESOURCES)), per_unit=draw(POSITIVE), sale_price=draw(ANY))
+                FacilityOutput(
+                    resource=draw(st.sampled_from(RESOURCES)), per_unit=draw(POSITIVE), sale_price=draw(PRICE)
+                )
             ],
             operations=draw(st.lists(st.sampled_from(OPS), max_size=2, unique=True)),
         )
@@ -107,7 +112,7 @@ def _quantity(draw: st.DrawFn, resource: str) -> tuple[float, str, float, str]:
     unit = CATALOGUE.demand_unit(resource)
     assert unit is not None
     entered_unit = draw(st.sampled_from(UNITS_FOR[unit]))
-    entered = draw(NONNEG)
+    entered = draw(QUANTITY)
     stored_unit = entered_unit.lower().removesuffix("/yr")
     return CATALOGUE.convert(entered, entered_unit, resource), unit, entered, stored_unit
 
@@ -165,7 +170,7 @@ def scenarios(draw: st.DrawFn) -> Scenario:
                 ewc=draw(st.one_of(st.none(), st.sampled_from(EWC))),
                 hazard_assessment=draw(st.sampled_from([None, "hazardous", "non_hazardous"])),
                 current_fate=draw(st.sampled_from(FATES)),
-                fate_cost=draw(ANY),
+                fate_cost=draw(PRICE),
                 confidential=draw(st.booleans()),
                 entered_quantity=eq,
                 entered_unit=eu,
@@ -190,9 +195,9 @@ def scenarios(draw: st.DrawFn) -> Scenario:
                 unit=unit,
                 profile=_shares(draw, n_periods),
                 min_temperature_c=draw(st.one_of(st.none(), st.floats(0, 200))),
-                price=draw(ANY),
-                gate_fee=draw(ANY),
-                co2e_kg_per_unit=draw(st.one_of(st.none(), NONNEG)),
+                price=draw(PRICE),
+                gate_fee=draw(PRICE),
+                co2e_kg_per_unit=draw(st.one_of(st.none(), PRICE_NONNEG)),
                 operations=draw(st.lists(st.sampled_from(OPS), max_size=2, unique=True)),
                 max_km=max_km,
                 confidential=draw(st.booleans()),
@@ -220,7 +225,7 @@ def scenarios(draw: st.DrawFn) -> Scenario:
                         lat=lat,
                         facility=fac,
                         fixed_cost=fixed,
-                        capacity=draw(st.one_of(st.none(), POSITIVE)),
+                        capacity=draw(st.one_of(st.none(), QUANTITY.filter(lambda q: q > 0))),
                     )
                 )
                 if fixed is not None:

@@ -26,6 +26,8 @@ from symnet.outputs.context import ROAD_STYLES, ContextRoad, MapContext, Place, 
 from symnet.result import Result
 from symnet.scenario import Scenario
 
+matplotlib.rcParams["text.parse_math"] = False  # names such as $\bad$ are text, not mathtext (issue #11)
+
 CHARTS = ("network.png", "flows.png", "costs.png", "savings.png")
 
 

@@ -11,6 +11,7 @@ from typing import Any
 
 import yaml
 
+from symnet import safe_yaml
 from symnet.errors import InputError, Problem
 
 _NETWORK = re.compile(r"^network:\s*(#.*)?$")
@@ -68,13 +69,13 @@ def with_network_osm(path: Path, value: str, comment: str = "") -> str | None:
     """
     text = path.read_text(encoding="utf-8")
     try:
-        before: Any = yaml.safe_load(text) or {}
+        before: Any = safe_yaml.load(text) or {}
     except yaml.YAMLError as exc:
         raise InputError([Problem(str(path), None, None, f"not valid YAML ({exc})")]) from None
     new = _edited(text, value, comment)
     if new is None:
         return None
-    after = yaml.safe_load(new) or {}
+    after = safe_yaml.load(new) or {}
     expect = dict(before)
     expect["network"] = {**(before.get("network") or {}), "osm": value}
     if after != expect:

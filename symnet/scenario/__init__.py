@@ -56,9 +56,16 @@ from symnet.scenario.model import (
     is_assumption,
 )
 from symnet.scenario.parameters import PARAMETER_ALIASES, resolve_parameter, with_parameters
+from symnet.scenario.paths import check_input, check_scenario_inputs, outside_allowed
 from symnet.scenario.ranges import check_ranges
 from symnet.scenario.read import _load_yaml, _strip_sources
-from symnet.scenario.validate import _check_config, _check_cross, _check_facility_resources, _pydantic_problems
+from symnet.scenario.validate import (
+    _check_config,
+    _check_cross,
+    _check_facility_resources,
+    _check_finite_fields,
+    _pydantic_problems,
+)
 from symnet.scenario.write import write_scenario
 
 __all__ = [
@@ -89,13 +96,17 @@ __all__ = [
 ]
 
 
-def load_scenario(folder: str | Path) -> Scenario:
+def load_scenario(folder: str | Path, allow_outside: bool | None = None) -> Scenario:
     """Load and validate a scenario folder.
 
     Parameters
     ----------
     folder : str or Path
         Folder holding ``scenario.yaml`` and the CSV files.
+    allow_outside : bool or None
+        Read files the scenario names outside its folder (``--allow-outside``); None: as set
+        by :func:`symnet.scenario.paths.inputs_outside_allowed` (default no). See
+        :mod:`symnet.scenario.paths`.
 
     Returns
     -------
@@ -111,7 +122,10 @@ def load_scenario(folder: str | Path) -> Scenario:
     probs = _Problems()
     if not folder.is_dir():
         raise InputError([Problem(str(folder), None, None, "scenario folder not found")])
+    allow = outside_allowed(allow_outside)
     ypath = folder / SCENARIO_FILE
+    if not check_input(folder, SCENARIO_FILE, SCENARIO_FILE, None, probs, allow):
+        raise InputError(probs.errors)
     if not ypath.is_file():
         raise InputError(
             [
@@ -134,6 +148,9 @@ def load_scenario(folder: str | Path) -> Scenario:
     except ValidationError as exc:
         _pydantic_problems(exc, SCENARIO_FILE, ScenarioConfig, probs)
         raise InputError(probs.errors) from None
+    _check_finite_fields(data, config.model_dump(), "", probs)
+    if not check_scenario_inputs(folder, config, probs, allow) or probs.errors:
+        raise InputError(probs.errors)
     _check_config(config, probs)
     try:
         catalogue = load_catalogue(

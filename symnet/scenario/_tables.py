@@ -15,6 +15,7 @@ from typing import Literal
 from symnet.resources import Catalogue, normalise_waste_code, waste_codes
 from symnet.scenario._problems import _did_you_mean, _Problems
 from symnet.scenario.exchanges import EXCHANGE_FATE, outlet_quantity
+from symnet.scenario.limits import ABSOLUTE_ZERO_C, MAX_FIXED_COST, MAX_PRICE, MAX_QUANTITY
 from symnet.scenario.model import (
     DEMAND_OPTIONAL_COLUMNS,
     STREAM_REQUIRED_COLUMNS,
@@ -134,11 +135,11 @@ def _supply_row(
     res = _resource(cell, catalogue, allow_class=False)
     qty = _quantity(cell, catalogue, res)
     profile = _resolve_profile(cell, config)
-    temp = cell.number("temperature_c")
+    temp = cell.number("temperature_c", low=ABSOLUTE_ZERO_C)
     ewc = _waste_code(cell)
     assessment = _hazard_assessment(cell)
     fate = _current_fate(cell, catalogue, res)
-    fate_cost = cell.number("fate_cost")
+    fate_cost = cell.number("fate_cost", low=-MAX_PRICE, high=MAX_PRICE)
     if res == "heat" and temp is None and cell.ok:
         cell.probs.warn(
             cell.table.name,
@@ -243,10 +244,10 @@ def _load_demands(
             res = ""
         qty = outlet_quantity(cell, catalogue, res)
         profile = _resolve_profile(cell, config)
-        tmin = cell.number("min_temperature_c")
-        price = cell.number("price")
-        gate_fee = cell.number("gate_fee")
-        co2 = cell.number("co2e_kg_per_unit", minimum=0)
+        tmin = cell.number("min_temperature_c", low=ABSOLUTE_ZERO_C)
+        price = cell.number("price", low=-MAX_PRICE, high=MAX_PRICE)
+        gate_fee = cell.number("gate_fee", low=-MAX_PRICE, high=MAX_PRICE)
+        co2 = cell.number("co2e_kg_per_unit", minimum=0, high=MAX_PRICE)
         max_km = cell.number("max_km", strictly_positive=True)
         ops = _check_ops(cell, "operations")
         conf = cell.boolean("confidential")
@@ -311,10 +312,14 @@ def _load_sites(folder: Path, config: ScenarioConfig, probs: _Problems, sources:
         cell = _Cell(table, line, row, probs)
         sid = cell.text("id", required=True)
         fac = cell.text("facility", required=True)
+        if ":" in sid:
+            cell.fail(
+                "id", f"site id '{sid}' contains ':'; expected an id without ':' (site options are named site:facility)"
+            )
         _check_site_facility(cell, sid, fac, config, seen_options)
         pos = _position(cell, config)
-        fixed = cell.number("fixed_cost", minimum=0)
-        cap = cell.number("capacity", strictly_positive=True)
+        fixed = cell.number("fixed_cost", minimum=0, high=MAX_FIXED_COST)
+        cap = cell.number("capacity", strictly_positive=True, high=MAX_QUANTITY)
         if pos is not None and sid in first_seen:
             _check_same_position(cell, sid, pos, *first_seen[sid])
         if cell.ok and pos is not None:

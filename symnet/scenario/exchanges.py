@@ -17,6 +17,7 @@ from pathlib import Path
 
 from symnet.resources import Catalogue
 from symnet.scenario._problems import _did_you_mean, _Problems
+from symnet.scenario.limits import MAX_QUANTITY
 from symnet.scenario.model import Demand, Exchange, Scenario, Supply
 from symnet.scenario.read import _Cell, _load_optional_table, _read_csv, _record_row_sources
 
@@ -154,7 +155,7 @@ def _table_rows(
 
 def _quantity(cell: _Cell, s: Supply, d: Demand, cat: Catalogue) -> float | None:
     """The row's quantity in the supply's canonical unit (default: all the demand can take)."""
-    q = cell.number("quantity", minimum=0)
+    q = cell.number("quantity", minimum=0, high=MAX_QUANTITY)
     if q is None:
         factor = cat.substitution_factor(s.resource, d.resource) or 1.0
         return min(s.quantity, d.quantity / factor) if cell.ok else None

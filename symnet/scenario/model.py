@@ -16,6 +16,14 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from symnet.errors import Problem
 from symnet.provenance import marks_assumption
 from symnet.resources import Catalogue
+from symnet.scenario.limits import (
+    ABSOLUTE_ZERO_C,
+    MAX_CIRCUITY,
+    MAX_FIXED_COST,
+    MAX_PRICE,
+    MAX_QUANTITY,
+    MIN_CIRCUITY,
+)
 
 SCENARIO_FILE = "scenario.yaml"
 PROFILE_TOLERANCE = 1e-3
@@ -40,16 +48,21 @@ class RoadEconomics(_Strict):
     x (2 if empty_return) / payload_t."""
 
     payload_t: float = Field(default=25.0, gt=0, description="t per truck load")
-    cost_per_km: float = Field(default=15.0, ge=0, description="currency per truck-km, excl. fuel")
+    cost_per_km: float = Field(default=15.0, ge=0, le=MAX_PRICE, description="currency per truck-km, excl. fuel")
     fuel_l_per_km: float = Field(default=0.35, ge=0, description="litres diesel per truck-km")
     empty_return: bool = True
-    handling_cost_per_t: float = Field(default=50.0, ge=0, description="loading/unloading, currency per t")
+    handling_cost_per_t: float = Field(
+        default=50.0, ge=0, le=MAX_PRICE, description="loading/unloading, currency per t"
+    )
     co2e_kg_per_km: float = Field(default=0.95, ge=0, description="kg CO2e per truck-km (loaded)")
     min_volume_t: float = Field(default=0.0, ge=0, description="minimum viable t/yr on one road link")
-    link_fixed_cost: float = Field(default=0.0, ge=0, description="currency per year for each road link used")
+    link_fixed_cost: float = Field(
+        default=0.0, ge=0, le=MAX_FIXED_COST, description="currency per year for each road link used"
+    )
     cost_per_trip: float = Field(
         default=0.0,
         ge=0,
+        le=MAX_PRICE,
         description="currency per truck trip on top of the distance "
         "cost (loading time, driver's fixed time); source: assumption, 0 unless stated",
     )
@@ -65,15 +78,17 @@ class RoadEconomics(_Strict):
 class PipeEconomics(_Strict):
     """Heat/water pipes: length = straight line x circuity; annualised investment."""
 
-    cost_per_m: float = Field(default=4000.0, ge=0, description="investment, currency per metre")
-    connection_cost: float = Field(default=0.0, ge=0, description="investment per pipe link (heat exchangers, pumps)")
+    cost_per_m: float = Field(default=4000.0, ge=0, le=MAX_PRICE, description="investment, currency per metre")
+    connection_cost: float = Field(
+        default=0.0, ge=0, le=MAX_FIXED_COST, description="investment per pipe link (heat exchangers, pumps)"
+    )
     lifetime_years: float = Field(default=30.0, gt=0)
     interest_rate: float = Field(default=0.05, ge=0, lt=1)
     heat_loss_per_km: float = Field(default=0.02, ge=0, lt=1, description="share of flow lost per km")
     operating_cost_per_unit_km: float = Field(
         default=0.5, ge=0, description="pumping etc., currency per MWh (or m3) per km"
     )
-    circuity: float = Field(default=1.2, ge=1)
+    circuity: float = Field(default=1.2, ge=MIN_CIRCUITY, le=MAX_CIRCUITY)
     max_km: float | None = Field(default=None, gt=0)
 
     def annuity_factor(self) -> float:
@@ -86,10 +101,10 @@ class Economics(_Strict):
     """Economic parameters (currency per canonical unit unless stated)."""
 
     currency: str = "SEK"
-    landfill_tax: float = Field(default=0.0, ge=0, description="per t landfilled (D1/D5)")
-    incineration_tax: float = Field(default=0.0, ge=0, description="per t incinerated (D10)")
-    co2_price: float = Field(default=0.0, ge=0, description="per t CO2e")
-    diesel_price: float = Field(default=20.0, ge=0, description="per litre")
+    landfill_tax: float = Field(default=0.0, ge=0, le=MAX_PRICE, description="per t landfilled (D1/D5)")
+    incineration_tax: float = Field(default=0.0, ge=0, le=MAX_PRICE, description="per t incinerated (D10)")
+    co2_price: float = Field(default=0.0, ge=0, le=MAX_PRICE, description="per t CO2e")
+    diesel_price: float = Field(default=20.0, ge=0, le=MAX_PRICE, description="per litre")
     road: RoadEconomics = Field(default_factory=RoadEconomics)
     pipe: PipeEconomics = Field(default_factory=PipeEconomics)
     participation: Literal["system", "individually_rational"] = Field(
@@ -122,7 +137,9 @@ class NetworkSettings(_Strict):
     """Where road distances come from."""
 
     osm: str | None = Field(default=None, description="path to an OSM extract, relative to the scenario folder")
-    circuity: float = Field(default=1.37, ge=1, description="road/straight ratio when distances are estimated")
+    circuity: float = Field(
+        default=1.37, ge=MIN_CIRCUITY, le=MAX_CIRCUITY, description="road/straight ratio when distances are estimated"
+    )
     snap_warn_m: float = Field(default=2000.0, gt=0)
     k_nearest: int | None = Field(default=None, gt=0, description="keep the k nearest compatible receivers per supply")
 
@@ -138,10 +155,10 @@ class SolverSettings(_Strict):
 class FacilityInput(_Strict):
     resource: str
     per_unit: float = Field(default=1.0, gt=0, description="input units per unit of throughput")
-    min_temperature_c: float | None = None
+    min_temperature_c: float | None = Field(default=None, ge=ABSOLUTE_ZERO_C)
     optional: bool = Field(default=False, description="accepted up to per_unit x throughput, not required")
     price: float = Field(
-        default=0.0, ge=0, description="what the facility pays to buy this input conventionally, per unit"
+        default=0.0, ge=0, le=MAX_PRICE, description="what the facility pays to buy this input conventionally, per unit"
     )
 
 
@@ -149,9 +166,12 @@ class FacilityOutput(_Strict):
     resource: str
     per_unit: float = Field(gt=0, description="output units per unit of throughput")
     sale_price: float = Field(
-        default=0.0, description="value per unit sold outside the region (negative = disposal cost)"
+        default=0.0,
+        ge=-MAX_PRICE,
+        le=MAX_PRICE,
+        description="value per unit sold outside the region (negative = disposal cost)",
     )
-    temperature_c: float | None = None
+    temperature_c: float | None = Field(default=None, ge=ABSOLUTE_ZERO_C)
 
 
 class FacilityType(_Strict):
@@ -164,10 +184,14 @@ class FacilityType(_Strict):
     """
 
     name: str = ""
-    fixed_cost: float = Field(default=0.0, ge=0, description="currency per year when opened (annualised)")
+    fixed_cost: float = Field(
+        default=0.0, ge=0, le=MAX_FIXED_COST, description="currency per year when opened (annualised)"
+    )
     capacity: float = Field(default=math.inf, gt=0, description="max throughput per year")
-    min_throughput: float = Field(default=0.0, ge=0, description="throughput per year needed when opened")
-    operating_cost: float = Field(default=0.0, ge=0, description="currency per unit of throughput")
+    min_throughput: float = Field(
+        default=0.0, ge=0, le=MAX_QUANTITY, description="throughput per year needed when opened"
+    )
+    operating_cost: float = Field(default=0.0, ge=0, le=MAX_PRICE, description="currency per unit of throughput")
     inputs: list[FacilityInput] = Field(min_length=1)
     outputs: list[FacilityOutput] = Field(default_factory=list)
     passthrough: bool = False

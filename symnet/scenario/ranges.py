@@ -43,6 +43,7 @@ from typing import Any, Literal
 import numpy as np
 import yaml
 
+from symnet import safe_yaml
 from symnet.errors import InputError
 from symnet.scenario._problems import _Problems
 from symnet.scenario.model import SCENARIO_FILE, Scenario, is_assumption
@@ -255,7 +256,7 @@ def read_ranges(folder: Path, config_uncertainty: dict[str, Any], probs: _Proble
     if ypath.is_file():
         text = ypath.read_text(encoding="utf-8-sig")
         with contextlib.suppress(yaml.YAMLError):  # reported by the scenario reader
-            _yaml_ranges(yaml.compose(text, Loader=yaml.SafeLoader), yaml.safe_load(text), "", probs, out)
+            _yaml_ranges(safe_yaml.compose(text), safe_yaml.load(text), "", probs, out)
     for name, columns in _CSV_NUMBERS.items():
         _csv_ranges(folder, name, columns, probs, out)
     return out

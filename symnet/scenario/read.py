@@ -18,6 +18,7 @@ from typing import Any
 
 import yaml
 
+from symnet import safe_yaml
 from symnet.scenario._problems import _Problems
 from symnet.scenario.model import ScenarioConfig
 
@@ -68,14 +69,33 @@ def _header(record: list[str], probs: _Problems, name: str) -> list[str] | None:
     if not any(header):
         probs.error(name, 1, None, "the header line is empty; expected column names")
         return None
-    dupes = {h for h in header if header.count(h) > 1 and h}
+    dupes = {h for h in header if header.count(h) > 1 and h} if looks_like_header(header) else set()
     for h in sorted(dupes):
         probs.error(name, 1, h, f"column '{h}' appears more than once")
     return header
 
 
+_HEADER_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_ .()%/-]{0,63}")
+SHOWN_CHARS = 80
+"""Longest excerpt of a file's text that a problem message quotes."""
+
+
+def looks_like_header(columns: list[str]) -> bool:
+    """True when every non-empty column name is a short identifier-like name (so the file
+    is a table, and quoting its header or cells leaks nothing else)."""
+    names = [c for c in columns if c]
+    return 0 < len(names) <= 200 and all(_HEADER_NAME.fullmatch(c) for c in names)
+
+
+def printable(text: str, limit: int = SHOWN_CHARS) -> str:
+    """``text`` with control characters escaped (``\\x1b``) and cut to ``limit`` characters."""
+    shown = "".join(c if c.isprintable() else f"\\x{ord(c):02x}" if ord(c) < 256 else f"\\u{ord(c):04x}" for c in text)
+    return shown if len(shown) <= limit else shown[: limit - 3] + "..."
+
+
 def _too_many_cells(cells: list[str], header: list[str], semicolon: bool) -> str | None:
-    """The problem message for a record with non-empty cells beyond the header, else None."""
+    """The problem message for a record with non-empty cells beyond the header, else None
+    (the extra cells are quoted only when the header looks like one)."""
     extra = [c for c in cells[len(header) :] if c.strip()]
     if not extra:
         return None
@@ -84,10 +104,8 @@ def _too_many_cells(cells: list[str], header: list[str], semicolon: bool) -> str
         if semicolon
         else "; a decimal comma in a ','-separated file splits a number in two: use '.' or quote the value"
     )
-    return (
-        f"row has {len(cells)} cells but the header has {len(header)} columns "
-        f"(extra: {', '.join(repr(c) for c in extra)}); expected at most {len(header)}{hint}"
-    )
+    shown = f" (extra: {printable(', '.join(repr(c) for c in extra))})" if looks_like_header(header) else ""
+    return f"row has {len(cells)} cells but the header has {len(header)} columns{shown}; expected at most {len(header)}{hint}"
 
 
 def _read_csv(path: Path, probs: _Problems, name: str) -> _Table | None:
@@ -121,6 +139,12 @@ def _read_csv(path: Path, probs: _Problems, name: str) -> _Table | None:
     return _Table(name, header, rows, semicolon)
 
 
+def _range_text(low: float | None, high: float | None) -> str:
+    if low is not None and high is not None:
+        return f"a number between {low:g} and {high:g}"
+    return f"a number >= {low:g}" if low is not None else f"a number <= {high:g}"
+
+
 class _Cell:
     """Typed access to one row's cells, recording problems."""
 
@@ -139,8 +163,18 @@ class _Cell:
         self.probs.error(self.table.name, self.line, col, message)
 
     def number(
-        self, col: str, required: bool = False, minimum: float | None = None, strictly_positive: bool = False
+        self,
+        col: str,
+        required: bool = False,
+        minimum: float | None = None,
+        strictly_positive: bool = False,
+        low: float | None = None,
+        high: float | None = None,
     ) -> float | None:
+        """The cell as a finite float (None when empty or bad, the problem recorded).
+
+        ``minimum`` refuses values below it as negative; ``low``/``high`` bound the value
+        (a physically sensible range, see :mod:`symnet.scenario.limits`)."""
         raw = self.text(col, required)
         if not raw:
             return None
@@ -157,16 +191,19 @@ class _Cell:
                     f"separator ({text.replace(',', '.')}), or save the file ';'-separated",
                 )
             else:
-                self.fail(col, f"'{raw}' is not a number; expected a number such as 120 or 12.5")
+                self.fail(col, f"'{printable(raw)}' is not a number; expected a number such as 120 or 12.5")
             return None
         if not math.isfinite(value):
-            self.fail(col, f"'{raw}' is not a finite number; expected a number such as 120 or 12.5")
+            self.fail(col, f"value '{raw}' is not a finite number; expected a number such as 120 or 12.5")
             return None
         if strictly_positive and value <= 0:
             self.fail(col, f"{raw} is not allowed; expected a number greater than 0")
             return None
         if minimum is not None and value < minimum:
             self.fail(col, f"{raw} is negative; expected a number >= {minimum:g}")
+            return None
+        if (low is not None and value < low) or (high is not None and value > high):
+            self.fail(col, f"{raw} is out of range; expected {_range_text(low, high)}")
             return None
         return value
 
@@ -228,13 +265,46 @@ def _strip_mapping_sources(node: dict[Any, Any], path: str, sources: dict[str, s
     return out
 
 
+_EXPONENT_NUMBER = re.compile(r"[-+]?(\d[\d_]*\.?\d*|\.\d+)[eE][-+]?\d+")
+"""A number YAML 1.1 reads as text (``1e999``: no dot or no exponent sign) but pydantic as a float."""
+
+
+def _non_finite_numbers(node: Any, path: str) -> list[tuple[int, str, str]]:
+    """(line, key, text) of every YAML float that is NaN or infinite (``.nan``, ``-.inf``,
+    ``1.0e999``) below ``node``; ``{value: x, source: s}`` wrappers are keyed as their parent."""
+    if isinstance(node, yaml.MappingNode):
+        found = []
+        for key_node, value_node in node.value:
+            key = str(key_node.value)
+            child = path if key == "value" else (f"{path}.{key}" if path else key)
+            found += _non_finite_numbers(value_node, child)
+        return found
+    if isinstance(node, yaml.SequenceNode):
+        return [hit for i, item in enumerate(node.value) for hit in _non_finite_numbers(item, f"{path}[{i}]")]
+    plain_number = node.tag == "tag:yaml.org,2002:str" and not getattr(node, "style", None)
+    if isinstance(node, yaml.ScalarNode) and (
+        node.tag == "tag:yaml.org,2002:float" or (plain_number and _EXPONENT_NUMBER.fullmatch(str(node.value)))
+    ):
+        text = str(node.value).lower().replace("_", "")
+        try:
+            finite = text not in (".nan", ".inf", "+.inf", "-.inf") and math.isfinite(float(text))
+        except ValueError:  # sexagesimal 1:30.5 and friends
+            finite = True
+        if not finite and not (path.endswith(".capacity") and text in (".inf", "+.inf")):  # inf: unlimited
+            return [(node.start_mark.line + 1, path, str(node.value))]
+    return []
+
+
 def _load_yaml(path: Path, probs: _Problems) -> dict[str, Any] | None:
     name = path.name
     text = _decode(path, probs, name)
     if text is None:
         return None
     try:
-        data = yaml.safe_load(text)
+        data = safe_yaml.load(text)
+    except safe_yaml.YamlLimitError as exc:
+        probs.error(name, exc.line, None, exc.message)
+        return None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else None
@@ -256,6 +326,11 @@ def _load_yaml(path: Path, probs: _Problems) -> dict[str, Any] | None:
             "expected 'key: value' lines (check indentation, colons and brackets)",
         )
         return None
+    if isinstance(data, dict):
+        for line, key, raw in _non_finite_numbers(safe_yaml.compose(text), ""):
+            probs.error(name, line, key or None, f"value '{raw}' is not a finite number; expected a number such as 645")
+        if probs.errors:
+            return None
     if not isinstance(data, dict):
         kind = "nothing" if data is None else f"a {type(data).__name__}"
         probs.error(

@@ -15,28 +15,37 @@ from pydantic import BaseModel, ValidationError
 
 from symnet.resources import Catalogue, normalise_unit, operations
 from symnet.scenario._problems import _did_you_mean, _Problems
+from symnet.scenario.limits import MAX_QUANTITY
 from symnet.scenario.model import PROFILE_TOLERANCE, SCENARIO_FILE, FacilityType, Scenario, ScenarioConfig
-from symnet.scenario.read import _Cell, _Table
+from symnet.scenario.read import _Cell, _Table, looks_like_header, printable
 
 
 def _check_columns(table: _Table, required: list[str], optional: list[str], probs: _Problems) -> bool:
     ok = True
+    header_like = looks_like_header(table.columns)
     for col in required:
         if col not in table.columns:
             unknown = [c for c in table.columns if c not in required and c not in optional]
-            probs.error(
-                table.name,
-                1,
-                col,
-                f"required column '{col}' is missing{_did_you_mean(col, unknown)}; "
-                f"the header is: {', '.join(table.columns)}",
+            shown = (
+                f"{_did_you_mean(col, unknown)}; the header is: {_shown_columns(table.columns)}"
+                if header_like
+                else "; the first line is not a header of column names (is this the right file?)"
             )
+            probs.error(table.name, 1, col, f"required column '{col}' is missing{shown}")
             ok = False
+    if not ok and not header_like:
+        return False
     allowed = set(required) | set(optional) | {"source", "notes", "comment"}
     for col in table.columns:
         if col and col not in allowed and not col.endswith(("_source", "_low", "_high", "_dist")):
-            probs.warn(table.name, 1, col, f"unknown column '{col}' is ignored{_did_you_mean(col, allowed)}")
+            probs.warn(table.name, 1, col, f"unknown column '{printable(col)}' is ignored{_did_you_mean(col, allowed)}")
     return ok
+
+
+def _shown_columns(columns: list[str], most: int = 30) -> str:
+    """Column names for a message: each escaped and cut to 80 characters, at most ``most`` of them."""
+    shown = ", ".join(printable(c) for c in columns[:most])
+    return shown + (f", ... ({len(columns) - most} more)" if len(columns) > most else "")
 
 
 def _pydantic_problems(
@@ -165,6 +174,12 @@ def _check_profile(
     values: list[float], periods: list[str], file: str, row: int | None, col: str, probs: _Problems
 ) -> bool:
     shown = "|".join(f"{v:g}" for v in values)
+    bad = next((v for v in values if not math.isfinite(v)), None)
+    if bad is not None:
+        probs.error(
+            file, row, col, f"value '{bad:g}' in profile '{shown}' is not a finite number; expected shares in [0, 1]"
+        )
+        return False
     if len(values) != len(periods):
         probs.error(
             file,
@@ -176,6 +191,9 @@ def _check_profile(
         return False
     if any(v < 0 for v in values):
         probs.error(file, row, col, f"profile '{shown}' has a negative share; expected shares >= 0")
+        return False
+    if any(v > 1 for v in values):
+        probs.error(file, row, col, f"profile '{shown}' has a share above 1; expected shares in [0, 1]")
         return False
     s = sum(values)
     if abs(s - 1.0) > PROFILE_TOLERANCE:
@@ -320,6 +338,13 @@ def _quantity(cell: _Cell, catalogue: Catalogue, resource: str) -> tuple[float, 
         cell.fail("unit", str(exc))
         return None
     target = catalogue.resources[resource].unit if resource in catalogue.resources else catalogue.demand_unit(resource)
+    if not canonical <= MAX_QUANTITY:
+        cell.fail(
+            "quantity",
+            f"{cell.row.get('quantity')} {unit} is {canonical:.3g} {target}/yr, out of range; "
+            f"expected at most {MAX_QUANTITY:g} {target}/yr",
+        )
+        return None
     return canonical, str(target), q, normalise_unit(unit)
 
 
@@ -374,3 +399,54 @@ def _check_cross(s: Scenario, probs: _Problems) -> None:
     """Checks that need several files at once."""
     if not s.supplies and not s.demands:
         probs.warn("supplies.csv", None, None, "the scenario has no supplies and no demands")
+    _check_id_namespace(s, probs)
+
+
+def _check_id_namespace(s: Scenario, probs: _Problems) -> None:
+    """Actors, supplies, demands and site options (``site:facility``) share one id
+    namespace in the model: an id used by two of them is refused, naming both files."""
+    owners: dict[str, tuple[str, str]] = {}
+    kinds = [
+        (s.config.actors_file, "actor", [a.id for a in s.actors]),
+        ("supplies.csv", "supply", [x.id for x in s.supplies]),
+        ("demands.csv", "demand", [d.id for d in s.demands]),
+        ("sites.csv", "site option", [o.option_id for o in s.sites]),
+    ]
+    for file, kind, ids in kinds:
+        for rid in dict.fromkeys(ids):
+            if rid in owners:
+                first_file, first_kind = owners[rid]
+                probs.error(
+                    file,
+                    None,
+                    "id",
+                    f"{kind} id '{rid}' is also the id of {_article(first_kind)} in {first_file}; actors, supplies, demands "
+                    "and site options (site:facility) share one namespace: rename one of them",
+                )
+            else:
+                owners[rid] = (file, kind)
+
+
+def _check_finite_fields(raw: Any, validated: Any, path: str, probs: _Problems) -> None:
+    """Every number ``scenario.yaml`` gives (``raw``, sources stripped) is finite once
+    validated (``validated``: the config's ``model_dump()``): catches text such as
+    ``"inf"`` that pydantic turns into a float. Defaults (absent from ``raw``) are not checked."""
+    if isinstance(raw, dict) and isinstance(validated, dict):
+        for key, value in raw.items():
+            if key in validated:
+                _check_finite_fields(value, validated[key], f"{path}.{key}" if path else str(key), probs)
+    elif isinstance(raw, list) and isinstance(validated, list):
+        for i, (r, v) in enumerate(zip(raw, validated)):
+            _check_finite_fields(r, v, f"{path}[{i}]", probs)
+    elif isinstance(validated, float) and not math.isfinite(validated) and not _unlimited_capacity(path, validated):
+        probs.error(SCENARIO_FILE, None, path, f"value '{raw}' is not a finite number; expected a number such as 645")
+
+
+def _unlimited_capacity(path: str, value: float) -> bool:
+    """A facility ``capacity: .inf`` (the default, written out by write_scenario) means no limit."""
+    return path.endswith(".capacity") and value == math.inf
+
+
+def _article(noun: str) -> str:
+    """``noun`` with its indefinite article (an actor, a supply)."""
+    return ("an " if noun[0] in "aeiou" else "a ") + noun

@@ -105,6 +105,10 @@ S_GRAIN = "s_grain,brewery,spent_grain,120,t,flat,,020799,,landfill,600,assumpti
 D_FEED = "d_feed,farm,insect_feedstock,50,t,,,300,R3,assumption: test corpus"
 FARM = "farm,Ytterhogdal farm,agriculture,Härjedalen,15.150,62.180,R3|R10,assumption: test corpus"
 
+ALIAS_BOMB = "x_bomb:\n  a: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n" + "".join(
+    f"  {c}: &{c} [{', '.join(['*' + p] * 9)}]\n" for p, c in zip("abcdefgh", "bcdefghi")
+)
+
 CASES: list[Case] = [
     Case(
         "unknown_actor",
@@ -475,6 +479,135 @@ CASES: list[Case] = [
             "demands.csv:4:unit: cannot convert t to MWh for class 'energy': a class has no density or energy content; "
             "give the quantity in MWh or demand a resource id"
         ],
+    ),
+    Case(
+        "yaml_duplicate_key",
+        "a key given twice in one mapping (YAML would keep the last silently)",
+        [replace("scenario.yaml", "  diesel_price: 20\n", "  diesel_price: 20\n  landfill_tax: 900\n")],
+        ["scenario.yaml:13: duplicate key 'landfill_tax' (first given on line 11); expected each key once"],
+    ),
+    Case(
+        "yaml_deep_nesting",
+        "a value nested 60 levels deep (beyond the recursion a reader can afford)",
+        [append("scenario.yaml", "description: " + "[" * 60 + "]" * 60)],
+        ["scenario.yaml:30: nested deeper than 50 levels; expected a flatter structure"],
+    ),
+    Case(
+        "yaml_alias_bomb",
+        "'billion laughs': nine levels of nine aliases (10^9 values from 400 bytes)",
+        [append("scenario.yaml", ALIAS_BOMB)],
+        [
+            "scenario.yaml:36: the aliases (*name) expand to more than 100,000 values; "
+            "expected plain values (is this an alias bomb?)"
+        ],
+    ),
+    Case(
+        "nan_price",
+        "NaN as a demand's price",
+        [replace("demands.csv", "insect_feedstock,50,t,,,300,", "insect_feedstock,50,t,,,nan,")],
+        ["demands.csv:3:price: value 'nan' is not a finite number; expected a number such as 120 or 12.5"],
+    ),
+    Case(
+        "inf_fixed_cost",
+        "an infinite fixed cost of a site option",
+        [replace("sites.csv", "insect_farm,200000,", "insect_farm,inf,")],
+        ["sites.csv:3:fixed_cost: value 'inf' is not a finite number; expected a number such as 120 or 12.5"],
+    ),
+    Case(
+        "nan_profile_share",
+        "NaN as a profile share (62.5 t vanished from the mass balance)",
+        [replace("supplies.csv", "100,m3,0.25|0.25|0.25|0.25,", "100,m3,nan|0.25|0.25|0.25,")],
+        [
+            "supplies.csv:4:profile: value 'nan' in profile 'nan|0.25|0.25|0.25' is not a finite number; "
+            "expected shares in [0, 1]"
+        ],
+    ),
+    Case(
+        "profile_share_above_one",
+        "a profile share of 1.5 (more than the whole year)",
+        [replace("supplies.csv", "100,m3,0.25|0.25|0.25|0.25,", "100,m3,1.5|0|0|0,")],
+        ["supplies.csv:4:profile: profile '1.5|0|0|0' has a share above 1; expected shares in [0, 1]"],
+    ),
+    Case(
+        "huge_quantity",
+        "1e308 t of spent grain",
+        [replace("supplies.csv", "s_grain,brewery,spent_grain,120,", "s_grain,brewery,spent_grain,1e308,")],
+        ["supplies.csv:3:quantity: 1e308 t is 1e+308 t/yr, out of range; expected at most 1e+09 t/yr"],
+    ),
+    Case(
+        "below_absolute_zero",
+        "a heat supply at -300 C",
+        [replace("supplies.csv", "winter_peak,70,", "winter_peak,-300,")],
+        ["supplies.csv:2:temperature_c: -300 is out of range; expected a number >= -273.15"],
+    ),
+    Case(
+        "price_out_of_range",
+        "a price of 1e12 per tonne",
+        [replace("demands.csv", "biofuel,40,t,,,250,", "biofuel,40,t,,,1e12,")],
+        ["demands.csv:4:price: 1e12 is out of range; expected a number between -1e+07 and 1e+07"],
+    ),
+    Case(
+        "yaml_nan_tax",
+        "landfill tax .nan in scenario.yaml",
+        [replace("scenario.yaml", "landfill_tax: 645", "landfill_tax: .nan")],
+        ["scenario.yaml:11:economics.landfill_tax: value '.nan' is not a finite number; expected a number such as 645"],
+    ),
+    Case(
+        "yaml_inf_sale_price",
+        "an infinite sale price in a facility recipe",
+        [replace("scenario.yaml", "sale_price: 5000", "sale_price: .inf")],
+        [
+            "scenario.yaml:22:facilities.greenhouse.outputs[0].sale_price: value '.inf' is not a finite number; "
+            "expected a number such as 645"
+        ],
+    ),
+    Case(
+        "yaml_circuity_out_of_range",
+        "a circuity of 7 (roads 7 times the straight line)",
+        [replace("scenario.yaml", "network: {circuity: 1.4}", "network: {circuity: 7}")],
+        ["scenario.yaml:network.circuity: 7: input should be less than or equal to 5"],
+    ),
+    Case(
+        "id_actor_equals_site_option",
+        "an actor id equal to a site option id (put the greenhouse at the actor)",
+        [append("actors.csv", "gh1:greenhouse,Tännäs brewery,food,Härjedalen,12.70,62.45,,")],
+        [
+            "sites.csv:id: site option id 'gh1:greenhouse' is also the id of an actor in actors.csv; "
+            "actors, supplies, demands and site options (site:facility) share one namespace: rename one of them"
+        ],
+    ),
+    Case(
+        "id_demand_equals_site_option",
+        "a demand id equal to a site option id",
+        [replace("demands.csv", "d_fuel,chp,", "gh1:insect_farm,chp,")],
+        [
+            "sites.csv:id: site option id 'gh1:insect_farm' is also the id of a demand in demands.csv; "
+            "actors, supplies, demands and site options (site:facility) share one namespace: rename one of them"
+        ],
+    ),
+    Case(
+        "id_supply_equals_demand",
+        "a supply and a demand share an id",
+        [replace("demands.csv", "d_fuel,chp,", "s_grain,chp,")],
+        [
+            "demands.csv:id: demand id 's_grain' is also the id of a supply in supplies.csv; "
+            "actors, supplies, demands and site options (site:facility) share one namespace: rename one of them"
+        ],
+    ),
+    Case(
+        "id_actor_equals_supply",
+        "an actor and a supply share an id",
+        [replace("supplies.csv", "s_scrap,sawmill,", "farm,sawmill,")],
+        [
+            "supplies.csv:id: supply id 'farm' is also the id of an actor in actors.csv; "
+            "actors, supplies, demands and site options (site:facility) share one namespace: rename one of them"
+        ],
+    ),
+    Case(
+        "site_id_with_colon",
+        "a site id containing ':' (crashed the optimiser)",
+        [replace("sites.csv", "if2,Hede industrial area,", "if2:x,Hede industrial area,")],
+        ["sites.csv:4:id: site id 'if2:x' contains ':'; expected an id without ':' (site options are named site:facility)"],
     ),
     Case(
         "multi_problem",

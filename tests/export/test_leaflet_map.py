@@ -259,7 +259,7 @@ def _run_map(folder: Path, tmp_path: Path, name: str, basemap: str, tile_url: st
     from symnet.pipeline import run_scenario
     from symnet.scenario import load_scenario
 
-    sc = load_scenario(folder)
+    sc = load_scenario(folder, allow_outside=True)  # the Andorra fixture reads the shared extract
     run = run_scenario(sc, cache_dir=tmp_path / "cache")
     layers = result_layers(run.result, sc)
     graph = run.distances.router.graph if run.distances.router is not None else None

@@ -135,7 +135,7 @@ def test_latin_hypercube_is_stratified_and_seeded(tmp_path: Path) -> None:
     [
         ("30,40,60,uniform", "demands.csv:2:price_low: range low=40, value=30, high=60; expected low <= value <= high"),
         ("30,0,60,gaussian", "demands.csv:2:price_low: unknown distribution 'gaussian'"),
-        ("30,0,inf,uniform", "demands.csv:2:price_high: 'inf' is not a finite number"),
+        ("30,0,inf,uniform", "demands.csv:2:price_high: value 'inf' is not a finite number"),
         ("30,0,,uniform", "demands.csv:2:price_low: give both price_low and price_high"),
     ],
 )
