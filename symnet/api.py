@@ -29,15 +29,16 @@ from symnet.scenario import load_scenario as _load_scenario
 __all__ = ["Solution", "compare", "load_scenario", "solve"]
 
 
-def load_scenario(folder: str | Path) -> Scenario:
-    """Read and validate a scenario folder (``scenario.yaml``, ``actors.csv`` ...).
+def load_scenario(folder: str | Path, allow_outside: bool | None = None) -> Scenario:
+    """Read and validate a scenario folder (``scenario.yaml``, ``actors.csv`` ...);
+    files it references must lie inside it unless ``allow_outside`` (README "Security").
 
     Raises
     ------
     symnet.errors.InputError
         Every problem found, each as ``file:row:column: message`` (``str(error)``).
     """
-    return _load_scenario(folder)
+    return _load_scenario(folder, allow_outside)
 
 
 @dataclass

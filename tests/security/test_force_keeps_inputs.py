@@ -50,7 +50,7 @@ def test_actors_file_outside_the_folder_is_not_deleted(tmp_path: Path) -> None:
     shared.mkdir()
     (folder / "actors.csv").rename(shared / "actors.csv")
     _set(folder, actors_file="../shared/actors.csv")
-    _refused(folder, shared)
+    _refused(folder, shared, "--allow-outside")  # reading outside the folder needs the opt-in
     assert (shared / "actors.csv").is_file()
 
 
@@ -60,7 +60,7 @@ def test_road_extract_from_scenario_yaml_is_not_deleted(tmp_path: Path) -> None:
     roads.mkdir()
     (roads / "region.osm").write_text("<osm/>", "utf-8")
     _set(folder, **{"network.osm": "../roads/region.osm"})
-    _refused(folder, roads)
+    _refused(folder, roads, "--allow-outside")
     assert (roads / "region.osm").read_text("utf-8") == "<osm/>"
 
 
@@ -79,7 +79,7 @@ def test_symlink_target_inside_the_folder_is_not_deleted(tmp_path: Path) -> None
     elsewhere.mkdir()
     (folder / "sites.csv").rename(elsewhere / "sites.csv")
     (folder / "sites.csv").symlink_to(elsewhere / "sites.csv")
-    _refused(folder, elsewhere)
+    _refused(folder, elsewhere, "--allow-outside")
     assert (elsewhere / "sites.csv").is_file()
 
 
@@ -109,7 +109,7 @@ def test_write_run_checks_every_input_too(tmp_path: Path) -> None:
     shared.mkdir()
     (folder / "actors.csv").rename(shared / "actors.csv")
     _set(folder, actors_file="../shared/actors.csv")
-    scenario = load_scenario(folder)
+    scenario = load_scenario(folder, allow_outside=True)
     assert (shared / "actors.csv").resolve() in scenario_inputs(scenario)
     from symnet.errors import InputError
 
