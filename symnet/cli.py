@@ -302,12 +302,34 @@ def run(
     )
     for w in run_out.warnings:
         err.print(f"warning: {printable(w)}", markup=False, soft_wrap=True)
+    if not run_out.result.ok:
+        _print_run(run_out)
+        raise typer.Exit(_no_solution(run_out.result.status))
     writers = _output_writers(public, basemap or scenario.config.map.basemap, run_out, osm)
     write_run(run_out, out_dir, force=force, public=public, extra_writers=writers)
     _print_run(run_out)
     out.print(f"  outputs written to {out_dir}/", markup=False)
-    if not run_out.result.ok:
-        raise typer.Exit(EXIT_INPUT)
+
+
+def _no_solution(status: str) -> int:
+    """Explain a run without a solution (nothing is written) and give its exit status:
+    2 when the scenario itself cannot be satisfied (infeasible or unbounded: input-caused),
+    1 when the solver gave up or failed (limits, numerical trouble)."""
+    if status in ("infeasible", "unbounded"):
+        err.print(
+            f"error: the scenario is {status}: its constraints cannot all hold (see the reasons above); "
+            "fix the scenario. Nothing was written.",
+            markup=False,
+            soft_wrap=True,
+        )
+        return EXIT_INPUT
+    err.print(
+        f"error: the solver found no solution (status {status}); raise --time-limit, loosen --gap or try "
+        "--solver cbc. Nothing was written.",
+        markup=False,
+        soft_wrap=True,
+    )
+    return EXIT_INTERNAL
 
 
 def _check_solver_options(time_limit: float | None, gap: float | None) -> None:
