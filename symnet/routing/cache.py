@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 
+from symnet.errors import InputError, Problem
 from symnet.routing.geo import normalise_crs
 from symnet.routing.graph import _ARRAYS, BUILDER_VERSION, RoadGraph, build_road_graph
 
@@ -107,12 +108,14 @@ def load_road_graph(
     ------
     FileNotFoundError
         If ``path`` does not exist.
+    InputError
+        If ``path`` is not a readable OpenStreetMap file.
     """
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(path)
     if not use_cache:
-        return build_road_graph(path, crs=crs, network_type=network_type)
+        return _build(path, crs, network_type)
     sha = file_sha256(path)
     cdir = Path(cache_dir) if cache_dir is not None else default_cache_dir()
     cfile = cdir / f"{cache_key(sha, network_type, crs)}.npz"
@@ -123,10 +126,29 @@ def load_road_graph(
             return g
         except Exception as exc:  # corrupt/stale cache: rebuild
             log.warning("ignoring unreadable road-graph cache %s: %s", cfile, exc)
-    g = build_road_graph(path, crs=crs, network_type=network_type)
+    g = _build(path, crs, network_type)
     g.source = f"{path.name} sha256:{sha[:16]}"
     try:
         save_graph(g, cfile)
     except OSError as exc:  # read-only cache dir: still return the graph
         log.warning("could not write road-graph cache %s: %s", cfile, exc)
     return g
+
+
+def _build(path: Path, crs: Any, network_type: str) -> RoadGraph:
+    """:func:`build_road_graph`, with a file osmium cannot parse reported as bad input
+    (``path: cannot read OSM extract ...``) instead of an internal error."""
+    try:
+        return build_road_graph(path, crs=crs, network_type=network_type)
+    except RuntimeError as exc:  # osmium's parse errors (XML syntax, PBF blob headers, ...)
+        detail = " ".join(str(exc).split())[:120]
+        raise InputError(
+            [
+                Problem(
+                    str(path),
+                    None,
+                    None,
+                    f"cannot read OSM extract ({detail}); expected .osm, .osm.bz2 or .osm.pbf",
+                )
+            ]
+        ) from None

@@ -146,7 +146,7 @@ def distances_command(
             raise InputError([Problem(str(osm), None, None, "OSM extract not found")])
         try:
             graph = load_road_graph(osm, cache_dir=cache_dir)
-        except (RuntimeError, ValueError, OSError) as exc:
+        except (ValueError, OSError) as exc:  # osmium's parse errors are InputErrors already
             raise InputError(
                 [Problem(str(osm), None, None, f"cannot read OSM extract ({exc}); expected .osm, .osm.bz2 or .osm.pbf")]
             ) from None
