@@ -307,6 +307,21 @@ def _xy_position(cell: _Cell, config: ScenarioConfig) -> tuple[float, float] | N
     if not (math.isfinite(lon) and math.isfinite(lat)):
         cell.fail("x", f"x={cell.row['x']}, y={cell.row['y']} cannot be projected from {config.crs}")
         return None
+    area = _area_of_use(config.crs)
+    if area is not None and not _inside(area, lon, lat, 2.0):
+        if abs(x) <= 180 and abs(y) <= 90:  # degrees typed into metre columns land e.g. in the Gulf of Guinea
+            cell.fail(
+                "x",
+                f"x={cell.row['x']}, y={cell.row['y']} look like degrees, but x/y are in {config.crs} (metres); "
+                "put degrees in the lon and lat columns",
+            )
+            return None
+        cell.probs.warn(
+            cell.table.name,
+            cell.line,
+            "x",
+            f"x={cell.row['x']}, y={cell.row['y']} lies outside the area of use of {config.crs}",
+        )
     return lon, lat
 
 
