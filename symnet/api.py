@@ -21,7 +21,7 @@ from typing import Any
 import geopandas as gpd
 import pandas as pd
 
-from symnet.pipeline import RunOutput, run_scenario, write_run
+from symnet.pipeline import RunOutput, output_writers, run_scenario, write_run
 from symnet.result import Result
 from symnet.scenario import Scenario
 from symnet.scenario import load_scenario as _load_scenario
@@ -106,16 +106,8 @@ class Solution:
     def write(self, out: str | Path, *, force: bool = False, public: bool = False) -> Path:
         """Write the same folder as ``symnet run --out`` (summary.json, CSVs, GPKG, map,
         report) atomically; refuses an existing ``out`` without ``force``."""
-        from symnet.outputs import write_outputs
-        from symnet.outputs.context import run_map_context
-
-        context = run_map_context(self.run, self.run.distances.path)
-        basemap = self.run.scenario.config.map.basemap
-
-        def outputs(result: Result, scenario: Scenario, folder: Path) -> None:
-            write_outputs(result, scenario, folder, public=public, basemap=basemap, context=context)
-
-        return write_run(self.run, Path(out), force=force, public=public, extra_writers=[outputs])
+        writers = output_writers(public, self.run.scenario.config.map.basemap, self.run, self.run.distances.path)
+        return write_run(self.run, Path(out), force=force, public=public, extra_writers=writers)
 
 
 def solve(

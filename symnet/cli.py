@@ -282,7 +282,7 @@ def run(
 ) -> None:
     """Optimise a scenario and write summary.json, flows.csv, disposal.csv, participants.csv, settlement.csv,
     network.gpkg, map and report."""
-    from symnet.pipeline import check_output_dir, run_scenario, scenario_inputs, write_run
+    from symnet.pipeline import check_output_dir, output_writers, run_scenario, scenario_inputs, write_run
     from symnet.scenario import load_scenario
 
     if solver is not None and solver not in ("highs", "cbc"):
@@ -305,7 +305,7 @@ def run(
     if not run_out.result.ok:
         _print_run(run_out)
         raise typer.Exit(_no_solution(run_out.result.status))
-    writers = _output_writers(public, basemap or scenario.config.map.basemap, run_out, osm)
+    writers = output_writers(public, basemap or scenario.config.map.basemap, run_out, osm)
     write_run(run_out, out_dir, force=force, public=public, extra_writers=writers)
     _print_run(run_out)
     out.print(f"  outputs written to {out_dir}/", markup=False)
@@ -351,22 +351,6 @@ def _check_solver_options(time_limit: float | None, gap: float | None) -> None:
         )
     if problems:
         raise InputError(problems)
-
-
-def _output_writers(
-    public: bool, basemap: str = "osm", run: Any = None, osm: Path | None = None
-) -> list[Callable[..., Any]]:
-    try:
-        from symnet.outputs import write_outputs
-        from symnet.outputs.context import MapContext, run_map_context
-    except ImportError:  # GIS/report outputs not installed in this build
-        return []
-    context = run_map_context(run, osm) if run is not None else MapContext()
-    return [
-        lambda result, scenario, folder: write_outputs(
-            result, scenario, folder, public=public, basemap=basemap, context=context
-        )
-    ]
 
 
 @app.command()

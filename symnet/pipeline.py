@@ -401,3 +401,21 @@ def staged_output_dir(out_dir: Path, inputs: list[Path], force: bool) -> Iterato
     check_output_dir(out_dir, inputs, force)
     with staged_dir(out_dir, replace=force) as tmp:
         yield tmp
+
+
+def output_writers(
+    public: bool, basemap: str = "osm", run: Any = None, osm: Path | None = None
+) -> list[Callable[..., Any]]:
+    """The GIS, map and report writers of a run for :func:`write_run` (none when the output
+    extras are not installed); ``osm`` is the road extract the run was given, if any."""
+    try:
+        from symnet.outputs import write_outputs
+        from symnet.outputs.context import MapContext, run_map_context
+    except ImportError:  # GIS/report outputs not installed in this build
+        return []
+    context = run_map_context(run, osm) if run is not None else MapContext()
+    return [
+        lambda result, scenario, folder: write_outputs(
+            result, scenario, folder, public=public, basemap=basemap, context=context
+        )
+    ]
