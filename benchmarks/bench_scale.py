@@ -107,13 +107,11 @@ def worker_symnet(folder: Path, time_limit_s: float) -> dict[str, Any]:
     model, source = _model(folder, time_limit_s, stats)
     result = _stage(stats, "solve", model.solve)
     stats.update(status=result.status, objective=result.objective, bound=result.bound, gap=result.gap)
+    stats["parts"] = model.parts
     stats["message"] = result.message
-    try:
-        from symnet.cli import _output_writers
+    from symnet.pipeline import output_writers
 
-        writers = _output_writers(False)
-    except ImportError:  # the CLI's writers moved: time the core outputs only
-        writers = []
+    writers = output_writers(False)
     run = RunOutput(model.scenario, model.network, result, source)
     with tempfile.TemporaryDirectory() as tmp:
         _stage(stats, "outputs", lambda: write_run(run, Path(tmp) / "out", extra_writers=writers))
@@ -198,12 +196,12 @@ def table(rows: list[tuple[int, dict[str, Any], dict[str, Any]]], time_limit_s: 
     head = (
         "| N | links | cols / rows / ints | load s | network s | build s | solve s | outputs s | status | objective "
         "| bound | gap | peak MB (stage) | plain HiGHS solve s | status | objective | gap | solve ratio | obj ratio "
-        "| within limit |"
+        "| within limit | parts |"
     )
     lines = [head, "|" + "|".join(["---"] * (head.count("|") - 1)) + "|"]
     for n, s, b in rows:
         if "error" in s:
-            lines.append(f"| {n:,} | error: {s['error']} |" + " |" * 18)
+            lines.append(f"| {n:,} | error: {s['error']} |" + " |" * 19)
             continue
         peak = max(s[k] for k in s if k.endswith("_mb"))
         stage = max((k for k in s if k.endswith("_mb")), key=lambda k: s[k])[:-3]
@@ -217,7 +215,7 @@ def table(rows: list[tuple[int, dict[str, Any], dict[str, Any]]], time_limit_s: 
             f"| {s['status']} | {_fmt(s['objective'], ',.0f')} | {_fmt(s['bound'], ',.0f')} | {_fmt(s['gap'], '.2%')} "
             f"| {peak:,.0f} ({stage}) | {_fmt(b.get('solve_s'), '.1f')} | {b.get('status', b.get('error'))} "
             f"| {_fmt(b.get('objective'), ',.0f')} | {_fmt(b.get('gap'), '.2%')} | {_fmt(ratio, '.2f')} "
-            f"| {_fmt(obj, '.4f')} | {'yes' if ok else 'NO'} |"
+            f"| {_fmt(obj, '.4f')} | {'yes' if ok else 'NO'} | {s.get('parts', 1)} |"
         )
     return "\n".join(lines)
 
@@ -229,6 +227,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--quick", action="store_true", help="N = 50 and 250, 30 s limit (make bench --quick)")
     ap.add_argument("--no-baseline", action="store_true", help="skip the plain HiGHS run")
+    ap.add_argument(
+        "--no-sites",
+        action="store_true",
+        help="the same inventories without site options (parts by resource and region: the decomposition's case)",
+    )
     ap.add_argument("--keep", type=Path, default=None, help="write the scenario folders here and keep them")
     ap.add_argument("--worker", nargs=3, metavar=("KIND", "FOLDER", "LIMIT"), help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
@@ -245,6 +248,8 @@ def main(argv: list[str] | None = None) -> int:
         base = args.keep or Path(tmp)
         for n in sizes:
             folder = write_scale_scenario(base / f"scale{n}", n, args.seed)
+            if args.no_sites:
+                (folder / "sites.csv").write_text("id,name,lon,lat,facility,fixed_cost,source\n", "utf-8")
             print(f"N={n}: symnet ...", flush=True)
             s = _subprocess("symnet", folder, limit)
             print(f"N={n}: plain HiGHS ...", flush=True)

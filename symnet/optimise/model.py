@@ -25,11 +25,14 @@ from symnet.network import SymbiosisNetwork, build_network
 from symnet.optimise.arrays import TOL, ArrayBuilder, ModelArrays
 from symnet.optimise.constraints import add_constraints, co2_cap
 from symnet.optimise.data import prepare
+from symnet.optimise.decompose import AUTO_MIN_COLUMNS, Part, solve_parts, split
 from symnet.optimise.diagnose import structural_reasons
 from symnet.optimise.objective import OBJECTIVES, objective_vector
 from symnet.optimise.solution import fill_tables
 from symnet.optimise.solve import (
     SOLVERS,
+    Deadline,
+    Incumbent,
     Solution,
     SolverSettings,
     pulp_signature,
@@ -88,6 +91,13 @@ class AllocationModel:
         With HiGHS and free site binaries, start from a site choice found by rounding the
         LP relaxation and a short local search (:func:`~symnet.optimise.warmstart.site_warm_start`, at most
         :data:`WARM_START_SHARE` of the time limit, counted in it).
+    decompose : bool, optional
+        Solve the model's independent parts one by one (HiGHS; exact, see
+        :mod:`~symnet.optimise.decompose`). Default: when the model has at least
+        :data:`~symnet.optimise.decompose.AUTO_MIN_COLUMNS` columns; ``parts`` tells how many
+        there were.
+
+    The whole solve (warm start, solver, reading back) ends within ``time_limit_s``.
 
     Attributes
     ----------
@@ -115,6 +125,7 @@ class AllocationModel:
         threads: int | None = None,
         msg: bool = False,
         warm_start: bool = True,
+        decompose: bool | None = None,
     ):
         cfg = scenario.config.solver
         self.scenario = scenario
@@ -140,6 +151,8 @@ class AllocationModel:
         self.lp_mode = fixed_binaries is not None
         self.msg = msg
         self.warm_start = warm_start
+        self.decompose = decompose
+        self.parts = 1
         self.build_seconds = 0.0
         self.handover_seconds = 0.0
         self.solver_seconds = 0.0
@@ -151,6 +164,7 @@ class AllocationModel:
         self._row_dual: np.ndarray | None = None
         self._highs: Any = None
         self._status: Status | None = None
+        self._deadline = Deadline(self.time_limit_s)
         self._check_options()
 
     # -- public -------------------------------------------------------------------
@@ -213,6 +227,7 @@ class AllocationModel:
         if self.arrays is None:
             self.build()
         t0 = time.perf_counter()
+        self._deadline = Deadline(self.time_limit_s)
         status, bound, gap, message = self._run_solver()
         solve_seconds = time.perf_counter() - t0
         self._status = status
@@ -368,14 +383,40 @@ class AllocationModel:
             if not self._pulp_changed():
                 start = None
                 if is_mip and self._zbin and self.warm_start:
-                    budget = WARM_START_SHARE * self.time_limit_s
 
-                    def start() -> tuple[np.ndarray, np.ndarray] | None:
+                    def start(deadline: Deadline) -> Incumbent | None:
+                        budget = Deadline(min(WARM_START_SHARE * self.time_limit_s, deadline.remaining()))
                         return site_warm_start(arrays, self.objective_vector(), self._zbin, self.data.options, budget)
 
-                return self._keep(solve_highs_arrays(arrays, self.objective_vector(), self._settings(), start))
+                parts = self._parts()
+                if len(parts) > 1:
+                    self.parts = len(parts)
+                    part_start = self._part_warm_start if self.warm_start else None
+                    solution = solve_parts(
+                        arrays, self.objective_vector(), self._settings(), parts, self._deadline, part_start
+                    )
+                else:
+                    solution = solve_highs_arrays(
+                        arrays, self.objective_vector(), self._settings(), start, self._deadline
+                    )
+                return self._keep(solution)
         prob = self.prob
         return self._keep(solve_pulp(prob, len(arrays.row_names), is_mip, self._settings()), pulp_path=True)
+
+    def _parts(self) -> list[Part]:
+        """The model's independent parts when decomposing (one part: solve it whole)."""
+        assert self.arrays is not None
+        wanted = self.decompose if self.decompose is not None else len(self.arrays.cost) >= AUTO_MIN_COLUMNS
+        return split(self.arrays) if wanted else []
+
+    def _part_warm_start(self, sub: ModelArrays, cost: np.ndarray, part: Part, deadline: Deadline) -> Incumbent | None:
+        """The site warm start on one part (its own site binaries), within its deadline."""
+        position = {int(c): i for i, c in enumerate(part.columns)}
+        zbin = {k: position[c] for k, c in self._zbin.items() if c in position}
+        if not zbin or not sub.integer.any():
+            return None
+        budget = Deadline(min(WARM_START_SHARE * deadline.seconds, deadline.remaining()))
+        return site_warm_start(sub, cost, zbin, self.data.options, budget)
 
     def _keep(self, solution: Solution, pulp_path: bool = False) -> tuple[Status, float | None, float | None, str]:
         """Store a solve's values, duals and timings; write them into the PuLP problem (arrays

@@ -37,6 +37,50 @@ class SolverSettings:
     msg: bool
 
 
+class Deadline:
+    """One time budget for a whole solve (warm start, solver, re-solves): ``seconds`` from
+    now on :func:`time.perf_counter`. :meth:`attach` makes a HiGHS instance stop at it, by
+    its own time limit and by interrupt callbacks (HiGHS alone overruns its limit by the
+    length of the LP or cut round it is in)."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = float(seconds)
+        self.end = time.perf_counter() + self.seconds
+
+    def remaining(self) -> float:
+        """Seconds left (0 once passed)."""
+        return max(self.end - time.perf_counter(), 0.0)
+
+    def share(self, fraction: float) -> Deadline:
+        """A deadline ``fraction`` of the remaining time from now (never past this one)."""
+        return Deadline(fraction * self.remaining())
+
+    def attach(self, h: Any) -> None:
+        """Set ``h``'s time limit to the time left and interrupt it when the deadline passes."""
+        h.setOptionValue("time_limit", max(self.remaining(), 0.01))
+        end = self.end
+
+        def stop(event: Any) -> None:
+            if time.perf_counter() >= end:
+                event.interrupt()
+
+        h.cbSimplexInterrupt += stop
+        h.cbIpmInterrupt += stop
+        h.cbMipInterrupt += stop
+
+
+@dataclass
+class Incumbent:
+    """A start for the solver: values of ``columns`` (every column when ``objective`` is
+    given: a whole feasible solution of that objective), and the LP relaxation's objective
+    (a valid lower bound; None when not known)."""
+
+    columns: np.ndarray
+    values: np.ndarray
+    objective: float | None
+    lower_bound: float | None
+
+
 @dataclass
 class Solution:
     """What a solve returns: the outcome, column values and (LP only) duals; seconds spent."""
@@ -154,24 +198,27 @@ def solve_highs_arrays(
     arrays: ModelArrays,
     cost: np.ndarray,
     settings: SolverSettings,
-    warm_start: Callable[[], tuple[np.ndarray, np.ndarray] | None] | None,
+    warm_start: Callable[[Deadline], Incumbent | None] | None,
+    deadline: Deadline | None = None,
 ) -> Solution:
     """Pass the whole model to highspy at once (``passModel`` on CSC arrays) and solve it.
 
-    ``warm_start`` (MIP only) returns a first incumbent ``(columns, values)``; its time
-    counts in the time limit.
+    ``warm_start`` (MIP only) returns a first :class:`Incumbent` (some columns or all). Everything (hand-over, warm start, solver) ends by
+    ``deadline`` (default: ``settings.time_limit_s`` from now). When the solver stops without
+    a solution of its own, a whole incumbent is the answer (status ``time_limit``), and its
+    LP bound stands in for a missing or weaker solver bound.
     """
+    deadline = deadline or Deadline(settings.time_limit_s)
     is_mip = bool(arrays.integer.any())
     t0 = time.perf_counter()
     with quiet_stdout(not settings.msg):
         h = highs_model(arrays, cost)
         set_highs_options(h, settings)
     t1 = time.perf_counter()
-    if warm_start is not None:
-        start = warm_start()
-        if start is not None:
-            h.setSolution(len(start[0]), start[0], start[1])
-        h.setOptionValue("time_limit", max(settings.time_limit_s - (time.perf_counter() - t1), 0.01))
+    start = warm_start(deadline) if warm_start is not None and is_mip else None
+    if start is not None:
+        h.setSolution(len(start.columns), start.columns, start.values)
+    deadline.attach(h)
     with quiet_stdout(not settings.msg):
         h.run()
     t2 = time.perf_counter()
@@ -182,9 +229,37 @@ def solve_highs_arrays(
         if not is_mip and out.outcome[0] == "optimal":
             out.col_dual = np.asarray(sol.col_dual, dtype=float)
             out.row_dual = np.asarray(sol.row_dual, dtype=float)
+    if start is not None:
+        _fall_back_on(out, start, settings.time_limit_s)
     out.handover_seconds = (t1 - t0) + (time.perf_counter() - t2)
     out.solver_seconds = t2 - t1
     return out
+
+
+def _fall_back_on(out: Solution, start: Incumbent, time_limit_s: float) -> None:
+    """Keep the warm start when the solver stopped at its limit with nothing better (or
+    nothing at all), and let its LP bound stand in for a weaker solver bound."""
+    status, bound, _gap, _message = out.outcome
+    if status not in ("time_limit", "not_solved"):
+        return
+    found = float(out.highs.getInfo().objective_function_value) if out.values is not None else math.inf
+    if start.objective is not None and start.objective < found:
+        out.values = start.values.copy()
+        found = start.objective
+    if not math.isfinite(found):
+        return
+    if start.lower_bound is not None and (bound is None or not math.isfinite(bound) or bound < start.lower_bound):
+        bound = start.lower_bound
+    gap = _relative_gap(found, bound)
+    within = f"; best solution within gap {gap:.2%}" if gap is not None else ""
+    out.outcome = ("time_limit", bound, gap, f"time limit of {time_limit_s:g} s reached{within}")
+
+
+def _relative_gap(objective: float, bound: float | None) -> float | None:
+    """HiGHS's relative gap ``(objective - bound) / |objective|`` (None without a bound)."""
+    if bound is None or not math.isfinite(bound) or not math.isfinite(objective):
+        return None
+    return max(objective - bound, 0.0) / max(abs(objective), 1e-9)
 
 
 def _pulp_solver(settings: SolverSettings) -> Any:

@@ -12,44 +12,67 @@ import numpy as np
 import pandas as pd
 
 from symnet.optimise.arrays import INF, TOL, ModelArrays
-from symnet.optimise.solve import highs_model, quiet_stdout
+from symnet.optimise.solve import Deadline, Incumbent, highs_model, quiet_stdout
 
-WARM_START_SHARE = 0.1
+WARM_START_SHARE = 0.4
 """Share of the time limit the site warm start (:func:`site_warm_start`) may use."""
 
 
 def site_warm_start(
-    arrays: ModelArrays, cost: np.ndarray, zbin: dict[int, int], options: pd.DataFrame, budget_s: float
-) -> tuple[np.ndarray, np.ndarray] | None:
-    """A site choice for the solver's first incumbent: ``(z columns, 0/1 values)`` or None.
+    arrays: ModelArrays, cost: np.ndarray, zbin: dict[int, int], options: pd.DataFrame, deadline: Deadline
+) -> Incumbent | None:
+    """A first incumbent for the solver, found by ``deadline``: the whole solution when the
+    chosen sites' LP rounds to a feasible one, else the site choice alone (the z columns),
+    or None when the LP relaxation was not solved in time.
 
     The LP relaxation's site binaries are rounded at 0.5 (in decreasing order), then a
     first-improvement local search opens, closes or swaps (same facility type) one option
     at a time among those the LP uses, each choice priced by the LP with every site binary
     fixed (infeasible choices, e.g. two facilities on one site, are discarded by the LP
-    itself). Stops at a local optimum or after ``budget_s`` seconds.
+    itself). Stops at a local optimum or at the deadline. The LP with the final choice
+    fixed, its other integers (trips, link binaries) rounded up, is the whole incumbent
+    when it satisfies every row; the first LP's objective is its lower bound.
     """
     import highspy
 
-    t0 = time.perf_counter()
     with quiet_stdout(True):
         h = highs_model(arrays.relaxed(cost), cost)
     h.setOptionValue("output_flag", False)
+    deadline.attach(h)
     h.run()
     if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
         return None
+    lower_bound = float(h.getInfo().objective_function_value)
     ks = np.array(sorted(zbin), dtype=int)
     cols = np.array([zbin[k] for k in ks], dtype=np.int32)
     z_lp = np.asarray(h.getSolution().col_value, dtype=float)[cols]
     order = np.argsort(-z_lp, kind="stable")
     current = frozenset(int(i) for i in order if z_lp[i] >= 0.5)
     candidates = [int(i) for i in order if z_lp[i] > TOL]
-    best, current = _local_search(
-        _lp_pricer(h, cols, len(ks)), current, candidates, options["facility"].to_numpy()[ks], t0 + budget_s
-    )
+    price = _lp_pricer(h, cols, len(ks))
+    best, current = _local_search(price, current, candidates, options["facility"].to_numpy()[ks], deadline.end)
     if not math.isfinite(best):
         return None
-    return cols, np.array([1.0 if i in current else 0.0 for i in range(len(ks))])
+    choice = np.array([1.0 if i in current else 0.0 for i in range(len(ks))])
+    if math.isfinite(price(current)):
+        values = rounded_up(arrays, np.asarray(h.getSolution().col_value, dtype=float))
+        if values is not None:
+            return Incumbent(np.arange(len(values), dtype=np.int32), values, float(cost @ values), lower_bound)
+    return Incumbent(cols, choice, None, lower_bound)
+
+
+def rounded_up(arrays: ModelArrays, values: np.ndarray, tol: float = 1e-6) -> np.ndarray | None:
+    """``values`` with every integer column rounded up (within its bounds), or None when
+    the result breaks a row or bound (``tol``: relative feasibility tolerance)."""
+    out = values.copy()
+    ints = np.flatnonzero(arrays.integer)
+    out[ints] = np.minimum(np.ceil(out[ints] - tol), arrays.upper[ints])
+    out[ints] = np.maximum(out[ints], arrays.lower[ints])
+    activity = arrays.matrix @ out
+    slack = tol * np.maximum(1.0, np.abs(activity))
+    ok = np.all(activity >= arrays.row_lower - slack) and np.all(activity <= arrays.row_upper + slack)
+    ok = ok and np.all(out >= arrays.lower - tol) and np.all(out <= arrays.upper + tol)
+    return out if ok else None
 
 
 def _lp_pricer(h: Any, cols: np.ndarray, n: int) -> Callable[[frozenset[int]], float]:

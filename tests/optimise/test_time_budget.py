@@ -1,0 +1,92 @@
+"""One time budget for a whole solve (issue #14): warm start + solver + reading back end
+within ``time_limit_s`` (+5 % + 2 s), a solution found in time is never lost, and the
+bound reported is a valid one.
+
+The instances come from the national-scale generator (benchmarks/scale_generator.py): at
+N = 250 HiGHS needs ~40-60 s to prove 1e-4 on this machine, so a 6 s budget always ends
+at the limit.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+BENCH = Path(__file__).resolve().parents[2] / "benchmarks"
+sys.path.insert(0, str(BENCH))
+
+from scale_generator import write_scale_scenario  # noqa: E402
+
+from symnet.network import build_network  # noqa: E402
+from symnet.optimise import AllocationModel  # noqa: E402
+from symnet.optimise.solve import Deadline, Incumbent, SolverSettings, solve_highs_arrays  # noqa: E402
+from symnet.optimise.warmstart import rounded_up  # noqa: E402
+from symnet.scenario import load_scenario  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def big_model(tmp_path_factory: pytest.TempPathFactory) -> AllocationModel:
+    folder = write_scale_scenario(tmp_path_factory.mktemp("scale") / "n250", 250, seed=0)
+    scenario = load_scenario(folder)
+    return AllocationModel(scenario, build_network(scenario)).build()
+
+
+@pytest.mark.parametrize("limit_s", [3.0, 15.0])
+def test_solve_ends_within_its_time_limit(big_model: AllocationModel, limit_s: float) -> None:
+    """3 s: too short for the LP relaxation on a loaded machine, so a solution is not
+    required, only the time; 15 s: the warm start (40 % of it) always ends with one."""
+    model = AllocationModel(big_model.scenario, big_model.network, time_limit_s=limit_s).build()
+    t0 = time.perf_counter()
+    result = model.solve()
+    elapsed = time.perf_counter() - t0
+    assert elapsed <= limit_s * 1.05 + 2.0, f"{elapsed:.1f} s for a {limit_s} s budget"
+    if limit_s < 10:
+        assert result.status in ("time_limit", "not_solved")
+        return
+    assert result.status == "time_limit"
+    assert result.objective is not None and result.bound is not None
+    assert result.bound <= result.objective + 1e-6 * abs(result.objective)
+    assert result.gap == pytest.approx((result.objective - result.bound) / abs(result.objective), rel=1e-6)
+
+
+def test_deadline_interrupts_highs_mid_solve(big_model: AllocationModel) -> None:
+    a = big_model.arrays
+    assert a is not None
+    settings = SolverSettings("highs", 1000.0, 1e-9, None, 0, False)
+    t0 = time.perf_counter()
+    out = solve_highs_arrays(a, a.cost, settings, None, Deadline(1.5))
+    assert time.perf_counter() - t0 < 1.5 + 2.0
+    assert out.outcome[0] in ("time_limit", "not_solved")
+
+
+def test_a_whole_warm_start_is_kept_when_the_solver_finds_nothing(big_model: AllocationModel) -> None:
+    """With no time left for the solver, the whole incumbent is the answer and its LP
+    bound is the bound."""
+    a = big_model.arrays
+    assert a is not None
+    # a feasible whole solution: every site closed, every supply to its fate, every demand bought
+    lp = AllocationModel(
+        big_model.scenario, big_model.network, force_closed=[o.option_id for o in big_model.scenario.sites]
+    ).build()
+    closed = lp.solve()
+    assert closed.status == "optimal"
+    values = rounded_up(a, lp._sol)
+    assert values is not None
+    start = Incumbent(np.arange(len(values), dtype=np.int32), values, float(a.cost @ values), 1.0)
+    settings = SolverSettings("highs", 1000.0, 1e-4, None, 0, False)
+    out = solve_highs_arrays(a, a.cost, settings, lambda d: start, Deadline(0.0))
+    status, bound, gap, _ = out.outcome
+    assert status == "time_limit"
+    assert out.values is not None and float(a.cost @ out.values) <= start.objective + 1e-6
+    assert bound is not None and bound >= 1.0
+    assert gap is not None and 0.0 <= gap <= 1.0
+
+
+def test_rounded_up_refuses_a_solution_that_breaks_a_row(big_model: AllocationModel) -> None:
+    a = big_model.arrays
+    assert a is not None
+    assert rounded_up(a, np.zeros(len(a.cost))) is None  # supplies unbalanced
