@@ -410,6 +410,50 @@ def _check_facility_resources(config: ScenarioConfig, cat: Catalogue, probs: _Pr
                     )
 
 
+def _energy_mwh_per_unit(cat: Catalogue, resource: str) -> float | None:
+    """MWh in one canonical unit of ``resource`` (a resource id or class): 1 for a MWh
+    resource, ``energy_mwh_per_t`` for a tonne resource that has one, 0 for one counted in
+    m3 or pieces, None when unknown (tonnes without an energy content, a class whose
+    members differ)."""
+    values: set[float] = set()
+    for rid in cat.members(resource):
+        res = cat.resources[rid]
+        if res.unit == "MWh":
+            values.add(1.0)
+        elif res.unit == "t" and res.energy_mwh_per_t is not None:
+            values.add(res.energy_mwh_per_t)
+        elif res.unit in ("m3", "pieces"):
+            values.add(0.0)  # water, nutrient water, pallets, fridges: no fuel value
+        else:
+            return None
+    return values.pop() if len(values) == 1 else None
+
+
+def _check_energy_balance(config: ScenarioConfig, cat: Catalogue, probs: _Problems) -> None:
+    """A recipe may not make energy: the MWh of its outputs per unit of throughput may not
+    exceed the MWh of its inputs. Checked only when the energy of every input is known
+    (a biogas plant fed food waste in tonnes has no stated energy content: not checked)."""
+    for fid, fac in config.facilities.items():
+        if fac.passthrough:
+            continue
+        known = [_energy_mwh_per_unit(cat, item.resource) for item in fac.inputs]
+        if any(k is None for k in known):
+            continue
+        mwh_in = sum(float(k or 0.0) * item.per_unit for k, item in zip(known, fac.inputs))
+        mwh_out = 0.0
+        for item in fac.outputs:
+            k = _energy_mwh_per_unit(cat, item.resource)
+            mwh_out += (k or 0.0) * item.per_unit
+        if mwh_out > mwh_in * (1 + 1e-9) + 1e-12:
+            probs.error(
+                SCENARIO_FILE,
+                None,
+                f"facilities.{fid}.outputs",
+                f"the outputs hold {mwh_out:g} MWh per unit of throughput but the inputs only {mwh_in:g} MWh; "
+                "a recipe cannot make energy: lower the outputs' per_unit or add the energy input",
+            )
+
+
 def _check_cross(s: Scenario, probs: _Problems) -> None:
     """Checks that need several files at once."""
     if not s.supplies and not s.demands:

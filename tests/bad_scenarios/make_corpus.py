@@ -117,6 +117,22 @@ CASES: list[Case] = [
         ["supplies.csv:3:actor: unknown actor 'brewry' (did you mean 'brewery'?); expected an id from actors.csv"],
     ),
     Case(
+        "recipe_makes_energy",
+        "a greenhouse recipe gives out more heat than it takes in",
+        [
+            replace(
+                "scenario.yaml",
+                "outputs: [{resource: vegetables, per_unit: 0.01, sale_price: 5000}]",
+                "outputs: [{resource: vegetables, per_unit: 0.01, sale_price: 5000}, "
+                "{resource: heat, per_unit: 1.5, sale_price: 10}]",
+            )
+        ],
+        [
+            "scenario.yaml:facilities.greenhouse.outputs: the outputs hold 1.5 MWh per unit of throughput but the "
+            "inputs only 1 MWh; a recipe cannot make energy: lower the outputs' per_unit or add the energy input"
+        ],
+    ),
+    Case(
         "duplicate_actor_id",
         "two actors share an id",
         [append("actors.csv", "chp,Second heat plant,energy,Härjedalen,14.40,62.05,,")],
