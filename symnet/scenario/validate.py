@@ -339,6 +339,7 @@ def _unique_id(cell: _Cell, seen: dict[str, int]) -> str:
         cell.fail("id", f"duplicate id '{rid}' (first used on line {seen[rid]})")
     elif rid:
         seen[rid] = cell.line
+        cell.probs.id_lines.setdefault((cell.table.name, rid), cell.line)
     return rid
 
 
@@ -463,7 +464,8 @@ def _check_cross(s: Scenario, probs: _Problems) -> None:
 
 def _check_id_namespace(s: Scenario, probs: _Problems) -> None:
     """Actors, supplies, demands and site options (``site:facility``) share one id
-    namespace in the model: an id used by two of them is refused, naming both files."""
+    namespace in the model: an id used by two of them is refused, naming both files and
+    rows (the rows the loaders recorded in ``probs.id_lines``)."""
     owners: dict[str, tuple[str, str]] = {}
     kinds = [
         (s.config.actors_file, "actor", [a.id for a in s.actors]),
@@ -475,11 +477,13 @@ def _check_id_namespace(s: Scenario, probs: _Problems) -> None:
         for rid in dict.fromkeys(ids):
             if rid in owners:
                 first_file, first_kind = owners[rid]
+                first_line = probs.id_lines.get((first_file, rid))
+                where = f"{first_file}:{first_line}" if first_line is not None else first_file
                 probs.error(
                     file,
-                    None,
+                    probs.id_lines.get((file, rid)),
                     "id",
-                    f"{kind} id '{rid}' is also the id of {_article(first_kind)} in {first_file}; actors, supplies, demands "
+                    f"{kind} id '{rid}' is also the id of {_article(first_kind)} in {where}; actors, supplies, demands "
                     "and site options (site:facility) share one namespace: rename one of them",
                 )
             else:

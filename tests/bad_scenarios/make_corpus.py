@@ -588,7 +588,7 @@ CASES: list[Case] = [
         "an actor id equal to a site option id (put the greenhouse at the actor)",
         [append("actors.csv", "gh1:greenhouse,Tännäs brewery,food,Härjedalen,12.70,62.45,,")],
         [
-            "sites.csv:id: site option id 'gh1:greenhouse' is also the id of an actor in actors.csv; "
+            "sites.csv:2:id: site option id 'gh1:greenhouse' is also the id of an actor in actors.csv:6; "
             "actors, supplies, demands and site options (site:facility) share one namespace: rename one of them"
         ],
     ),
@@ -597,7 +597,7 @@ CASES: list[Case] = [
         "a demand id equal to a site option id",
         [replace("demands.csv", "d_fuel,chp,", "gh1:insect_farm,chp,")],
         [
-            "sites.csv:id: site option id 'gh1:insect_farm' is also the id of a demand in demands.csv; "
+            "sites.csv:3:id: site option id 'gh1:insect_farm' is also the id of a demand in demands.csv:4; "
             "actors, supplies, demands and site options (site:facility) share one namespace: rename one of them"
         ],
     ),
@@ -606,7 +606,7 @@ CASES: list[Case] = [
         "a supply and a demand share an id",
         [replace("demands.csv", "d_fuel,chp,", "s_grain,chp,")],
         [
-            "demands.csv:id: demand id 's_grain' is also the id of a supply in supplies.csv; "
+            "demands.csv:4:id: demand id 's_grain' is also the id of a supply in supplies.csv:3; "
             "actors, supplies, demands and site options (site:facility) share one namespace: rename one of them"
         ],
     ),
@@ -615,7 +615,7 @@ CASES: list[Case] = [
         "an actor and a supply share an id",
         [replace("supplies.csv", "s_scrap,sawmill,", "farm,sawmill,")],
         [
-            "supplies.csv:id: supply id 'farm' is also the id of an actor in actors.csv; "
+            "supplies.csv:5:id: supply id 'farm' is also the id of an actor in actors.csv:5; "
             "actors, supplies, demands and site options (site:facility) share one namespace: rename one of them"
         ],
     ),
