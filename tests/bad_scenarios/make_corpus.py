@@ -133,6 +133,28 @@ CASES: list[Case] = [
         ],
     ),
     Case(
+        "road_extract_missing",
+        "network.osm names a road extract that is not there",
+        [replace("scenario.yaml", "network: {circuity: 1.4}", "network: {circuity: 1.4, osm: roads.osm.pbf}")],
+        [
+            "scenario.yaml:network.osm: road extract 'roads.osm.pbf' not found; expected an .osm, .osm.bz2 or "
+            ".osm.pbf file (or leave network.osm unset to estimate distances)"
+        ],
+    ),
+    Case(
+        "road_extract_not_osm",
+        "network.osm names a text file called roads.osm.pbf (validate said valid, run failed)",
+        [
+            replace("scenario.yaml", "network: {circuity: 1.4}", "network: {circuity: 1.4, osm: roads.osm.pbf}"),
+            write_bytes("roads.osm.pbf", b"id,lon,lat\nchp,14.357,62.035\n"),
+        ],
+        [
+            "scenario.yaml:network.osm: road extract 'roads.osm.pbf' is not an OSM PBF file (it does not start "
+            "with an OSMHeader block); expected an .osm, .osm.bz2 or .osm.pbf file (or leave network.osm unset "
+            "to estimate distances)"
+        ],
+    ),
+    Case(
         "duplicate_actor_id",
         "two actors share an id",
         [append("actors.csv", "chp,Second heat plant,energy,Härjedalen,14.40,62.05,,")],
