@@ -214,6 +214,27 @@ def _print_run(run: Any) -> None:
     _print_participants(k, cur)
 
 
+def _print_run_summary(run: Any, public: bool) -> None:
+    """The terminal summary of a run; with ``public`` only public figures, by the rule of
+    the public files (symnet/outputs/public.py): the KPIs, participants and settlement as
+    :func:`symnet.pipeline.public_kpis` gives them to summary.json, and every confidential
+    id or name in the printed text replaced by its public label."""
+    if not public:
+        _print_run(run)
+        return
+    import dataclasses
+
+    from symnet.outputs.public import PublicRule, public_scenario
+    from symnet.pipeline import public_kpis
+
+    rule = PublicRule.of_scenario(run.scenario)
+    result = dataclasses.replace(run.result, kpis=public_kpis(run.result.kpis, run.scenario))
+    with out.capture() as captured:
+        _print_run(dataclasses.replace(run, result=result, scenario=public_scenario(run.scenario)))
+    out.file.write(rule.scrub(captured.get()))
+    out.file.flush()
+
+
 def _print_participants(k: dict[str, Any], cur: str) -> None:
     """The participant table (top gains and losses) and the settlement summary."""
     from symnet.participants import COLUMNS
@@ -303,11 +324,11 @@ def run(
     for w in run_out.warnings:
         err.print(f"warning: {printable(w)}", markup=False, soft_wrap=True)
     if not run_out.result.ok:
-        _print_run(run_out)
+        _print_run_summary(run_out, public)
         raise typer.Exit(_no_solution(run_out.result.status))
     writers = output_writers(public, basemap or scenario.config.map.basemap, run_out, osm)
     write_run(run_out, out_dir, force=force, public=public, extra_writers=writers)
-    _print_run(run_out)
+    _print_run_summary(run_out, public)
     out.print(f"  outputs written to {out_dir}/", markup=False)
 
 

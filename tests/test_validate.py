@@ -20,6 +20,7 @@ import pytest
 from typer.testing import CliRunner
 
 from symnet.cli import app
+from symnet.errors import InputError
 from symnet.scenario import Scenario, load_scenario
 
 TESTS = Path(__file__).parent
@@ -237,3 +238,33 @@ def test_units_with_per_year_suffixes() -> None:
     assert dem["d_heat"].quantity == pytest.approx(500.0, rel=1e-12)  # 500,000 kWh/år
     assert dem["d_feed"].quantity == pytest.approx(50.0, rel=1e-12)  # 50,000 kg/year
     assert s.source_of("supplies.csv:s_fridges.fate_cost") == "report 002 §3.3"
+
+
+def test_energy_balance_skips_recipes_whose_input_energy_is_unknown(tmp_path: Path) -> None:
+    """Food waste in tonnes has no stated energy content, so a biogas recipe fed with it is
+    not judged; water (m3) counts as no energy, so heat + water in, more heat out is refused."""
+    base = Path(__file__).parent / "bad_scenarios" / "_base"
+    folder = tmp_path / "s"
+    shutil.copytree(base, folder)
+    yaml_path = folder / "scenario.yaml"
+    text = yaml_path.read_text("utf-8")
+    biogas = text.replace(
+        "outputs: [{resource: insect_protein, per_unit: 0.2, sale_price: 20000}]",
+        "outputs: [{resource: biogas, per_unit: 3.0, sale_price: 500}]",
+    )
+    yaml_path.write_text(biogas, "utf-8")
+    load_scenario(folder)  # no error: spent grain's energy is unknown
+    watered = text.replace(
+        "inputs: [{resource: heat, per_unit: 1.0, min_temperature_c: 40}]",
+        "inputs: [{resource: heat, per_unit: 1.0, min_temperature_c: 40}, {resource: water, per_unit: 2.0}]",
+    ).replace(
+        "outputs: [{resource: vegetables, per_unit: 0.01, sale_price: 5000}]",
+        "outputs: [{resource: heat, per_unit: 1.2, sale_price: 10}]",
+    )
+    yaml_path.write_text(watered, "utf-8")
+    with pytest.raises(InputError) as caught:
+        load_scenario(folder)
+    assert [str(p) for p in caught.value.problems] == [
+        "scenario.yaml:facilities.greenhouse.outputs: the outputs hold 1.2 MWh per unit of throughput but the "
+        "inputs only 1 MWh; a recipe cannot make energy: lower the outputs' per_unit or add the energy input"
+    ]

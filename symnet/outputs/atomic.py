@@ -12,6 +12,7 @@ import shutil
 import tempfile
 import time
 from collections.abc import Iterable, Iterator
+from contextvars import ContextVar
 from pathlib import Path
 
 from symnet.errors import InputError, Problem
@@ -19,6 +20,12 @@ from symnet.errors import InputError, Problem
 STALE_AFTER_S = 3600.0
 """A temporary file or folder whose owning process is unknown counts as left over after
 this many seconds; one named with a dead process id is left over at once."""
+
+UNWRITABLE_ERRNOS = frozenset({errno.EROFS, errno.ENOSPC, errno.EACCES, errno.EDQUOT})
+"""OSError numbers that mean the output's file system refuses the write (read-only, full,
+no permission, over quota): the user's to fix, so exit 2, not an internal error."""
+
+_writing: ContextVar[Path | None] = ContextVar("symnet_output_being_written", default=None)
 
 _AT_FDCWD = -100
 _RENAME_NOREPLACE, _RENAME_EXCHANGE = 1, 2
@@ -73,6 +80,63 @@ def swap_into_place(tmp: Path, path: Path, replace: bool = True) -> None:
     os.replace(path, old)
     os.replace(tmp, path)
     _remove(old)
+
+
+def _concerns(exc: OSError, path: Path) -> bool:
+    """True when ``exc`` is about writing ``path``: it names no file (ENOSPC), or names
+    ``path``, one of its folders, or something beside or inside it (temporaries)."""
+    if exc.filename is None:
+        return True
+    name = Path(os.fsdecode(exc.filename)).absolute()
+    target = path.absolute()
+    return name == target or target.is_relative_to(name) or name.is_relative_to(target.parent)
+
+
+@contextlib.contextmanager
+def unwritable_as_input_error(path: Path) -> Iterator[None]:
+    """Turn an OSError of :data:`UNWRITABLE_ERRNOS` raised while writing ``path`` into
+    InputError ``PATH: cannot write (Read-only file system)``. Only the outermost such
+    block converts, so a file written inside an output folder is reported as the folder
+    the user named, not as a temporary file."""
+    if _writing.get() is not None:
+        yield
+        return
+    token = _writing.set(path)
+    try:
+        yield
+    except OSError as exc:
+        if exc.errno not in UNWRITABLE_ERRNOS or not _concerns(exc, path):
+            raise
+        reason = os.strerror(exc.errno) if exc.errno is not None else str(exc)
+        raise InputError([Problem(str(path), None, None, f"cannot write ({reason})")]) from None
+    finally:
+        _writing.reset(token)
+
+
+def _nearly_full(folder: Path) -> bool:
+    """True when the file system holding ``folder`` has (almost) no free space left:
+    less than 1 MiB or a quarter of its size, whichever is smaller."""
+    try:
+        st = os.statvfs(folder)
+    except OSError:
+        return False
+    return st.f_bavail * st.f_frsize < min(1 << 20, st.f_blocks * st.f_frsize // 4)
+
+
+@contextlib.contextmanager
+def _full_disk_as_oserror(folder: Path) -> Iterator[None]:
+    """Re-raise a writer's non-OSError failure (GDAL's ``FeatureError``, SQLite's
+    "database or disk is full") as OSError(ENOSPC) when ``folder``'s file system is full,
+    so :func:`unwritable_as_input_error` reports it; checked before temporaries are removed."""
+    try:
+        yield
+    except (OSError, InputError, KeyboardInterrupt):
+        raise
+    except Exception as exc:
+        text = str(exc).lower()
+        if "disk is full" in text or "no space left" in text or _nearly_full(folder):
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC)) from exc
+        raise
 
 
 def _pid_alive(pid: int) -> bool:
@@ -179,24 +243,26 @@ def staged_dir(path: Path, replace: bool = True) -> Iterator[Path]:
     new folder (not mkdtemp's 0700).
     With ``replace=False`` an existing ``path`` (say, written meanwhile by another run)
     is refused. Callers check the destination first."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with output_lock(path):
-        remove_leftovers(path)
-        if not replace and (path.exists() or path.is_symlink()):
-            raise InputError([Problem(str(path), None, None, "output directory exists; use --force to replace it")])
-        tmp = Path(tempfile.mkdtemp(prefix=_tmp_prefix(path.name), dir=path.parent))
-        try:
-            os.chmod(tmp, 0o777 & ~current_umask())  # mkdtemp makes 0700; an output folder is a normal folder
-            yield tmp
+    with unwritable_as_input_error(path):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with output_lock(path):
+            remove_leftovers(path)
+            if not replace and (path.exists() or path.is_symlink()):
+                raise InputError([Problem(str(path), None, None, "output directory exists; use --force to replace it")])
+            tmp = Path(tempfile.mkdtemp(prefix=_tmp_prefix(path.name), dir=path.parent))
             try:
-                swap_into_place(tmp, path, replace)
-            except FileExistsError:
-                raise InputError(
-                    [Problem(str(path), None, None, "output directory exists; use --force to replace it")]
-                ) from None
-        except BaseException:
-            shutil.rmtree(tmp, ignore_errors=True)
-            raise
+                os.chmod(tmp, 0o777 & ~current_umask())  # mkdtemp makes 0700; an output folder is a normal folder
+                with _full_disk_as_oserror(path.parent):
+                    yield tmp
+                try:
+                    swap_into_place(tmp, path, replace)
+                except FileExistsError:
+                    raise InputError(
+                        [Problem(str(path), None, None, "output directory exists; use --force to replace it")]
+                    ) from None
+            except BaseException:
+                shutil.rmtree(tmp, ignore_errors=True)
+                raise
 
 
 def conflicting_input(out: Path, inputs: Iterable[Path], inside_inputs: bool = False) -> Path | None:
@@ -229,21 +295,23 @@ def atomic_file(path: str | Path, force: bool = False) -> Iterator[Path]:
     """Yield a temporary path beside ``path`` (same suffix) that replaces ``path`` when
     the block completes; removed on error. Refuses an existing ``path`` without ``force``."""
     path = Path(path)
-    _check_destination(path, force)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    remove_leftovers(path)
-    fd, tmp_name = tempfile.mkstemp(prefix=_tmp_prefix(path.stem), suffix=path.suffix, dir=path.parent)
-    os.close(fd)
-    tmp = Path(tmp_name)
-    tmp.unlink()
-    try:
-        yield tmp
-        if path.is_dir():
-            raise InputError([Problem(str(path), None, None, "is a directory; expected a file path")])
-        os.replace(tmp, path)
-    finally:
-        for extra in (tmp, *(tmp.with_name(tmp.name + end) for end in ("-journal", "-wal", "-shm"))):
-            extra.unlink(missing_ok=True)
+    with unwritable_as_input_error(path):
+        _check_destination(path, force)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        remove_leftovers(path)
+        fd, tmp_name = tempfile.mkstemp(prefix=_tmp_prefix(path.stem), suffix=path.suffix, dir=path.parent)
+        os.close(fd)
+        tmp = Path(tmp_name)
+        tmp.unlink()
+        try:
+            with _full_disk_as_oserror(path.parent):
+                yield tmp
+            if path.is_dir():
+                raise InputError([Problem(str(path), None, None, "is a directory; expected a file path")])
+            os.replace(tmp, path)
+        finally:
+            for extra in (tmp, *(tmp.with_name(tmp.name + end) for end in ("-journal", "-wal", "-shm"))):
+                extra.unlink(missing_ok=True)
 
 
 @contextlib.contextmanager

@@ -62,6 +62,7 @@ from symnet.scenario.read import _load_yaml, _strip_sources
 from symnet.scenario.validate import (
     _check_config,
     _check_cross,
+    _check_energy_balance,
     _check_facility_resources,
     _check_finite_fields,
     _pydantic_problems,
@@ -160,6 +161,7 @@ def load_scenario(folder: str | Path, allow_outside: bool | None = None) -> Scen
         _pydantic_problems(exc, SCENARIO_FILE, BaseModel, probs)
         raise InputError(probs.errors) from None
     _check_facility_resources(config, catalogue, probs)
+    _check_energy_balance(config, catalogue, probs)
     # config-level problems (CRS, weights, recipes) do not stop the tables from being
     # checked: every problem in every file is reported at once.
 

@@ -13,6 +13,8 @@ class _Problems:
     def __init__(self) -> None:
         self.errors: list[Problem] = []
         self.warnings: list[Problem] = []
+        self.id_lines: dict[tuple[str, str], int] = {}
+        """(file, id) -> the line that first declared the id, for messages across files."""
 
     def error(self, file: str, row: int | None, column: str | None, message: str) -> None:
         self.errors.append(Problem(file, row, column, message))

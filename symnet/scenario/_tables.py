@@ -324,6 +324,7 @@ def _load_sites(folder: Path, config: ScenarioConfig, probs: _Problems, sources:
             _check_same_position(cell, sid, pos, *first_seen[sid])
         if cell.ok and pos is not None:
             first_seen.setdefault(sid, (pos, line))
+            probs.id_lines.setdefault((table.name, f"{sid}:{fac}"), line)
             out.append(
                 SiteOption(
                     site=sid,

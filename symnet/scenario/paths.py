@@ -122,4 +122,41 @@ def check_scenario_inputs(folder: Path, config: ScenarioConfig, probs: _Problems
                 "(or leave network.osm unset to estimate distances)",
             )
             ok = False
+        elif ok:
+            wrong = road_extract_problem(path)
+            if wrong is not None:
+                probs.error(
+                    SCENARIO_FILE,
+                    None,
+                    "network.osm",
+                    f"road extract '{osm}' {wrong}; expected an .osm, .osm.bz2 or .osm.pbf file "
+                    "(or leave network.osm unset to estimate distances)",
+                )
+                ok = False
     return ok
+
+
+def road_extract_problem(path: Path) -> str | None:
+    """Why ``path`` cannot be a road extract of the format its name says, judged from its
+    first bytes (run reads the whole file; validate must refuse the same files without
+    that cost), or None when it looks right. ``.pbf``: a 4-byte big-endian BlobHeader
+    size of at most 64 KiB, then the ``OSMHeader`` block type; ``.bz2``: ``BZh``;
+    ``.osm``: XML. Other names are left to the reader."""
+    try:
+        with path.open("rb") as f:
+            head = f.read(64)
+    except OSError as exc:
+        return f"cannot be read ({exc.strerror})"
+    name = path.name.lower()
+    if name.endswith(".pbf"):
+        size = int.from_bytes(head[:4], "big") if len(head) >= 4 else -1
+        if not (0 < size <= 64 * 1024 and b"OSMHeader" in head[4:32]):
+            return "is not an OSM PBF file (it does not start with an OSMHeader block)"
+    elif name.endswith(".bz2"):
+        if not head.startswith(b"BZh"):
+            return "is not a bzip2 file"
+    elif name.endswith(".osm"):
+        text = head.removeprefix(b"\xef\xbb\xbf").lstrip()
+        if not (text.startswith(b"<?xml") or text.startswith(b"<osm")):
+            return "is not an OSM XML file (it does not start with <?xml or <osm)"
+    return None

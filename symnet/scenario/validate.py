@@ -339,6 +339,7 @@ def _unique_id(cell: _Cell, seen: dict[str, int]) -> str:
         cell.fail("id", f"duplicate id '{rid}' (first used on line {seen[rid]})")
     elif rid:
         seen[rid] = cell.line
+        cell.probs.id_lines.setdefault((cell.table.name, rid), cell.line)
     return rid
 
 
@@ -410,6 +411,50 @@ def _check_facility_resources(config: ScenarioConfig, cat: Catalogue, probs: _Pr
                     )
 
 
+def _energy_mwh_per_unit(cat: Catalogue, resource: str) -> float | None:
+    """MWh in one canonical unit of ``resource`` (a resource id or class): 1 for a MWh
+    resource, ``energy_mwh_per_t`` for a tonne resource that has one, 0 for one counted in
+    m3 or pieces, None when unknown (tonnes without an energy content, a class whose
+    members differ)."""
+    values: set[float] = set()
+    for rid in cat.members(resource):
+        res = cat.resources[rid]
+        if res.unit == "MWh":
+            values.add(1.0)
+        elif res.unit == "t" and res.energy_mwh_per_t is not None:
+            values.add(res.energy_mwh_per_t)
+        elif res.unit in ("m3", "pieces"):
+            values.add(0.0)  # water, nutrient water, pallets, fridges: no fuel value
+        else:
+            return None
+    return values.pop() if len(values) == 1 else None
+
+
+def _check_energy_balance(config: ScenarioConfig, cat: Catalogue, probs: _Problems) -> None:
+    """A recipe may not make energy: the MWh of its outputs per unit of throughput may not
+    exceed the MWh of its inputs. Checked only when the energy of every input is known
+    (a biogas plant fed food waste in tonnes has no stated energy content: not checked)."""
+    for fid, fac in config.facilities.items():
+        if fac.passthrough:
+            continue
+        known = [_energy_mwh_per_unit(cat, item.resource) for item in fac.inputs]
+        if any(k is None for k in known):
+            continue
+        mwh_in = sum(float(k or 0.0) * item.per_unit for k, item in zip(known, fac.inputs))
+        mwh_out = 0.0
+        for item in fac.outputs:
+            k = _energy_mwh_per_unit(cat, item.resource)
+            mwh_out += (k or 0.0) * item.per_unit
+        if mwh_out > mwh_in * (1 + 1e-9) + 1e-12:
+            probs.error(
+                SCENARIO_FILE,
+                None,
+                f"facilities.{fid}.outputs",
+                f"the outputs hold {mwh_out:g} MWh per unit of throughput but the inputs only {mwh_in:g} MWh; "
+                "a recipe cannot make energy: lower the outputs' per_unit or add the energy input",
+            )
+
+
 def _check_cross(s: Scenario, probs: _Problems) -> None:
     """Checks that need several files at once."""
     if not s.supplies and not s.demands:
@@ -419,7 +464,8 @@ def _check_cross(s: Scenario, probs: _Problems) -> None:
 
 def _check_id_namespace(s: Scenario, probs: _Problems) -> None:
     """Actors, supplies, demands and site options (``site:facility``) share one id
-    namespace in the model: an id used by two of them is refused, naming both files."""
+    namespace in the model: an id used by two of them is refused, naming both files and
+    rows (the rows the loaders recorded in ``probs.id_lines``)."""
     owners: dict[str, tuple[str, str]] = {}
     kinds = [
         (s.config.actors_file, "actor", [a.id for a in s.actors]),
@@ -431,11 +477,13 @@ def _check_id_namespace(s: Scenario, probs: _Problems) -> None:
         for rid in dict.fromkeys(ids):
             if rid in owners:
                 first_file, first_kind = owners[rid]
+                first_line = probs.id_lines.get((first_file, rid))
+                where = f"{first_file}:{first_line}" if first_line is not None else first_file
                 probs.error(
                     file,
-                    None,
+                    probs.id_lines.get((file, rid)),
                     "id",
-                    f"{kind} id '{rid}' is also the id of {_article(first_kind)} in {first_file}; actors, supplies, demands "
+                    f"{kind} id '{rid}' is also the id of {_article(first_kind)} in {where}; actors, supplies, demands "
                     "and site options (site:facility) share one namespace: rename one of them",
                 )
             else:

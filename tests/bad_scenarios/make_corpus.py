@@ -117,6 +117,44 @@ CASES: list[Case] = [
         ["supplies.csv:3:actor: unknown actor 'brewry' (did you mean 'brewery'?); expected an id from actors.csv"],
     ),
     Case(
+        "recipe_makes_energy",
+        "a greenhouse recipe gives out more heat than it takes in",
+        [
+            replace(
+                "scenario.yaml",
+                "outputs: [{resource: vegetables, per_unit: 0.01, sale_price: 5000}]",
+                "outputs: [{resource: vegetables, per_unit: 0.01, sale_price: 5000}, "
+                "{resource: heat, per_unit: 1.5, sale_price: 10}]",
+            )
+        ],
+        [
+            "scenario.yaml:facilities.greenhouse.outputs: the outputs hold 1.5 MWh per unit of throughput but the "
+            "inputs only 1 MWh; a recipe cannot make energy: lower the outputs' per_unit or add the energy input"
+        ],
+    ),
+    Case(
+        "road_extract_missing",
+        "network.osm names a road extract that is not there",
+        [replace("scenario.yaml", "network: {circuity: 1.4}", "network: {circuity: 1.4, osm: roads.osm.pbf}")],
+        [
+            "scenario.yaml:network.osm: road extract 'roads.osm.pbf' not found; expected an .osm, .osm.bz2 or "
+            ".osm.pbf file (or leave network.osm unset to estimate distances)"
+        ],
+    ),
+    Case(
+        "road_extract_not_osm",
+        "network.osm names a text file called roads.osm.pbf (validate said valid, run failed)",
+        [
+            replace("scenario.yaml", "network: {circuity: 1.4}", "network: {circuity: 1.4, osm: roads.osm.pbf}"),
+            write_bytes("roads.osm.pbf", b"id,lon,lat\nchp,14.357,62.035\n"),
+        ],
+        [
+            "scenario.yaml:network.osm: road extract 'roads.osm.pbf' is not an OSM PBF file (it does not start "
+            "with an OSMHeader block); expected an .osm, .osm.bz2 or .osm.pbf file (or leave network.osm unset "
+            "to estimate distances)"
+        ],
+    ),
+    Case(
         "duplicate_actor_id",
         "two actors share an id",
         [append("actors.csv", "chp,Second heat plant,energy,Härjedalen,14.40,62.05,,")],
@@ -572,7 +610,7 @@ CASES: list[Case] = [
         "an actor id equal to a site option id (put the greenhouse at the actor)",
         [append("actors.csv", "gh1:greenhouse,Tännäs brewery,food,Härjedalen,12.70,62.45,,")],
         [
-            "sites.csv:id: site option id 'gh1:greenhouse' is also the id of an actor in actors.csv; "
+            "sites.csv:2:id: site option id 'gh1:greenhouse' is also the id of an actor in actors.csv:6; "
             "actors, supplies, demands and site options (site:facility) share one namespace: rename one of them"
         ],
     ),
@@ -581,7 +619,7 @@ CASES: list[Case] = [
         "a demand id equal to a site option id",
         [replace("demands.csv", "d_fuel,chp,", "gh1:insect_farm,chp,")],
         [
-            "sites.csv:id: site option id 'gh1:insect_farm' is also the id of a demand in demands.csv; "
+            "sites.csv:3:id: site option id 'gh1:insect_farm' is also the id of a demand in demands.csv:4; "
             "actors, supplies, demands and site options (site:facility) share one namespace: rename one of them"
         ],
     ),
@@ -590,7 +628,7 @@ CASES: list[Case] = [
         "a supply and a demand share an id",
         [replace("demands.csv", "d_fuel,chp,", "s_grain,chp,")],
         [
-            "demands.csv:id: demand id 's_grain' is also the id of a supply in supplies.csv; "
+            "demands.csv:4:id: demand id 's_grain' is also the id of a supply in supplies.csv:3; "
             "actors, supplies, demands and site options (site:facility) share one namespace: rename one of them"
         ],
     ),
@@ -599,7 +637,7 @@ CASES: list[Case] = [
         "an actor and a supply share an id",
         [replace("supplies.csv", "s_scrap,sawmill,", "farm,sawmill,")],
         [
-            "supplies.csv:id: supply id 'farm' is also the id of an actor in actors.csv; "
+            "supplies.csv:5:id: supply id 'farm' is also the id of an actor in actors.csv:5; "
             "actors, supplies, demands and site options (site:facility) share one namespace: rename one of them"
         ],
     ),

@@ -149,3 +149,18 @@ def test_scrub_replaces_whole_ids_and_names_only() -> None:
         "assumption: as confidential stream; Hede (aggregated), Hede (aggregated)"
     )
     assert rule.scrub("steelex_open stays") == "steelex_open stays"
+
+
+def test_public_run_terminal_summary_names_no_secret(scenario_copy: Path, tmp_path: Path) -> None:
+    """The summary printed by ``run --public`` follows the rule of the public files; the
+    private summary does name them (so the search can fail)."""
+    needles = [n.decode() for n in _needles(_secrets(scenario_copy)[0], [])]
+    private = CliRunner().invoke(app, ["run", str(scenario_copy), "--out", str(tmp_path / "a"), "--basemap", "none"])
+    assert private.exit_code == 0, private.output
+    assert [n for n in needles if n in private.stdout]
+    public = CliRunner().invoke(
+        app, ["run", str(scenario_copy), "--out", str(tmp_path / "b"), "--public", "--basemap", "none"]
+    )
+    assert public.exit_code == 0, public.output
+    assert "savings / yr" in public.stdout and "outputs written to" in public.stdout
+    assert [n for n in needles if n in public.stdout] == []
