@@ -35,10 +35,11 @@ def big_model(tmp_path_factory: pytest.TempPathFactory) -> AllocationModel:
     return AllocationModel(scenario, build_network(scenario)).build()
 
 
-@pytest.mark.parametrize("limit_s", [3.0, 15.0])
+@pytest.mark.parametrize("limit_s", [3.0, 30.0])
 def test_solve_ends_within_its_time_limit(big_model: AllocationModel, limit_s: float) -> None:
     """3 s: too short for the LP relaxation on a loaded machine, so a solution is not
-    required, only the time; 15 s: the warm start (40 % of it) always ends with one."""
+    required, only the time; 30 s: the warm start (40 % of it) ends with one even when the
+    machine is busy (the LP relaxation takes 2-7 s)."""
     model = AllocationModel(big_model.scenario, big_model.network, time_limit_s=limit_s).build()
     t0 = time.perf_counter()
     result = model.solve()
@@ -47,7 +48,7 @@ def test_solve_ends_within_its_time_limit(big_model: AllocationModel, limit_s: f
     if limit_s < 10:
         assert result.status in ("time_limit", "not_solved")
         return
-    assert result.status == "time_limit"
+    assert result.status in ("time_limit", "optimal")
     assert result.objective is not None and result.bound is not None
     assert result.bound <= result.objective + 1e-6 * abs(result.objective)
     assert result.gap == pytest.approx((result.objective - result.bound) / abs(result.objective), rel=1e-6)
