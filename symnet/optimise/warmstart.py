@@ -54,8 +54,9 @@ def site_warm_start(
     if not math.isfinite(best):
         return None
     choice = np.array([1.0 if i in current else 0.0 for i in range(len(ks))])
-    if math.isfinite(price(current)):
-        values = rounded_up(arrays, np.asarray(h.getSolution().col_value, dtype=float))
+    best_values = getattr(price, "best_values", None)
+    if best_values is not None and getattr(price, "best_choice", None) == current:
+        values = rounded_up(arrays, best_values)
         if values is not None:
             return Incumbent(np.arange(len(values), dtype=np.int32), values, float(cost @ values), lower_bound)
     return Incumbent(cols, choice, None, lower_bound)
@@ -79,13 +80,20 @@ def _lp_pricer(h: Any, cols: np.ndarray, n: int) -> Callable[[frozenset[int]], f
     """Objective of the LP with the site binaries ``cols`` fixed to a choice (INF: infeasible)."""
     import highspy
 
+    best = [INF]
+
     def price(chosen: frozenset[int]) -> float:
         vals = np.array([1.0 if i in chosen else 0.0 for i in range(n)])
         h.changeColsBounds(len(cols), cols, vals, vals)
         h.run()
         if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
             return INF
-        return float(h.getInfo().objective_function_value)
+        value = float(h.getInfo().objective_function_value)
+        if value < best[0]:  # keep the best choice's LP solution (no re-solve after the deadline)
+            best[0] = value
+            price.best_choice = chosen  # type: ignore[attr-defined]
+            price.best_values = np.asarray(h.getSolution().col_value, dtype=float)  # type: ignore[attr-defined]
+        return value
 
     return price
 
