@@ -24,7 +24,15 @@ import scipy.sparse as sp
 from scipy.sparse.csgraph import connected_components
 
 from symnet.optimise.arrays import ModelArrays
-from symnet.optimise.solve import Deadline, Incumbent, Outcome, Solution, SolverSettings, solve_highs_arrays
+from symnet.optimise.solve import (
+    Deadline,
+    Incumbent,
+    Outcome,
+    Solution,
+    SolverSettings,
+    relative_gap,
+    solve_highs_arrays,
+)
 
 MIN_PART_COLUMNS = 2000
 """Components with fewer columns are solved together as one part."""
@@ -166,7 +174,7 @@ def _combined(outcomes: list[Outcome], objective: float, time_limit_s: float, n_
             return worst, None, None, f"{first[3]} (in part {statuses.index(worst) + 1} of {n_parts})"
     bounds = [o[1] for o in outcomes]
     bound = float(sum(b for b in bounds if b is not None)) if all(b is not None for b in bounds) else None
-    gap = None if bound is None else max(objective - bound, 0.0) / max(abs(objective), 1e-9)
+    gap = relative_gap(objective, bound)
     if all(s == "optimal" for s in statuses):
         return "optimal", bound, gap, f"optimal ({n_parts} independent parts)"
     within = f"; best solution within gap {gap:.2%}" if gap is not None else ""

@@ -51,10 +51,6 @@ class Deadline:
         """Seconds left (0 once passed)."""
         return max(self.end - time.perf_counter(), 0.0)
 
-    def share(self, fraction: float) -> Deadline:
-        """A deadline ``fraction`` of the remaining time from now (never past this one)."""
-        return Deadline(fraction * self.remaining())
-
     def attach(self, h: Any) -> None:
         """Set ``h``'s time limit to the time left and interrupt it when the deadline passes."""
         h.setOptionValue("time_limit", max(self.remaining(), 0.01))
@@ -250,12 +246,12 @@ def _fall_back_on(out: Solution, start: Incumbent, time_limit_s: float) -> None:
         return
     if start.lower_bound is not None and (bound is None or not math.isfinite(bound) or bound < start.lower_bound):
         bound = start.lower_bound
-    gap = _relative_gap(found, bound)
+    gap = relative_gap(found, bound)
     within = f"; best solution within gap {gap:.2%}" if gap is not None else ""
     out.outcome = ("time_limit", bound, gap, f"time limit of {time_limit_s:g} s reached{within}")
 
 
-def _relative_gap(objective: float, bound: float | None) -> float | None:
+def relative_gap(objective: float, bound: float | None) -> float | None:
     """HiGHS's relative gap ``(objective - bound) / |objective|`` (None without a bound)."""
     if bound is None or not math.isfinite(bound) or not math.isfinite(objective):
         return None
