@@ -300,10 +300,20 @@ def run(
     ] = None,
     allow_outside: AllowOutsideOpt = False,
     force: ForceOpt = False,
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            "--workers",
+            help="Dask workers on this machine for the independent parts of a large model "
+            "(default: one per core; 1: solve them in this process).",
+        ),
+    ] = None,
+    scheduler: SchedulerOpt = None,
 ) -> None:
     """Optimise a scenario and write summary.json, flows.csv, disposal.csv, participants.csv, settlement.csv,
     network.gpkg, map and report."""
     from symnet.pipeline import check_output_dir, output_writers, run_scenario, scenario_inputs, write_run
+    from symnet.planning.parallel import check_workers
     from symnet.scenario import load_scenario
 
     if solver is not None and solver not in ("highs", "cbc"):
@@ -315,11 +325,20 @@ def run(
     if basemap is not None and basemap not in ("osm", "none"):
         raise InputError([Problem("--basemap", None, None, f"'{basemap}' is not a basemap; expected osm or none")])
     _check_solver_options(time_limit, gap)
+    check_workers(workers)
     scenario = load_scenario(scenario_dir)
     print_warnings(scenario.warnings)
     check_output_dir(out_dir, [scenario_dir, *scenario_inputs(scenario, osm)], force)
     run_out = run_scenario(
-        scenario, osm=osm, online=online, solver=solver, time_limit_s=time_limit, gap=gap, settlement_rule=rule
+        scenario,
+        osm=osm,
+        online=online,
+        solver=solver,
+        time_limit_s=time_limit,
+        gap=gap,
+        settlement_rule=rule,
+        workers=workers,
+        scheduler=scheduler,
     )
     for w in run_out.warnings:
         err.print(f"warning: {printable(w)}", markup=False, soft_wrap=True)

@@ -145,9 +145,13 @@ def run_scenario(
     gap: float | None = None,
     cache_dir: Path | None = None,
     settlement_rule: str = "proportional",
+    workers: int | None = 1,
+    scheduler: str | None = None,
 ) -> RunOutput:
     """Run the whole pipeline on a loaded scenario and return its outputs (nothing written).
-    ``settlement_rule``: how the savings are shared (:mod:`symnet.settlement`)."""
+    ``settlement_rule``: how the savings are shared (:mod:`symnet.settlement`); ``workers``
+    and ``scheduler``: where a decomposed model's parts are solved (see
+    :class:`~symnet.optimise.AllocationModel`)."""
     import warnings
 
     from symnet.kpi import compute_kpis
@@ -164,7 +168,9 @@ def run_scenario(
         t0 = time.perf_counter()
         net = build_network(scenario, distances=distance_provider(source))
         timings["network_s"] = time.perf_counter() - t0
-        model = AllocationModel(scenario, net, solver=solver, time_limit_s=time_limit_s, gap=gap)
+        model = AllocationModel(
+            scenario, net, solver=solver, time_limit_s=time_limit_s, gap=gap, workers=workers, scheduler=scheduler
+        )
         result = model.solve()
         timings["build_model_s"] = result.build_seconds
         timings["solve_s"] = result.solve_seconds

@@ -16,10 +16,11 @@ farther apart than every link's reach fall apart.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import time
 from dataclasses import dataclass, replace
 
 import numpy as np
+import pandas as pd
 import scipy.sparse as sp
 from scipy.sparse.csgraph import connected_components
 
@@ -32,7 +33,9 @@ from symnet.optimise.solve import (
     SolverSettings,
     relative_gap,
     solve_highs_arrays,
+    time_limit_message,
 )
+from symnet.optimise.warmstart import site_warm_start
 
 MIN_PART_COLUMNS = 2000
 """Components with fewer columns are solved together as one part."""
@@ -110,8 +113,39 @@ def sub_arrays(arrays: ModelArrays, part: Part) -> ModelArrays:
     )
 
 
-PartStart = Callable[[ModelArrays, np.ndarray, Part, Deadline], Incumbent | None]
-"""A warm start for one part: (part arrays, part cost, part, deadline) -> incumbent."""
+@dataclass
+class PartTask:
+    """One part as a self-contained solve (picklable: it runs in-process or as a Dask task).
+
+    ``seconds``: its share of the time; ``end_time``: wall-clock time (:func:`time.time`)
+    the whole solve must end by, so a task that waited in a queue gets only what is left;
+    ``site_columns``: column of each free site binary in the part (option position ->
+    column), with ``facility`` (facility type per option position) for the warm start.
+    """
+
+    arrays: ModelArrays
+    cost: np.ndarray
+    settings: SolverSettings
+    seconds: float
+    end_time: float
+    site_columns: dict[int, int]
+    facility: np.ndarray
+
+
+def solve_part(_shared: object, task: PartTask) -> Solution:
+    """Solve one part with HiGHS within its time, starting from the site warm start when
+    the part has free site binaries (the HiGHS instance is dropped: not picklable)."""
+    deadline = Deadline(max(min(task.seconds, task.end_time - time.time()), 0.0))
+    start = None
+    if task.site_columns and task.arrays.integer.any():
+        options = pd.DataFrame({"facility": task.facility})
+
+        def start(d: Deadline) -> Incumbent | None:
+            return site_warm_start(task.arrays, task.cost, task.site_columns, options, d)
+
+    out = solve_highs_arrays(task.arrays, task.cost, task.settings, start, deadline)
+    out.highs = None
+    return out
 
 
 def solve_parts(
@@ -120,37 +154,97 @@ def solve_parts(
     settings: SolverSettings,
     parts: list[Part],
     deadline: Deadline,
-    warm_start: PartStart | None = None,
+    site_columns: dict[int, int] | None = None,
+    facility: np.ndarray | None = None,
+    workers: int | None = 1,
+    scheduler: str | None = None,
 ) -> Solution:
-    """Solve the parts one after the other with HiGHS and put the answers together.
+    """Solve the parts with HiGHS and put the answers together.
 
-    Each part gets the time left in proportion to its columns (time a part does not use
-    goes to the next). The status is the worst of the parts' (infeasible, unbounded, no
-    solution, time limit, optimal); the bound is the sum of theirs, the gap that of the
-    sums (``(objective - bound) / |objective|``).
+    In-process (``workers=1``, no ``scheduler``, or already inside a Dask worker) the parts
+    are solved one after the other, each with the time left in proportion to its columns
+    (time a part does not use goes to the next). Otherwise each part is one Dask task
+    (:func:`symnet.planning.parallel.run_tasks`) on a LocalCluster of ``workers`` processes
+    (None: one per CPU, at most one per part) or on the cluster at ``scheduler``; with
+    ``n`` worker threads a part gets ``min(1, n x its share of the columns)`` of the time
+    left once the cluster is up. ``site_columns`` (option position -> column of its free
+    site binary in the whole model) and ``facility`` (facility type per option position)
+    give each part the site warm start.
+
+    The status is the worst of the parts' (infeasible, unbounded, no solution, time limit,
+    optimal); the bound is the sum of theirs, the gap that of the sums
+    (``(objective - bound) / |objective|``). The answer does not depend on the number of
+    workers when every part is solved to optimality.
     """
+    from symnet.planning.parallel import default_workers, in_dask_worker
+
+    tasks = [_task(arrays, cost, settings, part, site_columns or {}, facility) for part in parts]
+    total = sum(len(p.columns) for p in parts)
+    parallel = not in_dask_worker() and (scheduler is not None or (workers or default_workers(len(parts))) > 1)
+    if parallel:
+        solutions = _solve_on_dask(tasks, parts, total, deadline, workers, scheduler)
+    else:
+        solutions = []
+        left = total
+        for task, part in zip(tasks, parts):
+            task.seconds = deadline.remaining() * len(part.columns) / max(left, 1)
+            task.end_time = time.time() + deadline.remaining()
+            left -= len(part.columns)
+            solutions.append(solve_part(None, task))
+            if solutions[-1].outcome[0] not in ("optimal", "time_limit"):
+                break
+    return _put_together(arrays, cost, settings, parts, solutions)
+
+
+def _task(
+    arrays: ModelArrays,
+    cost: np.ndarray,
+    settings: SolverSettings,
+    part: Part,
+    site_columns: dict[int, int],
+    facility: np.ndarray | None,
+) -> PartTask:
+    """The part's own model and site binaries (time set when it is scheduled)."""
+    position = {int(c): i for i, c in enumerate(part.columns)}
+    own = {k: position[c] for k, c in site_columns.items() if c in position}
+    facility_of = np.asarray(facility) if facility is not None else np.zeros(0, dtype=object)
+    return PartTask(sub_arrays(arrays, part), cost[part.columns], settings, 0.0, 0.0, own, facility_of)
+
+
+def _solve_on_dask(
+    tasks: list[PartTask],
+    parts: list[Part],
+    total: int,
+    deadline: Deadline,
+    workers: int | None,
+    scheduler: str | None,
+) -> list[Solution]:
+    """Every part as one Dask task, within the deadline (cluster start-up included)."""
+    from symnet.planning.parallel import dask_client, default_workers, run_tasks
+
+    with dask_client(workers or default_workers(len(parts)), scheduler) as client:
+        slots = sum(client.nthreads().values())
+        remaining = deadline.remaining()
+        end_time = time.time() + remaining
+        for task, part in zip(tasks, parts):
+            task.seconds = remaining * min(1.0, slots * len(part.columns) / max(total, 1))
+            task.end_time = end_time
+        return run_tasks(solve_part, tasks, client=client, chunk_size=1, progress=False, desc="parts")
+
+
+def _put_together(
+    arrays: ModelArrays, cost: np.ndarray, settings: SolverSettings, parts: list[Part], solutions: list[Solution]
+) -> Solution:
+    """One solution of the whole model from the parts' (see :func:`solve_parts`)."""
     n_cols, n_rows = len(cost), len(arrays.row_names)
     values, col_dual, row_dual = np.zeros(n_cols), np.zeros(n_cols), np.zeros(n_rows)
-    outcomes: list[Outcome] = []
-    left = sum(len(p.columns) for p in parts)
-    solver_seconds = handover_seconds = 0.0
-    for part in parts:
-        share = Deadline(deadline.remaining() * len(part.columns) / max(left, 1))
-        left -= len(part.columns)
-        sub = sub_arrays(arrays, part)
-        sub_cost = cost[part.columns]
-        start = None if warm_start is None else (lambda d, s=sub, c=sub_cost, p=part: warm_start(s, c, p, d))
-        out = solve_highs_arrays(sub, sub_cost, settings, start, share)
-        outcomes.append(out.outcome)
-        solver_seconds += out.solver_seconds
-        handover_seconds += out.handover_seconds
+    for part, out in zip(parts, solutions):
         if out.values is not None:
             values[part.columns] = out.values
         if out.col_dual is not None and out.row_dual is not None:
             col_dual[part.columns] = out.col_dual
             row_dual[part.rows] = out.row_dual
-        if out.outcome[0] not in ("optimal", "time_limit"):
-            break
+    outcomes = [out.outcome for out in solutions]
     outcome = _combined(outcomes, float(cost @ values), settings.time_limit_s, len(parts))
     solved = outcome[0] in ("optimal", "time_limit")
     lp_optimal = outcome[0] == "optimal" and not arrays.integer.any()
@@ -160,8 +254,8 @@ def solve_parts(
         col_dual if lp_optimal else None,
         row_dual if lp_optimal else None,
         None,
-        handover_seconds,
-        solver_seconds,
+        sum(out.handover_seconds for out in solutions),
+        sum(out.solver_seconds for out in solutions),
     )
 
 
@@ -177,5 +271,4 @@ def _combined(outcomes: list[Outcome], objective: float, time_limit_s: float, n_
     gap = relative_gap(objective, bound)
     if all(s == "optimal" for s in statuses):
         return "optimal", bound, gap, f"optimal ({n_parts} independent parts)"
-    within = f"; best solution within gap {gap:.2%}" if gap is not None else ""
-    return "time_limit", bound, gap, f"time limit of {time_limit_s:g} s reached{within} ({n_parts} independent parts)"
+    return "time_limit", bound, gap, time_limit_message(time_limit_s, gap, f" ({n_parts} independent parts)")

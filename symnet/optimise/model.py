@@ -47,7 +47,8 @@ from symnet.optimise.solve import (
     write_back as write_solution_back,
 )
 from symnet.optimise.variables import add_variables, mark_trip_links, site_values
-from symnet.optimise.warmstart import WARM_START_SHARE, site_warm_start
+from symnet.optimise.warmstart import site_warm_start
+from symnet.planning.parallel import check_workers
 from symnet.result import Result, Status
 from symnet.scenario import Scenario
 
@@ -93,12 +94,18 @@ class AllocationModel:
     warm_start : bool
         With HiGHS and free site binaries, start from a site choice found by rounding the
         LP relaxation and a short local search (:func:`~symnet.optimise.warmstart.site_warm_start`, at most
-        :data:`WARM_START_SHARE` of the time limit, counted in it).
+        :data:`~symnet.optimise.warmstart.WARM_START_SHARE` of the time limit, counted in it).
     decompose : bool, optional
         Solve the model's independent parts one by one (HiGHS; exact, see
         :mod:`~symnet.optimise.decompose`). Default: when the model has at least
         :data:`~symnet.optimise.decompose.AUTO_MIN_COLUMNS` columns; ``parts`` tells how many
         there were.
+    workers, scheduler : optional
+        Where the parts of a decomposed model are solved: ``workers=1`` (default) in this
+        process one after the other; ``workers=N`` (None: one per CPU) as Dask tasks on a
+        LocalCluster of N processes; ``scheduler='tcp://HOST:PORT'`` on an existing Dask
+        cluster (see :func:`~symnet.optimise.decompose.solve_parts`). A model solved inside
+        a Dask task (sweeps, site comparisons) always solves its parts in-process.
 
     The whole solve (warm start, solver, reading back) ends within ``time_limit_s``.
 
@@ -129,6 +136,8 @@ class AllocationModel:
         msg: bool = False,
         warm_start: bool = True,
         decompose: bool | None = None,
+        workers: int | None = 1,
+        scheduler: str | None = None,
     ):
         cfg = scenario.config.solver
         self.scenario = scenario
@@ -155,6 +164,9 @@ class AllocationModel:
         self.msg = msg
         self.warm_start = warm_start
         self.decompose = decompose
+        check_workers(workers)
+        self.workers = workers
+        self.scheduler = scheduler
         self.parts = 1
         self.build_seconds = 0.0
         self.handover_seconds = 0.0
@@ -394,15 +406,21 @@ class AllocationModel:
                 if is_mip and self._zbin and self.warm_start:
 
                     def start(deadline: Deadline) -> Incumbent | None:
-                        budget = Deadline(min(WARM_START_SHARE * self.time_limit_s, deadline.remaining()))
-                        return site_warm_start(arrays, self.objective_vector(), self._zbin, self.data.options, budget)
+                        return site_warm_start(arrays, self.objective_vector(), self._zbin, self.data.options, deadline)
 
                 parts = self._parts()
                 if len(parts) > 1:
                     self.parts = len(parts)
-                    part_start = self._part_warm_start if self.warm_start else None
                     solution = solve_parts(
-                        arrays, self.objective_vector(), self._settings(), parts, self._deadline, part_start
+                        arrays,
+                        self.objective_vector(),
+                        self._settings(),
+                        parts,
+                        self._deadline,
+                        self._zbin if self.warm_start else None,
+                        self.data.options["facility"].to_numpy(),
+                        self.workers,
+                        self.scheduler,
                     )
                 else:
                     solution = solve_highs_arrays(
@@ -417,15 +435,6 @@ class AllocationModel:
         assert self.arrays is not None
         wanted = self.decompose if self.decompose is not None else len(self.arrays.cost) >= AUTO_MIN_COLUMNS
         return split(self.arrays) if wanted else []
-
-    def _part_warm_start(self, sub: ModelArrays, cost: np.ndarray, part: Part, deadline: Deadline) -> Incumbent | None:
-        """The site warm start on one part (its own site binaries), within its deadline."""
-        position = {int(c): i for i, c in enumerate(part.columns)}
-        zbin = {k: position[c] for k, c in self._zbin.items() if c in position}
-        if not zbin or not sub.integer.any():
-            return None
-        budget = Deadline(min(WARM_START_SHARE * deadline.seconds, deadline.remaining()))
-        return site_warm_start(sub, cost, zbin, self.data.options, budget)
 
     def _keep(self, solution: Solution, pulp_path: bool = False) -> tuple[Status, float | None, float | None, str]:
         """Store a solve's values, duals and timings; write them into the PuLP problem (arrays

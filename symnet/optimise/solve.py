@@ -247,8 +247,14 @@ def _fall_back_on(out: Solution, start: Incumbent, time_limit_s: float) -> None:
     if start.lower_bound is not None and (bound is None or not math.isfinite(bound) or bound < start.lower_bound):
         bound = start.lower_bound
     gap = relative_gap(found, bound)
+    out.outcome = ("time_limit", bound, gap, time_limit_message(time_limit_s, gap))
+
+
+def time_limit_message(time_limit_s: float, gap: float | None, detail: str = "") -> str:
+    """``time limit of X s reached; best solution within gap Y %`` (no gap part without a
+    gap), followed by ``detail`` (e.g. `` (3 independent parts)``)."""
     within = f"; best solution within gap {gap:.2%}" if gap is not None else ""
-    out.outcome = ("time_limit", bound, gap, f"time limit of {time_limit_s:g} s reached{within}")
+    return f"time limit of {time_limit_s:g} s reached{within}{detail}"
 
 
 def relative_gap(objective: float, bound: float | None) -> float | None:
@@ -346,12 +352,7 @@ def highs_status(h: Any, is_mip: bool, time_limit_s: float) -> Outcome:
         return "unbounded", None, None, UNBOUNDED_MESSAGE
     if ms in (S.kTimeLimit, S.kIterationLimit, S.kInterrupt):
         if has_solution:
-            return (
-                "time_limit",
-                bound,
-                gap,
-                f"time limit of {time_limit_s:g} s reached; best solution within gap {gap:.2%}",
-            )
+            return "time_limit", bound, gap, time_limit_message(time_limit_s, gap)
         return "not_solved", None, None, f"time limit of {time_limit_s:g} s reached before any solution was found"
     return "error", None, None, f"HiGHS status: {h.modelStatusToString(ms)}"
 

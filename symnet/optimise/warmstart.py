@@ -21,24 +21,26 @@ WARM_START_SHARE = 0.4
 def site_warm_start(
     arrays: ModelArrays, cost: np.ndarray, zbin: dict[int, int], options: pd.DataFrame, deadline: Deadline
 ) -> Incumbent | None:
-    """A first incumbent for the solver, found by ``deadline``: the whole solution when the
-    chosen sites' LP rounds to a feasible one, else the site choice alone (the z columns),
-    or None when the LP relaxation was not solved in time.
+    """A first incumbent for the solver, found within :data:`WARM_START_SHARE` of the
+    solve's ``deadline``: the whole solution when the chosen sites' LP rounds to a feasible
+    one, else the site choice alone (the z columns), or None when the LP relaxation was not
+    solved in time.
 
     The LP relaxation's site binaries are rounded at 0.5 (in decreasing order), then a
     first-improvement local search opens, closes or swaps (same facility type) one option
     at a time among those the LP uses, each choice priced by the LP with every site binary
     fixed (infeasible choices, e.g. two facilities on one site, are discarded by the LP
-    itself). Stops at a local optimum or at the deadline. The LP with the final choice
+    itself). Stops at a local optimum or at its budget. The LP with the final choice
     fixed, its other integers (trips, link binaries) rounded up, is the whole incumbent
     when it satisfies every row; the first LP's objective is its lower bound.
     """
     import highspy
 
+    budget = Deadline(min(WARM_START_SHARE * deadline.seconds, deadline.remaining()))
     with quiet_stdout(True):
         h = highs_model(arrays.relaxed(cost), cost)
     h.setOptionValue("output_flag", False)
-    deadline.attach(h)
+    budget.attach(h)
     h.run()
     if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
         return None
@@ -49,16 +51,15 @@ def site_warm_start(
     order = np.argsort(-z_lp, kind="stable")
     current = frozenset(int(i) for i in order if z_lp[i] >= 0.5)
     candidates = [int(i) for i in order if z_lp[i] > TOL]
-    price = _lp_pricer(h, cols, len(ks))
-    best, current = _local_search(price, current, candidates, options["facility"].to_numpy()[ks], deadline.end)
+    pricer = LpPricer(h, cols)
+    best, current = _local_search(pricer, current, candidates, options["facility"].to_numpy()[ks], budget.end)
     if not math.isfinite(best):
         return None
-    choice = np.array([1.0 if i in current else 0.0 for i in range(len(ks))])
-    best_values = getattr(price, "best_values", None)
-    if best_values is not None and getattr(price, "best_choice", None) == current:
-        values = rounded_up(arrays, best_values)
+    if pricer.best_values is not None and pricer.best_choice == current:
+        values = rounded_up(arrays, pricer.best_values)
         if values is not None:
             return Incumbent(np.arange(len(values), dtype=np.int32), values, float(cost @ values), lower_bound)
+    choice = np.array([1.0 if i in current else 0.0 for i in range(len(ks))])
     return Incumbent(cols, choice, None, lower_bound)
 
 
@@ -76,26 +77,32 @@ def rounded_up(arrays: ModelArrays, values: np.ndarray, tol: float = 1e-6) -> np
     return out if ok else None
 
 
-def _lp_pricer(h: Any, cols: np.ndarray, n: int) -> Callable[[frozenset[int]], float]:
-    """Objective of the LP with the site binaries ``cols`` fixed to a choice (INF: infeasible)."""
-    import highspy
+class LpPricer:
+    """Prices a site choice: the objective of the LP ``h`` with the site binaries ``cols``
+    fixed to it (INF: infeasible or not solved). Keeps the best choice priced so far and
+    its LP solution (``best_choice``, ``best_values``), so nothing is re-solved after the
+    deadline."""
 
-    best = [INF]
+    def __init__(self, h: Any, cols: np.ndarray) -> None:
+        self.h = h
+        self.cols = cols
+        self.best = INF
+        self.best_choice: frozenset[int] | None = None
+        self.best_values: np.ndarray | None = None
 
-    def price(chosen: frozenset[int]) -> float:
-        vals = np.array([1.0 if i in chosen else 0.0 for i in range(n)])
-        h.changeColsBounds(len(cols), cols, vals, vals)
-        h.run()
-        if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+    def __call__(self, chosen: frozenset[int]) -> float:
+        import highspy
+
+        vals = np.array([1.0 if i in chosen else 0.0 for i in range(len(self.cols))])
+        self.h.changeColsBounds(len(self.cols), self.cols, vals, vals)
+        self.h.run()
+        if self.h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
             return INF
-        value = float(h.getInfo().objective_function_value)
-        if value < best[0]:  # keep the best choice's LP solution (no re-solve after the deadline)
-            best[0] = value
-            price.best_choice = chosen  # type: ignore[attr-defined]
-            price.best_values = np.asarray(h.getSolution().col_value, dtype=float)  # type: ignore[attr-defined]
+        value = float(self.h.getInfo().objective_function_value)
+        if value < self.best:
+            self.best, self.best_choice = value, chosen
+            self.best_values = np.asarray(self.h.getSolution().col_value, dtype=float)
         return value
-
-    return price
 
 
 def _moves(current: frozenset[int], candidates: list[int], facility: np.ndarray) -> Iterator[frozenset[int]]:

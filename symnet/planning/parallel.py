@@ -135,6 +135,17 @@ def default_chunk_size(n_items: int, n_slots: int, chunks_per_worker: int = CHUN
     return max(1, math.ceil(n_items / max(1, n_slots * chunks_per_worker)))
 
 
+def in_dask_worker() -> bool:
+    """True when called inside a Dask worker's task (a task does not start a cluster of its own)."""
+    try:
+        from distributed import get_worker
+
+        get_worker()
+    except (ImportError, ValueError):
+        return False
+    return True
+
+
 _WARM = threading.local()  # warm_up()'s result per thread (HiGHS keeps one thread pool per calling thread)
 
 

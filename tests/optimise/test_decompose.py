@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 import scipy.sparse as sp
 from hypothesis import HealthCheck, given, settings
@@ -117,3 +118,28 @@ def test_scenario_parts_give_the_same_optimum(tmp_path: Path, seed: int, monkeyp
     assert parted.objective == pytest.approx(whole.objective, rel=1e-7)
     assert parted.kpis["total_cost"] == pytest.approx(whole.kpis["total_cost"], rel=1e-7)
     assert parted.bound is not None and parted.bound <= parted.objective + 1e-6 * abs(parted.objective)
+
+
+@pytest.mark.enable_socket  # the LocalCluster talks over 127.0.0.1
+def test_parts_as_dask_tasks_give_the_same_answer(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    scenario = load_scenario(_no_facility_scenario(tmp_path / "s", 30, 3))
+    net = build_network(scenario)
+    monkeypatch.setattr(decompose, "MIN_PART_COLUMNS", 1)
+    serial = AllocationModel(scenario, net, decompose=True, gap=1e-9, workers=1).solve()
+    model = AllocationModel(scenario, net, decompose=True, gap=1e-9, workers=2, time_limit_s=60)
+    on_dask = model.solve()
+    assert model.parts >= 5
+    assert serial.status == on_dask.status == "optimal"
+    assert on_dask.objective == pytest.approx(serial.objective, rel=1e-9)
+    assert on_dask.bound == pytest.approx(serial.bound, rel=1e-9)
+    pd.testing.assert_frame_equal(on_dask.flows, serial.flows)
+    assert on_dask.solve_seconds < 60 * 1.05 + 2
+
+
+@pytest.mark.enable_socket
+def test_a_model_inside_a_dask_task_solves_its_parts_in_process() -> None:
+    from symnet.planning.parallel import dask_client, in_dask_worker
+
+    assert not in_dask_worker()
+    with dask_client(1) as client:
+        assert client.submit(in_dask_worker, pure=False).result() is True
