@@ -20,6 +20,7 @@ import pulp
 
 from symnet import costs
 from symnet.errors import SymnetError
+from symnet.existing import existing_link_ids
 from symnet.kpi import compute_kpis
 from symnet.network import SymbiosisNetwork, build_network
 from symnet.optimise.arrays import TOL, ArrayBuilder, ModelArrays
@@ -28,6 +29,7 @@ from symnet.optimise.data import prepare
 from symnet.optimise.decompose import AUTO_MIN_COLUMNS, Part, solve_parts, split
 from symnet.optimise.diagnose import structural_reasons
 from symnet.optimise.objective import OBJECTIVES, objective_vector
+from symnet.optimise.prune import dominated_links, drop_links
 from symnet.optimise.solution import fill_tables
 from symnet.optimise.solve import (
     SOLVERS,
@@ -100,6 +102,12 @@ class AllocationModel:
         :mod:`~symnet.optimise.decompose`). Default: when the model has at least
         :data:`~symnet.optimise.decompose.AUTO_MIN_COLUMNS` columns; ``parts`` tells how many
         there were.
+    prune : bool, optional
+        Leave out the links no optimum needs (dominated by the supply's fate plus the
+        receiver's purchase; exact, see :mod:`~symnet.optimise.prune`), counted in
+        ``pruned_links``. Default: when the model has at least
+        :data:`~symnet.optimise.decompose.AUTO_MIN_COLUMNS` flow columns. Never in LP mode
+        or with individually rational participation; existing exchanges are kept.
     workers, scheduler : optional
         Where the parts of a decomposed model are solved: ``workers=1`` (default) in this
         process one after the other; ``workers=N`` (None: one per CPU) as Dask tasks on a
@@ -138,6 +146,7 @@ class AllocationModel:
         decompose: bool | None = None,
         workers: int | None = 1,
         scheduler: str | None = None,
+        prune: bool | None = None,
     ):
         cfg = scenario.config.solver
         self.scenario = scenario
@@ -167,6 +176,8 @@ class AllocationModel:
         check_workers(workers)
         self.workers = workers
         self.scheduler = scheduler
+        self.prune = prune
+        self.pruned_links = 0
         self.parts = 1
         self.build_seconds = 0.0
         self.handover_seconds = 0.0
@@ -187,6 +198,7 @@ class AllocationModel:
         """Build the model as arrays (timed in ``build_seconds``); returns ``self``."""
         t0 = time.perf_counter()
         self.data = prepare(self.scenario, self.network, self.excluded_actors)
+        self._prune()
         self.arrays = self._formulate()
         self._prob = None
         self.build_seconds = time.perf_counter() - t0
@@ -362,6 +374,19 @@ class AllocationModel:
         return "infeasible: " + "; ".join(reasons)
 
     # -- formulation ---------------------------------------------------------------
+    def _prune(self) -> None:
+        """Drop the dominated links (:mod:`~symnet.optimise.prune`) when pruning; count them."""
+        d = self.data
+        wanted = self.prune if self.prune is not None else len(d.links) * len(d.periods) >= AUTO_MIN_COLUMNS
+        allowed = not self.lp_mode and self.scenario.config.economics.participation != "individually_rational"
+        if not (wanted and allowed):
+            self.pruned_links = 0
+            return
+        keep = frozenset(self.fixed_binaries) | frozenset(existing_link_ids(self.scenario))
+        dominated = dominated_links(d, self.objective, self.co2_cap_t is not None, keep)
+        self.pruned_links = int(dominated.sum())
+        self.data = drop_links(d, dominated)
+
     def _formulate(self) -> ModelArrays:
         """Columns (:mod:`~symnet.optimise.variables`), then rows
         (:mod:`~symnet.optimise.constraints`), then the CO2 cap."""
