@@ -79,8 +79,9 @@ def _stage(stats: dict[str, Any], name: str, fn: Any) -> Any:
     return value
 
 
-def _model(folder: Path, time_limit_s: float, stats: dict[str, Any]) -> Any:
-    """Load, network and model build as stages; returns the built AllocationModel."""
+def _model(folder: Path, time_limit_s: float, stats: dict[str, Any], **options: Any) -> Any:
+    """Load, network and model build as stages; returns the built AllocationModel
+    (``options``: :class:`~symnet.optimise.AllocationModel` options)."""
     from symnet.network import build_network
     from symnet.optimise import AllocationModel
     from symnet.pipeline import distance_provider, distance_source
@@ -90,8 +91,9 @@ def _model(folder: Path, time_limit_s: float, stats: dict[str, Any]) -> Any:
     source = distance_source(scenario)
     net = _stage(stats, "network", lambda: build_network(scenario, distances=distance_provider(source)))
     stats["links"] = len(net.links)
-    model = AllocationModel(scenario, net, time_limit_s=time_limit_s)
+    model = AllocationModel(scenario, net, time_limit_s=time_limit_s, **options)
     _stage(stats, "build", model.build)
+    stats["pruned"] = model.pruned_links
     stats["columns"] = int(len(model.arrays.cost))
     stats["rows"] = int(model.arrays.matrix.shape[0])
     stats["integers"] = int(model.arrays.integer.sum())
@@ -99,12 +101,13 @@ def _model(folder: Path, time_limit_s: float, stats: dict[str, Any]) -> Any:
     return model, source
 
 
-def worker_symnet(folder: Path, time_limit_s: float) -> dict[str, Any]:
-    """Every stage of a run through the public functions (see module docstring)."""
+def worker_symnet(folder: Path, time_limit_s: float, workers: int | None) -> dict[str, Any]:
+    """Every stage of a run through the public functions (see module docstring); the
+    parts of a decomposed model on ``workers`` Dask processes (None: one per core)."""
     from symnet.pipeline import RunOutput, write_run
 
     stats: dict[str, Any] = {}
-    model, source = _model(folder, time_limit_s, stats)
+    model, source = _model(folder, time_limit_s, stats, workers=workers)
     result = _stage(stats, "solve", model.solve)
     stats.update(status=result.status, objective=result.objective, bound=result.bound, gap=result.gap)
     stats["parts"] = model.parts
@@ -166,18 +169,19 @@ def plain_highs(model: Any, time_limit_s: float) -> dict[str, Any]:
     }
 
 
-def worker_highs(folder: Path, time_limit_s: float) -> dict[str, Any]:
-    """The baseline: model built by symnet, solved by plain HiGHS."""
+def worker_highs(folder: Path, time_limit_s: float, workers: int | None = None) -> dict[str, Any]:
+    """The baseline: model built by symnet (not pruned), solved by plain HiGHS."""
     stats: dict[str, Any] = {}
-    model, _ = _model(folder, time_limit_s, stats)
+    model, _ = _model(folder, time_limit_s, stats, prune=False)
     with StagePeak() as mem:
         stats.update(plain_highs(model, time_limit_s))
     stats["solve_mb"] = mem.peak / 2**20
     return stats
 
 
-def _subprocess(kind: str, folder: Path, time_limit_s: float) -> dict[str, Any]:
+def _subprocess(kind: str, folder: Path, time_limit_s: float, workers: int | None) -> dict[str, Any]:
     cmd = [sys.executable, str(Path(__file__).resolve()), "--worker", kind, str(folder), str(time_limit_s)]
+    cmd += ["--workers", str(workers or 0)]
     t0 = time.perf_counter()
     out = subprocess.run(cmd, capture_output=True, text=True, check=False)
     if out.returncode != 0:
@@ -196,12 +200,12 @@ def table(rows: list[tuple[int, dict[str, Any], dict[str, Any]]], time_limit_s: 
     head = (
         "| N | links | cols / rows / ints | load s | network s | build s | solve s | outputs s | status | objective "
         "| bound | gap | peak MB (stage) | plain HiGHS solve s | status | objective | gap | solve ratio | obj ratio "
-        "| within limit | parts |"
+        "| within limit | parts | pruned links |"
     )
     lines = [head, "|" + "|".join(["---"] * (head.count("|") - 1)) + "|"]
     for n, s, b in rows:
         if "error" in s:
-            lines.append(f"| {n:,} | error: {s['error']} |" + " |" * 19)
+            lines.append(f"| {n:,} | error: {s['error']} |" + " |" * 20)
             continue
         peak = max(s[k] for k in s if k.endswith("_mb"))
         stage = max((k for k in s if k.endswith("_mb")), key=lambda k: s[k])[:-3]
@@ -215,7 +219,8 @@ def table(rows: list[tuple[int, dict[str, Any], dict[str, Any]]], time_limit_s: 
             f"| {s['status']} | {_fmt(s['objective'], ',.0f')} | {_fmt(s['bound'], ',.0f')} | {_fmt(s['gap'], '.2%')} "
             f"| {peak:,.0f} ({stage}) | {_fmt(b.get('solve_s'), '.1f')} | {b.get('status', b.get('error'))} "
             f"| {_fmt(b.get('objective'), ',.0f')} | {_fmt(b.get('gap'), '.2%')} | {_fmt(ratio, '.2f')} "
-            f"| {_fmt(obj, '.4f')} | {'yes' if ok else 'NO'} | {s.get('parts', 1)} |"
+            f"| {_fmt(obj, '.4f')} | {'yes' if ok else 'NO'} | {s.get('parts', 1)} "
+            f"| {s.get('pruned', 0):,} |"
         )
     return "\n".join(lines)
 
@@ -232,13 +237,16 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="the same inventories without site options (parts by resource and region: the decomposition's case)",
     )
+    ap.add_argument(
+        "--workers", type=int, default=0, help="Dask workers for a decomposed model's parts (0: one per core)"
+    )
     ap.add_argument("--keep", type=Path, default=None, help="write the scenario folders here and keep them")
     ap.add_argument("--worker", nargs=3, metavar=("KIND", "FOLDER", "LIMIT"), help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     if args.worker:
         kind, folder, limit = args.worker
         fn = worker_symnet if kind == "symnet" else worker_highs
-        print(json.dumps(fn(Path(folder), float(limit))))
+        print(json.dumps(fn(Path(folder), float(limit), args.workers or None)))
         return 0
     sizes = [50, 250] if args.quick else [int(x) for x in args.sizes.split(",") if x.strip()]
     limit = 30.0 if args.quick else args.time_limit
@@ -251,9 +259,9 @@ def main(argv: list[str] | None = None) -> int:
             if args.no_sites:
                 (folder / "sites.csv").write_text("id,name,lon,lat,facility,fixed_cost,source\n", "utf-8")
             print(f"N={n}: symnet ...", flush=True)
-            s = _subprocess("symnet", folder, limit)
+            s = _subprocess("symnet", folder, limit, args.workers)
             print(f"N={n}: plain HiGHS ...", flush=True)
-            b = {"error": "skipped"} if args.no_baseline else _subprocess("highs", folder, limit)
+            b = {"error": "skipped"} if args.no_baseline else _subprocess("highs", folder, limit, args.workers)
             rows.append((n, s, b))
             print(json.dumps({"n": n, "symnet": s, "highs": b}), flush=True)
     print(f"\ntime limit {limit:g} s; load average {' '.join(f'{v:.2f}' for v in load0)} at the start, ", end="")

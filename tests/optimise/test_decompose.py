@@ -36,18 +36,18 @@ SETTINGS = SolverSettings("highs", 60.0, 1e-9, None, 0, False)
 
 def _block_model(rng: np.random.Generator, blocks: int, size: int, redundant_row: bool) -> ModelArrays:
     """``blocks`` knapsack-like MIPs side by side: maximise value (minimise -value) under
-    2 capacity rows each, half of the columns integer; optionally one all-columns row that
-    can never bind."""
+    2 capacity rows each (each can bind: its bound is below what the columns can reach),
+    half of the columns integer; optionally one all-columns row that can never bind."""
     n = blocks * size
     rows, cols, vals, hi = [], [], [], []
     for b in range(blocks):
         for r in range(2):
             row = 2 * b + r
-            for j in range(b * size, (b + 1) * size):
-                rows.append(row)
-                cols.append(j)
-                vals.append(float(rng.integers(1, 9)))
-            hi.append(float(rng.integers(5, 30)))
+            coefficients = rng.integers(1, 9, size).astype(float)
+            rows += [row] * size
+            cols += list(range(b * size, (b + 1) * size))
+            vals += coefficients.tolist()
+            hi.append(float(rng.uniform(0.2, 0.8)) * 4.0 * float(coefficients.sum()))  # below the most: binds
     n_rows = 2 * blocks
     if redundant_row:
         rows += [n_rows] * n
@@ -87,7 +87,7 @@ def test_decomposed_solve_equals_whole_solve(seed: int, blocks: int, size: int, 
     split = decompose.solve_parts(arrays, arrays.cost, SETTINGS, parts, Deadline(60))
     assert whole.outcome[0] == split.outcome[0] == "optimal"
     assert whole.values is not None and split.values is not None
-    assert float(arrays.cost @ split.values) == pytest.approx(float(arrays.cost @ whole.values), abs=1e-6)
+    assert float(arrays.cost @ split.values) == pytest.approx(float(arrays.cost @ whole.values), rel=1e-7, abs=1e-6)
     activity = arrays.matrix @ split.values
     assert np.all(activity <= arrays.row_upper + 1e-6)
 
