@@ -161,8 +161,9 @@ def solve_parts(
 ) -> Solution:
     """Solve the parts with HiGHS and put the answers together.
 
-    In-process (``workers=1``, no ``scheduler``, or already inside a Dask worker) the parts
-    are solved one after the other, each with the time left in proportion to its columns
+    In-process (``workers=1`` and no ``scheduler``, fewer than two parts of
+    :data:`MIN_PART_COLUMNS` columns, or already inside a Dask worker) the parts are solved
+    one after the other, each with the time left in proportion to its columns
     (time a part does not use goes to the next). Otherwise each part is one Dask task
     (:func:`symnet.planning.parallel.run_tasks`) on a LocalCluster of ``workers`` processes
     (None: one per CPU, at most one per part) or on the cluster at ``scheduler``; with
@@ -180,7 +181,9 @@ def solve_parts(
 
     tasks = [_task(arrays, cost, settings, part, site_columns or {}, facility) for part in parts]
     total = sum(len(p.columns) for p in parts)
-    parallel = not in_dask_worker() and (scheduler is not None or (workers or default_workers(len(parts))) > 1)
+    big = sum(len(p.columns) >= MIN_PART_COLUMNS for p in parts)
+    wanted = scheduler is not None or (workers or default_workers(len(parts))) > 1
+    parallel = wanted and big >= 2 and not in_dask_worker()
     if parallel:
         solutions = _solve_on_dask(tasks, parts, total, deadline, workers, scheduler)
     else:

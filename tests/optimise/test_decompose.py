@@ -126,8 +126,17 @@ def test_parts_as_dask_tasks_give_the_same_answer(tmp_path: Path, monkeypatch: p
     net = build_network(scenario)
     monkeypatch.setattr(decompose, "MIN_PART_COLUMNS", 1)
     serial = AllocationModel(scenario, net, decompose=True, gap=1e-9, workers=1).solve()
+    clusters = []
+    real = decompose._solve_on_dask
+
+    def counted(*args: object, **kwargs: object) -> object:
+        clusters.append(1)
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(decompose, "_solve_on_dask", counted)
     model = AllocationModel(scenario, net, decompose=True, gap=1e-9, workers=2, time_limit_s=60)
     on_dask = model.solve()
+    assert clusters == [1]  # the parts did go to the cluster
     assert model.parts >= 5
     assert serial.status == on_dask.status == "optimal"
     assert on_dask.objective == pytest.approx(serial.objective, rel=1e-9)
