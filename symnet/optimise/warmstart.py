@@ -3,7 +3,6 @@ short local search (open, close or swap one site option at a time)."""
 
 from __future__ import annotations
 
-import math
 import time
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -16,6 +15,10 @@ from symnet.optimise.solve import Deadline, Incumbent, highs_model, quiet_stdout
 
 WARM_START_SHARE = 0.4
 """Share of the time limit the site warm start (:func:`site_warm_start`) may use."""
+IPM_FROM_COLUMNS = 50_000
+"""From this many columns, the first LP relaxation is solved by HiGHS's interior point
+method with crossover (N = 1,000 generated inventory, 113,000 columns: 23 s against 64-70 s
+by dual simplex); the re-pricings after it stay with the simplex (warm basis)."""
 
 
 def site_warm_start(
@@ -32,7 +35,8 @@ def site_warm_start(
     fixed (infeasible choices, e.g. two facilities on one site, are discarded by the LP
     itself). Stops at a local optimum or at its budget. The LP with the final choice
     fixed, its other integers (trips, link binaries) rounded up, is the whole incumbent
-    when it satisfies every row; the first LP's objective is its lower bound.
+    when it satisfies every row; when no choice could be priced in time, the rounded
+    choice alone is the start. The first LP's objective is the lower bound.
     """
     import highspy
 
@@ -40,10 +44,13 @@ def site_warm_start(
     with quiet_stdout(True):
         h = highs_model(arrays.relaxed(cost), cost)
     h.setOptionValue("output_flag", False)
+    if len(cost) >= IPM_FROM_COLUMNS:
+        h.setOptionValue("solver", "ipm")
     budget.attach(h)
     h.run()
     if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
         return None
+    h.setOptionValue("solver", "simplex")
     lower_bound = float(h.getInfo().objective_function_value)
     ks = np.array(sorted(zbin), dtype=int)
     cols = np.array([zbin[k] for k in ks], dtype=np.int32)
@@ -52,9 +59,7 @@ def site_warm_start(
     current = frozenset(int(i) for i in order if z_lp[i] >= 0.5)
     candidates = [int(i) for i in order if z_lp[i] > TOL]
     pricer = LpPricer(h, cols)
-    best, current = _local_search(pricer, current, candidates, options["facility"].to_numpy()[ks], budget.end)
-    if not math.isfinite(best):
-        return None
+    _best, current = _local_search(pricer, current, candidates, options["facility"].to_numpy()[ks], budget.end)
     if pricer.best_values is not None and pricer.best_choice == current:
         values = rounded_up(arrays, pricer.best_values)
         if values is not None:
