@@ -101,7 +101,7 @@ def _model(folder: Path, time_limit_s: float, stats: dict[str, Any], **options: 
     return model, source
 
 
-def worker_symnet(folder: Path, time_limit_s: float, workers: int | None) -> dict[str, Any]:
+def worker_symnet(folder: Path, time_limit_s: float, workers: int | None = None) -> dict[str, Any]:
     """Every stage of a run through the public functions (see module docstring); the
     parts of a decomposed model on ``workers`` Dask processes (None: one per core)."""
     from symnet.pipeline import RunOutput, write_run

@@ -172,7 +172,7 @@ def warm_up() -> bool:
     import pandas  # noqa: F401
     import pulp  # noqa: F401
 
-    from symnet.optimise import quiet_stdout  # HiGHS prints its banner to fd 1
+    from symnet.optimise.solve import quiet_stdout  # HiGHS prints its banner to fd 1
 
     try:
         import highspy
