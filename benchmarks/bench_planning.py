@@ -33,8 +33,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from symnet.parallel import dask_client, run_tasks
 from symnet.planning import Outcome, Shared, Variant, evaluate, expand_grid, prepare
-from symnet.planning.parallel import dask_client, run_tasks
 
 ROOT = Path(__file__).resolve().parents[1]
 OSM = ROOT.parent / "shared" / "data" / "osm" / "andorra.osm.pbf"

@@ -312,8 +312,8 @@ def run(
 ) -> None:
     """Optimise a scenario and write summary.json, flows.csv, disposal.csv, participants.csv, settlement.csv,
     network.gpkg, map and report."""
+    from symnet.parallel import check_workers
     from symnet.pipeline import check_output_dir, output_writers, run_scenario, scenario_inputs, write_run
-    from symnet.planning.parallel import check_workers
     from symnet.scenario import load_scenario
 
     if solver is not None and solver not in ("highs", "cbc"):

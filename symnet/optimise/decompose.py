@@ -165,7 +165,7 @@ def solve_parts(
     :data:`MIN_PART_COLUMNS` columns, or already inside a Dask worker) the parts are solved
     one after the other, each with the time left in proportion to its columns
     (time a part does not use goes to the next). Otherwise each part is one Dask task
-    (:func:`symnet.planning.parallel.run_tasks`) on a LocalCluster of ``workers`` processes
+    (:func:`symnet.parallel.run_tasks`) on a LocalCluster of ``workers`` processes
     (None: one per CPU, at most one per part) or on the cluster at ``scheduler``; with
     ``n`` worker threads a part gets ``min(1, n x its share of the columns)`` of the time
     left once the cluster is up. ``site_columns`` (option position -> column of its free
@@ -177,7 +177,7 @@ def solve_parts(
     (``(objective - bound) / |objective|``). The answer does not depend on the number of
     workers when every part is solved to optimality.
     """
-    from symnet.planning.parallel import default_workers, in_dask_worker
+    from symnet.parallel import default_workers, in_dask_worker
 
     tasks = [_task(arrays, cost, settings, part, site_columns or {}, facility) for part in parts]
     total = sum(len(p.columns) for p in parts)
@@ -223,7 +223,7 @@ def _solve_on_dask(
     scheduler: str | None,
 ) -> list[Solution]:
     """Every part as one Dask task, within the deadline (cluster start-up included)."""
-    from symnet.planning.parallel import dask_client, default_workers, run_tasks
+    from symnet.parallel import dask_client, default_workers, run_tasks
 
     with dask_client(workers or default_workers(len(parts)), scheduler) as client:
         slots = sum(client.nthreads().values())

@@ -50,7 +50,7 @@ from symnet.optimise.solve import (
 )
 from symnet.optimise.variables import add_variables, mark_trip_links, site_values
 from symnet.optimise.warmstart import site_warm_start
-from symnet.planning.parallel import check_workers
+from symnet.parallel import check_workers
 from symnet.result import Result, Status
 from symnet.scenario import Scenario
 

@@ -4,7 +4,7 @@ resilience and "why not this link?".
 Every workflow loads the scenario once, builds its distance table and candidate network
 once (:func:`~symnet.planning.common.prepare`), and then runs *variants* that only
 reprice (:meth:`SymbiosisNetwork.reprice`) and re-solve. Variants are independent and run
-through :func:`symnet.planning.parallel.run_tasks` (in-process, on a LocalCluster or on
+through :func:`symnet.parallel.run_tasks` (in-process, on a LocalCluster or on
 an existing Dask cluster); results come back in input order, so every output file is
 identical whatever the number of workers.
 
@@ -22,7 +22,8 @@ Modules
   :mod:`~symnet.planning.resilience` (``resilience.csv``, ``centrality.csv``),
   :mod:`~symnet.planning.explain` (``explain.csv``);
 - :mod:`~symnet.planning.charts`: their matplotlib charts;
-- :mod:`~symnet.planning.parallel`: running tasks on Dask, in input order.
+- :mod:`symnet.parallel` (beside the package: the optimiser runs its parts with it too):
+  running tasks on Dask, in input order.
 
 Adding a workflow: write ``symnet/planning/<name>.py`` with a function from a
 :class:`Shared` to tables (build :class:`Variant` objects, run them with

@@ -23,7 +23,7 @@ import pandas as pd
 
 from symnet.errors import SymnetError
 from symnet.network import DistanceProvider, SymbiosisNetwork, build_network, estimated_distances
-from symnet.planning.parallel import dask_client, default_workers, run_tasks
+from symnet.parallel import dask_client, default_workers, run_tasks
 from symnet.scenario import Scenario, load_scenario, resolve_parameter, with_parameters
 
 #: Numerical tolerance on quantities (canonical units per year) and money (currency per year).
@@ -248,7 +248,7 @@ def run_variants(
     client: Any = None,
     desc: str = "variants",
 ) -> list[Outcome]:
-    """:func:`evaluate` every variant (see :func:`symnet.planning.parallel.run_tasks`), in input order."""
+    """:func:`evaluate` every variant (see :func:`symnet.parallel.run_tasks`), in input order."""
     return run_tasks(evaluate, variants, shared=shared, workers=workers, scheduler=scheduler, client=client, desc=desc)
 
 

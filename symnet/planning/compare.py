@@ -18,6 +18,7 @@ import pandas as pd
 
 from symnet.errors import InputError, Problem
 from symnet.outputs._format import write_csv
+from symnet.parallel import check_workers
 from symnet.planning.charts import site_chart
 from symnet.planning.common import (
     TOL,
@@ -32,7 +33,6 @@ from symnet.planning.common import (
     run_variants,
     staged_output,
 )
-from symnet.planning.parallel import check_workers
 from symnet.scenario import Scenario
 
 SITE_COLUMNS = [

@@ -23,6 +23,7 @@ import pandas as pd
 
 from symnet import costs
 from symnet.outputs._format import write_csv
+from symnet.parallel import check_workers
 from symnet.planning.common import (
     TOL,
     Outcome,
@@ -35,7 +36,6 @@ from symnet.planning.common import (
     run_variants,
     staged_output,
 )
-from symnet.planning.parallel import check_workers
 from symnet.scenario import Scenario
 
 EXPLAIN_COLUMNS = [

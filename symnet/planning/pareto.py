@@ -14,6 +14,7 @@ import pandas as pd
 
 from symnet.errors import InputError, Problem
 from symnet.outputs._format import write_csv
+from symnet.parallel import check_workers
 from symnet.planning.charts import pareto_chart
 from symnet.planning.common import (
     Shared,
@@ -25,7 +26,6 @@ from symnet.planning.common import (
     run_variants,
     staged_output,
 )
-from symnet.planning.parallel import check_workers
 
 PARETO_COLUMNS = [
     "point",

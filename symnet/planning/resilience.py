@@ -21,6 +21,7 @@ import pandas as pd
 
 from symnet.network import SymbiosisNetwork
 from symnet.outputs._format import write_csv
+from symnet.parallel import check_workers
 from symnet.planning.common import (
     TOL,
     Shared,
@@ -31,7 +32,6 @@ from symnet.planning.common import (
     run_variants,
     staged_output,
 )
-from symnet.planning.parallel import check_workers
 from symnet.scenario import Scenario
 
 RESILIENCE_COLUMNS = [

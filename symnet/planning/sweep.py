@@ -21,6 +21,7 @@ import pandas as pd
 
 from symnet.errors import InputError, Problem
 from symnet.outputs._format import write_csv
+from symnet.parallel import check_workers, run_tasks
 from symnet.planning.charts import sweep_chart
 from symnet.planning.common import (
     Outcome,
@@ -33,7 +34,6 @@ from symnet.planning.common import (
     run_variants,
     staged_output,
 )
-from symnet.planning.parallel import check_workers, run_tasks
 from symnet.scenario import resolve_parameter, with_parameters
 
 Event = Literal["appears", "disappears"]

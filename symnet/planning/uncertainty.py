@@ -5,7 +5,7 @@ hypercube (:class:`scipy.stats.qmc.LatinHypercube`, seeded, so results depend on
 scenario, the number of samples and the seed). Each sample is solved on the candidate
 network built once and repriced (:meth:`SymbiosisNetwork.reprice`); quantities and
 capacities only change the allocation model, which is built per sample anyway. Samples
-run through :func:`symnet.planning.parallel.run_tasks` (in-process, LocalCluster or
+run through :func:`symnet.parallel.run_tasks` (in-process, LocalCluster or
 ``--scheduler``), results in sample order, so the outputs do not depend on the number of
 workers.
 
@@ -35,6 +35,7 @@ import pandas as pd
 
 from symnet.errors import InputError, Problem
 from symnet.outputs._format import write_csv
+from symnet.parallel import check_workers, run_tasks
 from symnet.planning.charts import tornado_chart, uncertainty_histograms
 from symnet.planning.common import (
     TOL,
@@ -47,7 +48,6 @@ from symnet.planning.common import (
     require_ok,
     staged_output,
 )
-from symnet.planning.parallel import check_workers, run_tasks
 from symnet.scenario import Scenario
 from symnet.scenario.model import ScenarioConfig
 from symnet.scenario.ranges import Range, RangeSet, scenario_ranges
@@ -213,7 +213,7 @@ def uncertainty(
     seed : int
         Seed of the sampler; same seed, same results.
     workers, scheduler
-        See :func:`symnet.planning.parallel.run_tasks`.
+        See :func:`symnet.parallel.run_tasks`.
     """
     check_workers(workers)
     rangeset = scenario_ranges(shared.scenario)

@@ -147,7 +147,7 @@ def test_parts_as_dask_tasks_give_the_same_answer(tmp_path: Path, monkeypatch: p
 
 @pytest.mark.enable_socket
 def test_a_model_inside_a_dask_task_solves_its_parts_in_process() -> None:
-    from symnet.planning.parallel import dask_client, in_dask_worker
+    from symnet.parallel import dask_client, in_dask_worker
 
     assert not in_dask_worker()
     with dask_client(1) as client:

@@ -8,8 +8,7 @@ import pandas as pd
 import pytest
 
 from symnet.errors import InputError
-from symnet.planning import compare_command, explain_command, pareto_command, resilience_command, sweep, sweep_command
-from symnet.planning.parallel import (
+from symnet.parallel import (
     CHUNKS_PER_WORKER,
     chunk_bounds,
     dask_client,
@@ -17,6 +16,7 @@ from symnet.planning.parallel import (
     run_tasks,
     warm_workers,
 )
+from symnet.planning import compare_command, explain_command, pareto_command, resilience_command, sweep, sweep_command
 
 TINY = Path(__file__).resolve().parents[1] / "fixtures" / "tiny"
 
@@ -121,7 +121,7 @@ _THREAD_PROBE = """
 import json, sys, threading
 import psutil
 from symnet.planning import Variant, evaluate, prepare
-from symnet.planning.parallel import warm_up
+from symnet.parallel import warm_up
 
 shared = prepare(sys.argv[1])
 process = psutil.Process()
