@@ -179,17 +179,17 @@ def solve_parts(
     """
     from symnet.parallel import default_workers, in_dask_worker
 
-    tasks = [_task(arrays, cost, settings, part, site_columns or {}, facility) for part in parts]
     total = sum(len(p.columns) for p in parts)
     big = sum(len(p.columns) >= MIN_PART_COLUMNS for p in parts)
     wanted = scheduler is not None or (workers or default_workers(len(parts))) > 1
-    parallel = wanted and big >= 2 and not in_dask_worker()
-    if parallel:
+    if wanted and big >= 2 and not in_dask_worker():
+        tasks = [_task(arrays, cost, settings, part, site_columns or {}, facility) for part in parts]
         solutions = _solve_on_dask(tasks, parts, total, deadline, workers, scheduler)
     else:
         solutions = []
         left = total
-        for task, part in zip(tasks, parts):
+        for part in parts:  # one part's sub-model in memory at a time
+            task = _task(arrays, cost, settings, part, site_columns or {}, facility)
             task.seconds = deadline.remaining() * len(part.columns) / max(left, 1)
             task.end_time = time.time() + deadline.remaining()
             left -= len(part.columns)

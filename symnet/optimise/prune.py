@@ -60,6 +60,11 @@ def drop_links(data: ModelData, dominated: np.ndarray) -> ModelData:
     return replace(data, links=data.links.loc[~dominated].reset_index(drop=True))
 
 
+def _hub_options(data: ModelData) -> set[str]:
+    """Ids of the hub (pass-through) options."""
+    return set(data.options.loc[data.options["passthrough"].astype(bool), "option"])
+
+
 def _sender_alternative(data: ModelData, measure: str) -> np.ndarray:
     """Per link, what its sender pays per unit it does not send (INF: no alternative)."""
     links = data.links
@@ -70,8 +75,7 @@ def _sender_alternative(data: ModelData, measure: str) -> np.ndarray:
         outside = -data.senders["price"].to_numpy(dtype=float)
     else:
         outside = data.senders["co2"].to_numpy(dtype=float)
-    hub_option = set(data.options.loc[data.options["passthrough"].astype(bool), "option"])
-    hub_sender = data.senders["option"].isin(hub_option).to_numpy()
+    hub_sender = data.senders["option"].isin(_hub_options(data)).to_numpy()
     out = np.full(len(links), INF)
     out[src >= 0] = fate[src[src >= 0]]
     converter = (snd >= 0) & ~hub_sender[np.clip(snd, 0, None)] if len(hub_sender) else np.zeros(len(links), bool)
@@ -89,12 +93,11 @@ def _receiver_alternative(data: ModelData, measure: str) -> np.ndarray:
     out[dem >= 0] = eff[dem >= 0] * data.demands[measure].to_numpy(dtype=float)[dem[dem >= 0]]
     if len(data.inputs):
         inputs = data.inputs
-        hub_option = set(data.options.loc[data.options["passthrough"].astype(bool), "option"])
         price = inputs["price"].to_numpy(dtype=float)
         bought = price if measure == "cost" else np.zeros(len(inputs))  # purchases carry no CO2e
         per_unit = np.where(price > 0, bought, INF)
         per_unit = np.where(inputs["optional"].to_numpy(dtype=bool), 0.0, per_unit)
-        per_unit = np.where(inputs["option"].isin(hub_option).to_numpy(), INF, per_unit)
+        per_unit = np.where(inputs["option"].isin(_hub_options(data)).to_numpy(), INF, per_unit)
         at = inp >= 0
         out[at] = eff[at] * per_unit[inp[at]]
     return out
