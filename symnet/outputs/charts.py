@@ -9,12 +9,10 @@ from typing import Any
 
 import geopandas as gpd
 import matplotlib
-
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
-from matplotlib.patches import Patch, PathPatch
+from matplotlib.patches import Patch, PathPatch, Rectangle
 from matplotlib.path import Path as MplPath
 from matplotlib.patheffects import withStroke
 from matplotlib.ticker import FuncFormatter
@@ -127,7 +125,7 @@ def network_chart(
     axes in km, on the map's context layer (``context``: major roads when routed, towns;
     municipality labels at the centroid of their actors). Actors closer together than 3 %
     of the map share one label; the legend sits beside the map so it never hides it."""
-    fig, ax = plt.subplots(figsize=(11, 7.5), dpi=110)
+    fig, ax = _figure((11, 7.5))
     ex, actors, sites = layers["exchanges"], layers["actors"], layers["sites"]
     handles: list[Any] = []
     named: set[str] = set()
@@ -217,11 +215,16 @@ def network_chart(
     return _save(fig, path)
 
 
+def _figure(figsize: tuple[float, float]) -> tuple[Figure, Any]:
+    """A figure of ``figsize`` inches at 110 dpi and its one axes (no pyplot state)."""
+    fig = Figure(figsize=figsize, dpi=110)
+    return fig, fig.subplots()
+
+
 def _save(fig: Any, path: Path) -> Path:
     fig.tight_layout()
     with atomic_file(path, force=True) as tmp:
         fig.savefig(tmp, format="png")
-    plt.close(fig)
     return path
 
 
@@ -273,7 +276,7 @@ def flows_chart(layers: dict[str, gpd.GeoDataFrame], path: Path) -> Path:
         flows[r["resource"]][dest] += float(np.nan_to_num(r["quantity"], nan=5.0))
     resources = sorted(flows)
     dests = sorted({d for f in flows.values() for d in f}, key=lambda d: (d.startswith("left"), d))
-    fig, ax = plt.subplots(figsize=(9, max(3.5, 0.9 * max(len(resources), len(dests)) + 1.5)), dpi=110)
+    fig, ax = _figure((9, max(3.5, 0.9 * max(len(resources), len(dests)) + 1.5)))
     if not resources:
         ax.text(0.5, 0.5, "no exchanges and no disposal", ha="center", va="center")
         ax.axis("off")
@@ -301,7 +304,7 @@ def flows_chart(layers: dict[str, gpd.GeoDataFrame], path: Path) -> Path:
                 _band(ax, 0.1, 0.9, (pos, pos + share), (right_fill[d], right_fill[d] + h_right), resource_colour(r))
                 pos += share
                 right_fill[d] += h_right
-            ax.add_patch(plt.Rectangle((0.06, left_y[r]), 0.04, 1.0, color=resource_colour(r)))
+            ax.add_patch(Rectangle((0.06, left_y[r]), 0.04, 1.0, color=resource_colour(r)))
             unit = _unit_for(layers, r)
             ax.text(
                 0.05,
@@ -313,9 +316,7 @@ def flows_chart(layers: dict[str, gpd.GeoDataFrame], path: Path) -> Path:
             )
         for d in dests:
             h = dest_size[d] * scale_right
-            ax.add_patch(
-                plt.Rectangle((0.9, right_y[d]), 0.04, h, color="#555555" if d.startswith("left") else "#1a9850")
-            )
+            ax.add_patch(Rectangle((0.9, right_y[d]), 0.04, h, color="#555555" if d.startswith("left") else "#1a9850"))
             ax.text(0.95, right_y[d] + h / 2, d, ha="left", va="center", fontsize=9)
         ax.set_xlim(-0.45, 1.35)
         ax.set_ylim(max(y, len(resources) * (1 + gap)), -gap)
@@ -378,7 +379,7 @@ _COMPONENT_COLOURS = {
 def costs_chart(components: dict[str, dict[str, float]], path: Path, currency: str) -> Path:
     """Stacked bars of cost components before (baseline) and after (with symbiosis);
     negative components (e.g. sales revenue) stack below zero."""
-    fig, ax = plt.subplots(figsize=(7, 5), dpi=110)
+    fig, ax = _figure((7, 5))
     names = list(dict.fromkeys([*components["baseline"], *components["result"]]))
     for i, key in enumerate(("baseline", "result")):
         up = down = 0.0
@@ -419,7 +420,7 @@ def savings_chart(gains: list[tuple[str, float]], path: Path, currency: str, lim
     those who pay more than today in red to the left, each bar labelled with its value."""
     bars = savings_bars(gains, limit)
     n = max(len(bars), 1)
-    fig, ax = plt.subplots(figsize=(9, 1.2 + 0.32 * n), dpi=110)
+    fig, ax = _figure((9, 1.2 + 0.32 * n))
     if not bars:
         ax.text(0.5, 0.5, "No participant's costs change", ha="center", va="center", transform=ax.transAxes)
         ax.axis("off")
