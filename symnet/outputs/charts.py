@@ -10,6 +10,7 @@ from typing import Any
 import geopandas as gpd
 import matplotlib
 import numpy as np
+from matplotlib.collections import LineCollection
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch, PathPatch, Rectangle
@@ -61,7 +62,6 @@ def _label_groups(actors: gpd.GeoDataFrame, radius_m: float) -> list[tuple[float
 
 def _draw_roads(ax: Any, roads: list[ContextRoad], crs: Any, handles: list[Any]) -> None:
     """Major roads (WGS84 lines) as one line collection per class, projected to ``crs``."""
-    from matplotlib.collections import LineCollection
     from shapely.geometry import LineString
 
     for kind, colour, width in ROAD_STYLES:
@@ -131,21 +131,20 @@ def network_chart(
     named: set[str] = set()
     if len(ex):
         widths = _widths(ex["quantity"].to_numpy(), ex["resource"].to_numpy(), 0.8, 4.5)
-        for (_, row), w in zip(ex.iterrows(), widths):
-            x, y = row.geometry.xy
-            ax.plot(
-                x,
-                y,
-                color=resource_colour(row["resource"]),
-                linewidth=w,
-                alpha=0.85,
-                solid_capstyle="round",
-                linestyle=(0, (4, 2)) if row["method"] == "estimated" else "-",
-                zorder=2,
-            )
+        estimated = (ex["method"] == "estimated").to_numpy()
+        lines = LineCollection(
+            [np.column_stack(g.xy) for g in ex.geometry],
+            colors=[resource_colour(r) for r in ex["resource"]],
+            linewidths=widths,
+            linestyles=[(0, (4, 2)) if e else "solid" for e in estimated],
+            alpha=0.85,
+            capstyle="round",
+            zorder=2,
+        )
+        ax.add_collection(lines, autolim=True)
         for r in sorted(set(ex["resource"])):
             handles.append(Line2D([0], [0], color=resource_colour(r), lw=3, label=r.replace("_", " ")))
-        if (ex["method"] == "estimated").any():
+        if estimated.any():
             handles.append(
                 Line2D([0], [0], color="#555", lw=1.5, linestyle=(0, (4, 2)), label="estimated distance (no route)")
             )

@@ -143,16 +143,27 @@ _BOOL = {"confidential", "aggregated", "opened", "assumption"}
 _INT = {"n_actors"}
 
 
-def _sources(scenario: Scenario | None, prefixes: list[str]) -> tuple[str, bool]:
-    """Joined distinct source texts for keys starting with any prefix, and whether one
-    of them is an assumption."""
-    if scenario is None:
-        return "", False
-    found: list[str] = []
-    for key, text in scenario.sources.items():
-        if any(key.startswith(p) for p in prefixes) and text not in found:
-            found.append(text)
-    return "; ".join(found), any(is_assumption(t) for t in found)
+class _SourceIndex:
+    """The scenario's source texts by record, built once per set of layers.
+
+    ``scenario.sources`` keys are ``"<file>:<id>.<column>"``; :meth:`lookup` of records
+    ``"<file>:<id>."`` gives their distinct texts in the scenario's order (one pass over
+    the sources instead of one per row: at 1,000 actors that was 93 million prefix tests).
+    """
+
+    def __init__(self, scenario: Scenario | None) -> None:
+        self._by_record: dict[str, list[tuple[int, str]]] = {}
+        for position, (key, text) in enumerate(scenario.sources.items() if scenario is not None else ()):
+            record, dot, _column = key.rpartition(".")
+            if dot and ":" in record:
+                self._by_record.setdefault(record + ".", []).append((position, text))
+
+    def lookup(self, *records: str) -> tuple[str, bool]:
+        """Joined distinct source texts of ``records`` (e.g. ``"supplies.csv:S1."``), and
+        whether one of them is an assumption."""
+        entries = sorted(entry for record in records for entry in self._by_record.get(record, ()))
+        found = list(dict.fromkeys(text for _, text in entries))
+        return "; ".join(found), any(is_assumption(t) for t in found)
 
 
 def _typed(frame: pd.DataFrame, layer: str) -> pd.DataFrame:
@@ -225,13 +236,14 @@ def build_layers(result: Result, scenario: Scenario | None = None) -> dict[str, 
             actor_conf[a.id] = actor_conf.get(a.id, False) or a.confidential
 
     layers = {name: _empty_layer(name, "EPSG:4326") for name in LAYERS}
+    sources = _SourceIndex(scenario)
 
     # actors ---------------------------------------------------------------------------
     actors = nodes[nodes["kind"] == "actor"] if not nodes.empty else nodes
     if not actors.empty:
         rows = []
         for row in actors.itertuples(index=False):
-            src, assumed = _sources(scenario, [f"actors.csv:{row.node}."])
+            src, assumed = sources.lookup(f"actors.csv:{row.node}.")
             rows.append(
                 {
                     "node": row.node,
@@ -252,7 +264,7 @@ def build_layers(result: Result, scenario: Scenario | None = None) -> dict[str, 
         s = result.sites
         rows = []
         for row in s.itertuples(index=False):
-            src, assumed = _sources(scenario, [f"sites.csv:{row.option}."])
+            src, assumed = sources.lookup(f"sites.csv:{row.option}.")
             rows.append(
                 {
                     "option": row.option,
@@ -293,7 +305,7 @@ def build_layers(result: Result, scenario: Scenario | None = None) -> dict[str, 
                 if geometry_kind == "route"
                 else LineString([pos[str(row.source_node)], pos[str(row.target_node)]])
             )
-            src, assumed = _sources(scenario, [f"supplies.csv:{supply}.", f"demands.csv:{target}."])
+            src, assumed = sources.lookup(f"supplies.csv:{supply}.", f"demands.csv:{target}.")
             conf = (
                 supply_conf.get(supply, False)
                 or demand_conf.get(target, False)
@@ -341,7 +353,7 @@ def build_layers(result: Result, scenario: Scenario | None = None) -> dict[str, 
         rows, geoms = [], []
         for row in agg.itertuples(index=False):
             supply, actor = str(row.supply), str(row.actor)
-            src, assumed = _sources(scenario, [f"supplies.csv:{supply}."])
+            src, assumed = sources.lookup(f"supplies.csv:{supply}.")
             actor = actor if actor in pos else supply_actor.get(supply, actor)
             rows.append(
                 {

@@ -221,3 +221,25 @@ def test_bad_inputs_are_input_errors(tmp_path, result):
         export_command(tmp_path / "rd", "kml", tmp_path / "o.kml")
     with pytest.raises(InputError, match="needs --to"):
         export_result(result, "postgis", None)
+
+
+def test_layer_sources_are_those_of_the_row_record_only():
+    """A row's sources: its own records' texts, distinct, in the scenario's order; an id
+    that extends another ('S1.b' after 'S1') does not lend it its sources."""
+    from types import SimpleNamespace
+
+    from symnet.outputs.tables import _SourceIndex
+
+    sources = {
+        "supplies.csv:S1.quantity": "report 001 §2",
+        "supplies.csv:S1.b.quantity": "assumption: other stream",
+        "demands.csv:D1.quantity": "report 001 §2",
+        "supplies.csv:S1.price": "assumption: gate fee",
+        "profiles.p1[0]": "report 002",
+    }
+    index = _SourceIndex(SimpleNamespace(sources=sources))  # type: ignore[arg-type]
+    assert index.lookup("supplies.csv:S1.", "demands.csv:D1.") == ("report 001 §2; assumption: gate fee", True)
+    assert index.lookup("demands.csv:D1.") == ("report 001 §2", False)
+    assert index.lookup("supplies.csv:S1.b.") == ("assumption: other stream", True)
+    assert index.lookup("actors.csv:A9.") == ("", False)
+    assert _SourceIndex(None).lookup("supplies.csv:S1.") == ("", False)
