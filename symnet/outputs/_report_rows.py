@@ -34,6 +34,12 @@ KPI_LABELS: dict[str, tuple[str, str]] = {
     "opened_sites": ("Sites opened", "sites"),
 }
 
+SHOWN_ELSEWHERE = frozenset(
+    {"participants", "largest_winners", "largest_losers", "participants_headline", "assumption_kpis"}
+)
+"""KPIs the report gives in their own place, not as KPI table rows: the participants in
+"Who gains", the headline in the summary, the assumptions in the appendix."""
+
 
 # short KPI names for the appendix's "used by" column
 KPI_SHORT: dict[str, str] = {
@@ -95,7 +101,7 @@ def kpi_rows(
 ) -> list[list[str]]:
     """KPI table rows ``[label, value, unit, rests on]``: the known KPIs in report order
     (:data:`KPI_LABELS`), then other scalar KPIs with a label and unit made from their
-    key; nested ones (per-actor gains, self-sufficiency) have their own tables.
+    key; nested ones (self-sufficiency) and :data:`SHOWN_ELSEWHERE` have their own place.
 
     Parameters
     ----------
@@ -112,7 +118,7 @@ def kpi_rows(
     if isinstance(kpis.get("opened_sites"), (list, tuple)) and site_names:
         kpis["opened_sites"] = [site_names.get(o, o) for o in kpis["opened_sites"]]
     keys = [k for k in KPI_LABELS if k in kpis] + sorted(
-        k for k, v in kpis.items() if k not in KPI_LABELS and k != "assumption_kpis" and not isinstance(v, dict)
+        k for k, v in kpis.items() if k not in KPI_LABELS and k not in SHOWN_ELSEWHERE and not isinstance(v, dict)
     )
     rows = []
     for key in keys:

@@ -6,6 +6,7 @@ import re
 from html import escape
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from symnet.errors import InputError
@@ -177,6 +178,26 @@ def test_missing_kpis_are_handled():
     assert rows == [["Savings against the baseline", "10", "SEK/yr", ""]]
     rows = kpi_rows({"savings": 10.0, "active_links": 2}, "SEK", public=False, rests={"savings": ["economics.x"]})
     assert rows == [["Savings against the baseline", "10", "SEK/yr", "† 1"], ["Active exchanges", "2", "links", ""]]
+
+
+def test_participant_kpis_are_not_kpi_table_rows():
+    """The participants have their own table and the headline is in the summary: the KPI
+    table does not dump them (it once showed 'Participants | 26 ({'participant': ...')."""
+    from symnet.participants import participant_kpis
+
+    table = pd.DataFrame(
+        {
+            "participant": ["a", "b"],
+            "kind": "actor",
+            "name": ["A", "B"],
+            "baseline_cost": [10.0, 5.0],
+            "cost": [4.0, 7.0],
+            "gain": [6.0, -2.0],
+        }
+    )
+    kpis = {"savings": 4.0, **participant_kpis(table, "SEK"), "existing_exchange_cost": 0.0}
+    rows = kpi_rows(kpis, "SEK", public=False)
+    assert [r[0] for r in rows] == ["Savings against the baseline", "Existing exchange cost"]
 
 
 def test_end_to_end_from_a_real_solve(tmp_path):
