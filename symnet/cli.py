@@ -153,7 +153,10 @@ OsmOpt = Annotated[
 ]
 OnlineOpt = Annotated[
     bool,
-    typer.Option("--online", help="Download the region's roads through osmnx (needs internet; cached under gis/)."),
+    typer.Option(
+        "--online",
+        help="Download the region's roads through osmnx when no extract is given (needs internet; saved under gis/).",
+    ),
 ]
 WorkersOpt = Annotated[
     int | None, typer.Option("--workers", help="Dask workers on this machine (default: one per core).")

@@ -71,7 +71,8 @@ def distance_source(
     scenario: Scenario, osm: Path | None = None, online: bool = False, cache_dir: Path | None = None
 ) -> DistanceSource:
     """Choose where distances come from: ``osm`` (command line) wins over the scenario's
-    ``network.osm``; ``online`` downloads the region through osmnx (explicit opt-in);
+    ``network.osm``; ``online`` downloads the region through osmnx when neither is given
+    (explicit opt-in; saved as ``gis/<scenario folder>_roads.graphml`` beside ``scenarios/``);
     otherwise great-circle x the scenario's circuity factor, clearly labelled.
 
     Raises
@@ -83,31 +84,39 @@ def distance_source(
 
     path = osm if osm is not None else scenario.osm_path()
     circuity = scenario.config.network.circuity
+    graph = None
     if online and path is None:
         lons = [a.lon for a in scenario.actors] + [s.lon for s in scenario.sites]
         lats = [a.lat for a in scenario.actors] + [s.lat for s in scenario.sites]
         gis_dir = (scenario.folder.parent.parent / "gis") if scenario.folder else Path("gis")
-        path = routing.download_road_graph(  # type: ignore[assignment]  # known issue: returns a RoadGraph
-            (min(lons), min(lats), max(lons), max(lats)), buffer_m=10_000, out_dir=gis_dir
+        name = f"{scenario.folder.name if scenario.folder else 'scenario'}_roads"
+        graph = routing.download_road_graph(
+            (min(lons), min(lats), max(lons), max(lats)),
+            buffer_m=10_000,
+            out_dir=gis_dir,
+            crs=scenario.config.crs,
+            name=name,
         )
+        path = gis_dir / f"{name}.graphml"  # where download_road_graph saved it
     if path is None:
         return DistanceSource(
             "estimated", f"estimated: great-circle x circuity {circuity:g} (no road extract given)", circuity
         )
     path = Path(path)
-    if not path.is_file():
-        raise InputError(
-            [
-                Problem(
-                    str(path),
-                    None,
-                    None,
-                    "road extract not found; expected an .osm, .osm.bz2 or .osm.pbf file "
-                    "(or leave network.osm unset to estimate distances)",
-                )
-            ]
-        )
-    graph = routing.load_road_graph(path, crs=scenario.config.crs, cache_dir=cache_dir)
+    if graph is None:
+        if not path.is_file():
+            raise InputError(
+                [
+                    Problem(
+                        str(path),
+                        None,
+                        None,
+                        "road extract not found; expected an .osm, .osm.bz2 or .osm.pbf file "
+                        "(or leave network.osm unset to estimate distances)",
+                    )
+                ]
+            )
+        graph = routing.load_road_graph(path, crs=scenario.config.crs, cache_dir=cache_dir)
     area = [(a.id, a.lon, a.lat) for a in scenario.actors] + [(s.site, s.lon, s.lat) for s in scenario.sites]
     router = routing.Router(
         graph, snap_warn_m=scenario.config.network.snap_warn_m, scenario_circuity=circuity, area=area

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import pytest
@@ -134,3 +135,38 @@ def test_export_command_converts_a_run_directory(tmp_path: Path, andorra_run) ->
     assert gpd.read_file(next(fgb.glob("exchanges*"))).crs.to_epsg() == 25831
     bad = runner.invoke(app, ["export", str(out), "--format", "kml", "--out", str(tmp_path / "k")])
     assert bad.exit_code == 2 and "'kml' is not an export format" in bad.output
+
+
+def test_online_roads_are_routed_on(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, andorra_run) -> None:
+    """``--online`` without an extract routes on the downloaded graph, saved beside the
+    scenarios under gis/. The download needs internet, so here it hands back the graph of
+    the Andorra extract: what is tested is that the run routes on what was downloaded."""
+    import shutil
+
+    from symnet import routing
+    from symnet.pipeline import distance_source
+
+    graph = routing.load_road_graph(load_scenario(ANDORRA, allow_outside=True).osm_path(), crs="EPSG:25831")
+    folder = tmp_path / "scenarios" / "andorra"
+    shutil.copytree(ANDORRA, folder)
+    text = (folder / "scenario.yaml").read_text("utf-8")
+    (folder / "scenario.yaml").write_text(text.replace("  osm: ../../../../shared/data/osm/andorra.osm.pbf\n", ""))
+    scenario = load_scenario(folder, allow_outside=True)
+    assert scenario.osm_path() is None
+    asked: list[tuple[Any, ...]] = []
+
+    def download(bbox: Any, buffer_m: float, out_dir: Path, crs: Any, name: str) -> Any:
+        asked.append((bbox, buffer_m, Path(out_dir), crs, name))
+        return graph
+
+    monkeypatch.setattr(routing, "download_road_graph", download)
+    source = distance_source(scenario, online=True)
+    assert source.kind == "routed" and source.router is not None
+    assert source.path == tmp_path / "gis" / "andorra_roads.graphml"
+    (bbox, buffer_m, out_dir, crs, name) = asked[0]
+    lons = [a.lon for a in scenario.actors]
+    assert bbox[0] == min(lons) and bbox[2] == max(lons) and buffer_m == 10_000
+    assert (out_dir, crs, name) == (tmp_path / "gis", "EPSG:25831", "andorra_roads")
+    online = run_scenario(scenario, online=True).result.flows.set_index("link")["distance_m"]
+    offline = andorra_run.result.flows.set_index("link")["distance_m"]
+    assert online.sort_index().tolist() == offline.sort_index().tolist()  # the same roads, to the metre
