@@ -205,6 +205,10 @@ def warm_workers(client: Any) -> list[bool]:
     return client.gather(futures)
 
 
+WORKER_START_TIMEOUT_S = 120.0
+"""Longest wait (seconds) for the processes of a new LocalCluster to register."""
+
+
 @contextmanager
 def dask_client(workers: int | None = None, scheduler: str | None = None) -> Iterator[Any]:
     """A :class:`distributed.Client` on a new LocalCluster (``workers`` processes, one
@@ -237,8 +241,9 @@ def dask_client(workers: int | None = None, scheduler: str | None = None) -> Ite
         finally:
             client.close()
         return
+    n_workers = workers or default_workers()
     cluster = LocalCluster(
-        n_workers=workers or default_workers(),
+        n_workers=n_workers,
         threads_per_worker=1,
         processes=True,
         host="127.0.0.1",
@@ -246,6 +251,9 @@ def dask_client(workers: int | None = None, scheduler: str | None = None) -> Ite
     )
     client = Client(cluster)
     try:
+        # every worker registered before work is placed (otherwise a slow-starting one is
+        # left out of warm_workers and of the first tasks)
+        client.wait_for_workers(n_workers, timeout=WORKER_START_TIMEOUT_S)
         warm_workers(client)
         yield client
     finally:
