@@ -6,7 +6,10 @@ message``, no traceback), 1 internal error. Errors go to stderr.
 
 from __future__ import annotations
 
+import atexit
+import contextlib
 import functools
+import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -605,8 +608,26 @@ app.add_typer(build_roads_app(report_errors), name="roads")
 
 
 def main() -> None:
-    """Console-script entry point."""
+    """Console-script entry point.
+
+    A finished command ends the process at once: the exit handlers run and the streams
+    are flushed, but the interpreter does not tear down every imported module one by one
+    (geopandas, matplotlib, HiGHS, PROJ: 0.5-1.5 s of a 5 s ``symnet run`` on 2 cores).
+    Every output is closed by then (atomic writes, clusters closed in ``with`` blocks).
+    An unexpected exception still ends the usual way, with its traceback.
+    """
     try:
         app()
+        code: Any = 0
     except SystemExit as exc:
-        sys.exit(exc.code)
+        code = exc.code
+    if code is None:
+        code = 0
+    elif not isinstance(code, int):  # sys.exit("message"): print it, status 1
+        print(code, file=sys.stderr)
+        code = 1
+    atexit._run_exitfuncs()
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(OSError, ValueError):  # a closed pipe (symnet ... | head)
+            stream.flush()
+    os._exit(code)
