@@ -11,7 +11,7 @@ from typing import Any
 from symnet.resources import normalise_unit
 from symnet.scenario import Scenario
 
-__all__ = ["assumption_value"]
+__all__ = ["AssumptionValues", "assumption_value"]
 
 _PART = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
 
@@ -29,49 +29,64 @@ def _walk(node: Any, path: str) -> Any:
     return node
 
 
-def assumption_value(scenario: Scenario, key: str) -> str:
-    """The value a key stands for, formatted with its unit where one is known ('' if unknown)."""
-    value: Any = None
-    unit = ""
-    if key.startswith("catalogue:"):
-        rest = key.removeprefix("catalogue:")
-        if rest.startswith("fates."):
-            value = _walk(scenario.catalogue.fates, rest.removeprefix("fates."))
-        elif rest.startswith("substitutions."):
-            pair = rest.removeprefix("substitutions.").rsplit(".", 1)[0]
-            sup, _, dem = pair.partition("->")
-            value = scenario.catalogue.substitution_factor(sup, dem)
+class AssumptionValues:
+    """Formats the values of many keys of one scenario (the appendix of a national run has
+    tens of thousands): the supply, demand, actor and site rows are indexed by id once."""
+
+    def __init__(self, scenario: Scenario) -> None:
+        self.scenario = scenario
+        self._rows: dict[str, dict[str, Any]] = {
+            "supplies": {r.id: r for r in scenario.supplies},
+            "demands": {r.id: r for r in scenario.demands},
+            "sites": {o.option_id: o for o in scenario.sites},
+            "actors": {r.id: r for r in scenario.actors},
+        }
+
+    def _row(self, table: str, entity: str) -> Any:
+        kind = next((k for k in ("supplies", "demands", "sites") if table.startswith(k)), "actors")
+        return self._rows[kind].get(entity)
+
+    def value(self, key: str) -> str:
+        """The value ``key`` stands for, formatted with its unit where one is known ('' if unknown)."""
+        scenario = self.scenario
+        value: Any = None
+        unit = ""
+        if key.startswith("catalogue:"):
+            rest = key.removeprefix("catalogue:")
+            if rest.startswith("fates."):
+                value = _walk(scenario.catalogue.fates, rest.removeprefix("fates."))
+            elif rest.startswith("substitutions."):
+                pair = rest.removeprefix("substitutions.").rsplit(".", 1)[0]
+                sup, _, dem = pair.partition("->")
+                value = scenario.catalogue.substitution_factor(sup, dem)
+            else:
+                value = _walk(scenario.catalogue.resources, rest)
+        elif ":" in key:
+            table, _, rest = key.partition(":")
+            entity, _, col = rest.rpartition(".")
+            row = self._row(table, entity)
+            value = getattr(row, col, None) if row is not None else None
+            if row is not None and col == "quantity":
+                unit = row.unit
+                entered = getattr(row, "entered_unit", None)
+                if (
+                    getattr(row, "entered_quantity", None) is not None
+                    and entered
+                    and entered != normalise_unit(row.unit)
+                ):
+                    value, unit = row.entered_quantity, entered
+        elif key.startswith(("resources.", "fates.")):
+            section, _, rest = key.partition(".")
+            value = _walk(getattr(scenario.catalogue, section), rest)
         else:
-            value = _walk(scenario.catalogue.resources, rest)
-    elif ":" in key:
-        table, _, rest = key.partition(":")
-        entity, _, col = rest.rpartition(".")
-        row = _table_row(scenario, table, entity)
-        value = getattr(row, col, None) if row is not None else None
-        if row is not None and col == "quantity":
-            unit = row.unit
-            entered = getattr(row, "entered_unit", None)
-            if getattr(row, "entered_quantity", None) is not None and entered and entered != normalise_unit(row.unit):
-                value, unit = row.entered_quantity, entered
-    elif key.startswith(("resources.", "fates.")):
-        section, _, rest = key.partition(".")
-        value = _walk(getattr(scenario.catalogue, section), rest)
-    else:
-        value = _walk(scenario.config, key)
-    return _format_value(value, unit)
+            value = _walk(scenario.config, key)
+        return _format_value(value, unit)
 
 
-def _table_row(scenario: Scenario, table: str, entity: str) -> Any:
-    rows: list[Any]
-    if table.startswith("supplies"):
-        rows = scenario.supplies
-    elif table.startswith("demands"):
-        rows = scenario.demands
-    elif table.startswith("sites"):
-        return next((o for o in scenario.sites if o.option_id == entity), None)
-    else:
-        rows = scenario.actors
-    return next((r for r in rows if r.id == entity), None)
+def assumption_value(scenario: Scenario, key: str) -> str:
+    """The value a key stands for, formatted with its unit where one is known ('' if
+    unknown). For many keys of one scenario use :class:`AssumptionValues`."""
+    return AssumptionValues(scenario).value(key)
 
 
 def _format_value(value: Any, unit: str = "") -> str:

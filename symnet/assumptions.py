@@ -32,7 +32,7 @@ from typing import Any
 import pandas as pd
 
 from symnet import costs
-from symnet.assumption_values import assumption_value  # noqa: F401  (re-exported: the report imports it from here)
+from symnet.assumption_values import assumption_value  # noqa: F401  (re-exported: part of this module's API)
 from symnet.resources import Catalogue, load_catalogue, unit_dimension
 from symnet.result import Result
 from symnet.scenario import Demand, Scenario, SiteOption, Supply, is_assumption

@@ -9,7 +9,8 @@ from typing import Any
 import geopandas as gpd
 import numpy as np
 
-from symnet.assumptions import assumption_value, kpi_assumptions, source_text
+from symnet.assumption_values import AssumptionValues
+from symnet.assumptions import kpi_assumptions, source_text
 from symnet.outputs._format import format_quantity, round_public
 from symnet.result import Result
 from symnet.scenario import Scenario
@@ -171,12 +172,13 @@ def appendix_rows(
             users.setdefault(k, []).append(kpi)
     hidden_ids = _confidential_keys(scenario) if (public and scenario is not None) else set()
     rows, hidden = [], 0
+    values = AssumptionValues(scenario) if scenario is not None else None
     for key in sorted(users, key=lambda k: (-len(users[k]), k)):
         if _key_entity(key) in hidden_ids:
             hidden += 1
             continue
         labels = ", ".join(KPI_SHORT.get(k, k.replace("_", " ")) for k in users[key])
-        value = assumption_value(scenario, key) if scenario is not None else ""
+        value = values.value(key) if values is not None else ""
         source = source_text(scenario, key) if scenario is not None else ""
         rows.append([key, value, source, f"{len(users[key])}: {labels}"])
     unused = len(set(scenario.assumptions()) - set(users)) if scenario is not None else 0

@@ -48,6 +48,21 @@ def test_csv_safe_keeps_numeric_columns() -> None:
     assert list(frame["name"]) == ["=x", "ok"]  # the input frame is not changed
 
 
+def test_csv_safe_guards_string_and_mixed_columns() -> None:
+    """String-dtype columns (with missing cells) and object columns mixing texts, numbers
+    and None: only the formula-like texts change."""
+    frame = pd.DataFrame(
+        {
+            "text": pd.array(["@SUM(A1)", None, "-6 900", "plain", "+cmd"], dtype="string"),
+            "mixed": ["=1+1", 3, None, "-x", 2.5],
+        }
+    )
+    out = csv_safe(frame)
+    assert out["text"].tolist() == ["'@SUM(A1)", pd.NA, "-6 900", "plain", "'+cmd"]
+    assert out["mixed"].tolist() == ["'=1+1", 3, None, "'-x", 2.5]
+    assert str(out["text"].dtype) == "string"
+
+
 def _symnet(*args: str) -> subprocess.CompletedProcess[str]:
     env = {"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin", "MPLBACKEND": "Agg"}
     return subprocess.run([sys.executable, "-m", "symnet", *args], capture_output=True, text=True, env=env, timeout=120)
