@@ -251,9 +251,9 @@ def _fall_back_on(out: Solution, start: Incumbent, time_limit_s: float) -> None:
 
 
 def time_limit_message(time_limit_s: float, gap: float | None, detail: str = "") -> str:
-    """``time limit of X s reached; best solution within gap Y %`` (no gap part without a
-    gap), followed by ``detail`` (e.g. `` (3 independent parts)``)."""
-    within = f"; best solution within gap {gap:.2%}" if gap is not None else ""
+    """``time limit of X s reached; best solution within gap Y %`` (without a bound: ``no
+    lower bound proven, gap unknown``), followed by ``detail`` (e.g. `` (3 independent parts)``)."""
+    within = f"; best solution within gap {gap:.2%}" if gap is not None else "; no lower bound proven, gap unknown"
     return f"time limit of {time_limit_s:g} s reached{within}{detail}"
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -15,6 +16,10 @@ from symnet.optimise.solve import Deadline, Incumbent, highs_model, quiet_stdout
 
 WARM_START_SHARE = 0.4
 """Share of the time limit the site warm start (:func:`site_warm_start`) may use."""
+CLOSED_SITES_SHARE = 0.5
+"""Share of the time left that :func:`closed_sites_incumbent` may use."""
+CLOSED_SITES_GAP = 0.01
+"""Relative gap to which the closed-sites model is solved (it is a start, not the answer)."""
 IPM_FROM_COLUMNS = 50_000
 """From this many columns, the first LP relaxation is solved by HiGHS's interior point
 method with crossover (N = 1,000 generated inventory, 113,000 columns: 23 s against 64-70 s
@@ -26,8 +31,8 @@ def site_warm_start(
 ) -> Incumbent | None:
     """A first incumbent for the solver, found within :data:`WARM_START_SHARE` of the
     solve's ``deadline``: the whole solution when the chosen sites' LP rounds to a feasible
-    one, else the site choice alone (the z columns), or None when the LP relaxation was not
-    solved in time.
+    one, else the site choice alone (the z columns); when the LP relaxation was not solved
+    in time, the solution with every site closed, or None.
 
     The LP relaxation's site binaries are rounded at 0.5 (in decreasing order), then a
     first-improvement local search opens, closes or swaps (same facility type) one option
@@ -36,7 +41,9 @@ def site_warm_start(
     itself). Stops at a local optimum or at its budget. The LP with the final choice
     fixed, its other integers (trips, link binaries) rounded up, is the whole incumbent
     when it satisfies every row; when no choice could be priced in time, the rounded
-    choice alone is the start. The first LP's objective is the lower bound.
+    choice alone is the start. The first LP's objective is the lower bound. When that LP
+    itself is not solved in time, the start is the model with every site closed
+    (:func:`closed_sites_incumbent`, within :data:`CLOSED_SITES_SHARE` of what is left).
     """
     import highspy
 
@@ -48,12 +55,13 @@ def site_warm_start(
         h.setOptionValue("solver", "ipm")
     budget.attach(h)
     h.run()
-    if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
-        return None
-    h.setOptionValue("solver", "simplex")
-    lower_bound = float(h.getInfo().objective_function_value)
     ks = np.array(sorted(zbin), dtype=int)
     cols = np.array([zbin[k] for k in ks], dtype=np.int32)
+    if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+        del h  # the unfinished LP's memory, before the next model is built
+        return closed_sites_incumbent(arrays, cost, cols, Deadline(CLOSED_SITES_SHARE * deadline.remaining()))
+    h.setOptionValue("solver", "simplex")
+    lower_bound = float(h.getInfo().objective_function_value)
     z_lp = np.asarray(h.getSolution().col_value, dtype=float)[cols]
     order = np.argsort(-z_lp, kind="stable")
     current = frozenset(int(i) for i in order if z_lp[i] >= 0.5)
@@ -66,6 +74,34 @@ def site_warm_start(
             return Incumbent(np.arange(len(values), dtype=np.int32), values, float(cost @ values), lower_bound)
     choice = np.array([1.0 if i in current else 0.0 for i in range(len(ks))])
     return Incumbent(cols, choice, None, lower_bound)
+
+
+def closed_sites_incumbent(
+    arrays: ModelArrays, cost: np.ndarray, site_columns: np.ndarray, deadline: Deadline
+) -> Incumbent | None:
+    """A whole incumbent with every free site option closed (``site_columns`` fixed at 0):
+    the model without new facilities, solved by HiGHS to :data:`CLOSED_SITES_GAP` by
+    ``deadline``. The fallback when the LP relaxation of the whole model is too big to
+    solve within the warm start's budget (N = 5,000: 2.2 million columns); closed sites are
+    always allowed, so it is feasible whenever the model is. No lower bound (None when
+    HiGHS found no solution in time)."""
+    import highspy
+
+    lower, upper = arrays.lower.copy(), arrays.upper.copy()
+    lower[site_columns] = 0.0
+    upper[site_columns] = 0.0
+    with quiet_stdout(True):
+        h = highs_model(replace(arrays, lower=lower, upper=upper), cost)
+    h.setOptionValue("output_flag", False)
+    h.setOptionValue("mip_rel_gap", CLOSED_SITES_GAP)
+    deadline.attach(h)
+    h.run()
+    if h.getInfo().primal_solution_status != highspy.SolutionStatus.kSolutionStatusFeasible:
+        return None
+    values = rounded_up(arrays, np.asarray(h.getSolution().col_value, dtype=float))
+    if values is None:
+        return None
+    return Incumbent(np.arange(len(values), dtype=np.int32), values, float(cost @ values), None)
 
 
 def rounded_up(arrays: ModelArrays, values: np.ndarray, tol: float = 1e-6) -> np.ndarray | None:

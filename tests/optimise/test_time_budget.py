@@ -22,9 +22,9 @@ sys.path.insert(0, str(BENCH))
 from scale_generator import write_scale_scenario  # noqa: E402
 
 from symnet.network import build_network  # noqa: E402
-from symnet.optimise import AllocationModel  # noqa: E402
+from symnet.optimise import AllocationModel, warmstart  # noqa: E402
 from symnet.optimise.solve import Deadline, Incumbent, SolverSettings, solve_highs_arrays  # noqa: E402
-from symnet.optimise.warmstart import rounded_up  # noqa: E402
+from symnet.optimise.warmstart import closed_sites_incumbent, rounded_up  # noqa: E402
 from symnet.scenario import load_scenario  # noqa: E402
 
 
@@ -45,10 +45,11 @@ def test_solve_ends_within_its_time_limit(big_model: AllocationModel, limit_s: f
     elapsed = time.perf_counter() - t0
     assert elapsed <= limit_s * 1.05 + 2.0, f"{elapsed:.1f} s for a {limit_s} s budget"
     assert result.status in ("time_limit", "optimal", "not_solved")
-    if result.objective is not None:
-        assert result.bound is not None
+    if result.objective is not None and result.bound is not None:
         assert result.bound <= result.objective + 1e-6 * abs(result.objective)
         assert result.gap == pytest.approx((result.objective - result.bound) / abs(result.objective), rel=1e-6)
+    elif result.objective is not None:  # the closed-sites start, the LP relaxation not solved in time
+        assert result.gap is None and "gap unknown" in result.message
 
 
 def test_deadline_interrupts_highs_mid_solve(big_model: AllocationModel) -> None:
@@ -88,3 +89,47 @@ def test_rounded_up_refuses_a_solution_that_breaks_a_row(big_model: AllocationMo
     a = big_model.arrays
     assert a is not None
     assert rounded_up(a, np.zeros(len(a.cost))) is None  # supplies unbalanced
+
+
+@pytest.fixture(scope="module")
+def closed_optimum(big_model: AllocationModel) -> float:
+    """The optimum of the model with every candidate site closed (``force_closed``)."""
+    scenario = big_model.scenario
+    closed = AllocationModel(scenario, big_model.network, force_closed=[o.option_id for o in scenario.sites])
+    result = closed.solve()
+    assert result.status == "optimal" and result.objective is not None
+    return float(result.objective)
+
+
+def test_closed_sites_incumbent_is_the_model_without_new_facilities(
+    big_model: AllocationModel, closed_optimum: float
+) -> None:
+    """Every free site binary 0, every row kept, and within CLOSED_SITES_GAP of the optimum
+    with all sites closed (which it cannot beat)."""
+    a = big_model.arrays
+    assert a is not None
+    cost = big_model.objective_vector()
+    cols = np.array(sorted(big_model._zbin.values()), dtype=np.int32)
+    start = closed_sites_incumbent(a, cost, cols, Deadline(60.0))
+    assert start is not None and start.objective is not None and start.lower_bound is None
+    assert len(start.columns) == len(cost) and np.all(start.values[cols] == 0.0)
+    assert rounded_up(a, start.values) is not None  # a solution of the whole model
+    assert start.objective == pytest.approx(float(cost @ start.values))
+    assert closed_optimum * (1 - 1e-6) <= start.objective <= closed_optimum * (1 + warmstart.CLOSED_SITES_GAP)
+
+
+def test_warm_start_falls_back_on_closed_sites_when_the_lp_is_not_solved(
+    big_model: AllocationModel, closed_optimum: float, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No time for the LP relaxation (its share set to 0): the start is the closed-sites
+    solution, a whole incumbent without a bound."""
+    a = big_model.arrays
+    assert a is not None
+    monkeypatch.setattr(warmstart, "WARM_START_SHARE", 0.0)
+    start = warmstart.site_warm_start(
+        a, big_model.objective_vector(), big_model._zbin, big_model.data.options, Deadline(60.0)
+    )
+    assert start is not None and start.objective is not None and start.lower_bound is None
+    cols = np.array(sorted(big_model._zbin.values()), dtype=np.int32)
+    assert np.all(start.values[cols] == 0.0)
+    assert start.objective <= closed_optimum * (1 + warmstart.CLOSED_SITES_GAP)
