@@ -30,6 +30,7 @@ from symnet.scenario import (
     load_scenario,
     write_scenario,
 )
+from symnet.scenario.validate import _energy_mwh_per_unit
 
 CATALOGUE = load_catalogue()
 OPS = sorted(operations())
@@ -90,17 +91,22 @@ def configs(draw: st.DrawFn) -> ScenarioConfig:
     facilities = {}
     for i in range(draw(st.integers(0, 2))):
         cap = draw(st.one_of(st.just(float("inf")), POSITIVE))
+        made_of = FacilityInput(resource=draw(st.sampled_from(RESOURCES)), per_unit=draw(POSITIVE))
+        made = FacilityOutput(
+            resource=draw(st.sampled_from(RESOURCES)), per_unit=draw(POSITIVE), sale_price=draw(PRICE)
+        )
+        energy_in = _energy_mwh_per_unit(CATALOGUE, made_of.resource)
+        energy_out = _energy_mwh_per_unit(CATALOGUE, made.resource) or 0.0
+        if energy_in is not None and energy_out * made.per_unit > energy_in * made_of.per_unit:
+            # a valid scenario makes no energy (validate._check_energy_balance): the input back, less of it
+            made = FacilityOutput(resource=made_of.resource, per_unit=made_of.per_unit / 2, sale_price=made.sale_price)
         facilities[f"fac{i}"] = FacilityType(
             name=draw(TEXT),
             fixed_cost=draw(NONNEG),
             capacity=cap,
             min_throughput=draw(st.floats(0, cap if cap < 1e9 else 1e9)),
-            inputs=[FacilityInput(resource=draw(st.sampled_from(RESOURCES)), per_unit=draw(POSITIVE))],
-            outputs=[
-                FacilityOutput(
-                    resource=draw(st.sampled_from(RESOURCES)), per_unit=draw(POSITIVE), sale_price=draw(PRICE)
-                )
-            ],
+            inputs=[made_of],
+            outputs=[made],
             operations=draw(st.lists(st.sampled_from(OPS), max_size=2, unique=True)),
         )
     config.facilities = facilities
