@@ -249,6 +249,10 @@ def _put_together(
             row_dual[part.rows] = out.row_dual
     outcomes = [out.outcome for out in solutions]
     outcome = _combined(outcomes, float(cost @ values), settings.time_limit_s, len(parts))
+    notes = list(dict.fromkeys(out.note for out in solutions if out.note))
+    if notes and outcome[0] == "time_limit":
+        status, bound, gap, message = outcome
+        outcome = (status, bound, gap, f"{message}; " + "; ".join(notes))
     solved = outcome[0] in ("optimal", "time_limit")
     lp_optimal = outcome[0] == "optimal" and not arrays.integer.any()
     return Solution(

@@ -75,6 +75,8 @@ class Incumbent:
     values: np.ndarray
     objective: float | None
     lower_bound: float | None
+    note: str = ""
+    """What the result's message says when this start is the answer (e.g. how it was made)."""
 
 
 @dataclass
@@ -88,6 +90,8 @@ class Solution:
     highs: Any = None
     handover_seconds: float = 0.0
     solver_seconds: float = 0.0
+    note: str = ""
+    """Added to the outcome's message: the kept warm start's :attr:`Incumbent.note`."""
 
 
 @contextlib.contextmanager
@@ -242,12 +246,14 @@ def _fall_back_on(out: Solution, start: Incumbent, time_limit_s: float) -> None:
     if start.objective is not None and start.objective < found:
         out.values = start.values.copy()
         found = start.objective
+        out.note = start.note
     if not math.isfinite(found):
         return
     if start.lower_bound is not None and (bound is None or not math.isfinite(bound) or bound < start.lower_bound):
         bound = start.lower_bound
     gap = relative_gap(found, bound)
-    out.outcome = ("time_limit", bound, gap, time_limit_message(time_limit_s, gap))
+    detail = f"; {out.note}" if out.note else ""
+    out.outcome = ("time_limit", bound, gap, time_limit_message(time_limit_s, gap, detail))
 
 
 def time_limit_message(time_limit_s: float, gap: float | None, detail: str = "") -> str:

@@ -152,3 +152,19 @@ def test_a_model_inside_a_dask_task_solves_its_parts_in_process() -> None:
     assert not in_dask_worker()
     with dask_client(1) as client:
         assert client.submit(in_dask_worker, pure=False).result() is True
+
+
+def test_a_kept_start_note_reaches_the_whole_models_message() -> None:
+    """A part whose answer is its warm start (e.g. every site closed) says so in the message
+    of the whole model, once, after the time-limit sentence."""
+    from symnet.optimise.solve import Solution
+
+    arrays = _block_model(np.random.default_rng(1), 2, 3, False)
+    parts = decompose.split(arrays, min_columns=1)
+    assert len(parts) == 2
+    solutions = [
+        Solution(("time_limit", -10.0, 0.5, "x"), np.zeros(len(p.columns)), note="the start was kept") for p in parts
+    ]
+    status, _bound, _gap, message = decompose._put_together(arrays, arrays.cost, SETTINGS, parts, solutions).outcome
+    assert status == "time_limit"
+    assert message.endswith("(2 independent parts); the start was kept") and message.count("the start was kept") == 1

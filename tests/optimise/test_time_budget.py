@@ -75,11 +75,12 @@ def test_a_whole_warm_start_is_kept_when_the_solver_finds_nothing(big_model: All
     assert closed.status == "optimal"
     values = rounded_up(a, lp._sol)
     assert values is not None
-    start = Incumbent(np.arange(len(values), dtype=np.int32), values, float(a.cost @ values), 1.0)
+    start = Incumbent(np.arange(len(values), dtype=np.int32), values, float(a.cost @ values), 1.0, "made by hand")
     settings = SolverSettings("highs", 1000.0, 1e-4, None, 0, False)
     out = solve_highs_arrays(a, a.cost, settings, lambda d: start, Deadline(0.0))
-    status, bound, gap, _ = out.outcome
+    status, bound, gap, message = out.outcome
     assert status == "time_limit"
+    assert message.endswith("; made by hand") and out.note == "made by hand"  # the answer says what it is
     assert out.values is not None and float(a.cost @ out.values) <= start.objective + 1e-6
     assert bound is not None and bound >= 1.0
     assert gap is not None and 0.0 <= gap <= 1.0
@@ -130,6 +131,7 @@ def test_warm_start_falls_back_on_closed_sites_when_the_lp_is_not_solved(
         a, big_model.objective_vector(), big_model._zbin, big_model.data.options, Deadline(60.0)
     )
     assert start is not None and start.objective is not None and start.lower_bound is None
+    assert start.note == warmstart.CLOSED_SITES_NOTE
     cols = np.array(sorted(big_model._zbin.values()), dtype=np.int32)
     assert np.all(start.values[cols] == 0.0)
     assert start.objective <= closed_optimum * (1 + warmstart.CLOSED_SITES_GAP)
