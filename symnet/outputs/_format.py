@@ -67,14 +67,15 @@ def csv_safe(frame: pd.DataFrame) -> pd.DataFrame:
     out = frame.copy()
     for c in out.columns:
         column = out[c]
-        if column.dtype == object or pd.api.types.is_string_dtype(column):
-            # only the few cells that start like a formula go through csv_safe_cell
-            if column.dtype == object:
-                starts = column.map(lambda v: isinstance(v, str) and v.startswith(FORMULA_START)).to_numpy(bool)
-            else:  # a string dtype: vectorised, missing cells are not formulas
-                starts = column.str.startswith(FORMULA_START).fillna(False).to_numpy(bool)
-            if starts.any():
-                out[c] = column.where(~starts, column[starts].map(csv_safe_cell))
+        # only the few cells that start like a formula go through csv_safe_cell
+        if column.dtype == object:
+            starts = column.map(lambda v: isinstance(v, str) and v.startswith(FORMULA_START)).to_numpy(bool)
+        elif pd.api.types.is_string_dtype(column):  # vectorised; missing cells are not formulas
+            starts = column.str.startswith(FORMULA_START).fillna(False).to_numpy(bool)
+        else:
+            continue
+        if starts.any():
+            out[c] = column.where(~starts, column[starts].map(csv_safe_cell))
     return out.rename(columns={c: csv_safe_cell(c) for c in out.columns if isinstance(c, str)})
 
 
