@@ -44,6 +44,9 @@ Constraints
 
 With free site binaries, HiGHS starts from a site choice found by rounding the LP
 relaxation and a short local search (:func:`symnet.optimise.warmstart.site_warm_start`).
+Large models (issue #14) lose their dominated links (``prune.py``), split into independent
+parts (``decompose.py``) and are solved first on the links their LP relaxation asks for
+(link pricing, ``restrict.py``), with a bound that holds for all links.
 
 The model is held as arrays (columns with bounds, costs and integrality; rows as one
 sparse matrix). :attr:`AllocationModel.prob` is the same model as a PuLP problem, built
@@ -53,7 +56,8 @@ unless the PuLP problem was changed by the user, in which case PuLP's own HiGHS 
 Where each part lives: ``data.py`` (scenario -> model tables and bounds), ``variables.py``
 (column blocks), ``constraints.py`` (one function per constraint family, e.g. the minimum
 volume in :func:`~symnet.optimise.constraints.link_minimum_volume`), ``objective.py``,
-``solve.py`` (HiGHS/CBC hand-over, limits, statuses), ``warmstart.py``, ``diagnose.py``
+``solve.py`` (HiGHS/CBC hand-over, limits, statuses), ``warmstart.py``, ``prune.py``,
+``decompose.py``, ``restrict.py``, ``diagnose.py``
 (infeasibility in words), ``solution.py`` (result tables) and ``model.py``
 (:class:`AllocationModel`, :func:`optimise`).
 """

@@ -44,6 +44,23 @@ class ModelArrays:
     row_names: list[str]
     blocks: dict[str, np.ndarray] = field(default_factory=dict)
 
+    def subset(self, columns: np.ndarray, rows: np.ndarray) -> ModelArrays:
+        """The model of these columns and rows only, in the order given (no blocks)."""
+        return replace(
+            self,
+            lower=self.lower[columns],
+            upper=self.upper[columns],
+            cost=self.cost[columns],
+            co2=self.co2[columns],
+            integer=self.integer[columns],
+            col_names=[self.col_names[c] for c in columns],
+            matrix=self.matrix.tocsr()[rows][:, columns].tocsr(),
+            row_lower=self.row_lower[rows],
+            row_upper=self.row_upper[rows],
+            row_names=[self.row_names[r] for r in rows],
+            blocks={},
+        )
+
     def relaxed(self, cost: np.ndarray) -> ModelArrays:
         """The LP relaxation (no integrality) with ``cost`` as its cost vector."""
         return replace(self, cost=cost, integer=np.zeros_like(self.integer))

@@ -39,7 +39,9 @@ from symnet.optimise.objective import flow_coefficients
 from symnet.optimise.variables import Columns
 
 LinkRows = dict[str, tuple[np.ndarray, np.ndarray]]
-"""Row kind (``'trips'``, ``'max'``, ``'min'``) -> (link positions, model row numbers)."""
+"""Row kind -> (link positions, model row numbers) of the rows that hold one link's columns
+(and at most a site binary): ``'trips'``, ``'max'``, ``'min'`` (one row per link),
+``'fac_in'``, ``'fac_out'`` (one row per link and period)."""
 
 
 def add_constraints(
@@ -67,7 +69,7 @@ def add_constraints(
     if len(d.options):
         site_capacity(bld, d, c, hi)
         site_min_throughput(bld, d, c)
-        facility_link_bounds(bld, d, c, hi)
+        link_rows.update(facility_link_bounds(bld, d, c, hi))
         open_site_limits(bld, d, c, max_open)
     capacity_covers(bld, d, c, hi)
     if sender_share is not None:
@@ -301,31 +303,36 @@ def _per_throughput_unit(d: ModelData, inp_k: np.ndarray) -> np.ndarray:
     )
 
 
-def _link_period_bounds(d: ModelData, c: Columns) -> np.ndarray:
-    """Per link and period (L x P), the most flow its supply and its demand allow."""
-    L, P = c.X.shape
-    upper = np.broadcast_to(d.links["U"].to_numpy(dtype=float)[:, None], (L, P)).copy()
+def link_period_bounds(d: ModelData) -> np.ndarray:
+    """Per link and period (L x P), the most flow (supply units) its annual bound ``U``, its
+    supply and its demand allow in any solution."""
+    links = d.links
+    L, P = len(links), len(d.periods)
+    src, dem = links["src_idx"].to_numpy(dtype=int), links["dem_idx"].to_numpy(dtype=int)
+    eff = (links["factor"] * (1.0 - links["loss"])).to_numpy(dtype=float)
+    upper = np.broadcast_to(links["U"].to_numpy(dtype=float)[:, None], (L, P)).copy()
     if len(d.supplies):
         qp = d.supplies["quantity"].to_numpy(dtype=float)[:, None] * profiles(d.supplies, P)
-        s = np.flatnonzero(c.src >= 0)
-        upper[s] = np.minimum(upper[s], qp[c.src[s]])
+        s = np.flatnonzero(src >= 0)
+        upper[s] = np.minimum(upper[s], qp[src[s]])
     if len(d.demands):
         dp = d.demands["quantity"].to_numpy(dtype=float)[:, None] * profiles(d.demands, P)
-        j = np.flatnonzero(c.dem >= 0)
-        upper[j] = np.minimum(upper[j], dp[c.dem[j]] / np.maximum(c.eff[j], 1e-12)[:, None])
+        j = np.flatnonzero(dem >= 0)
+        upper[j] = np.minimum(upper[j], dp[dem[j]] / np.maximum(eff[j], 1e-12)[:, None])
     return upper
 
 
-def facility_link_bounds(bld: ArrayBuilder, d: ModelData, c: Columns, hi: np.ndarray) -> None:
+def facility_link_bounds(bld: ArrayBuilder, d: ModelData, c: Columns, hi: np.ndarray) -> LinkRows:
     """No flow into or out of a closed option: ``x[l,p] <= B[l,p] z[k]`` for every link of an
     option with a free binary (``fac_in_l_p``, ``fac_out_l_p``; B = the tightest bound from
     supply, demand and capacity)."""
     L, P = c.X.shape
+    out: LinkRows = {}
     if not c.zbin or L == 0:
-        return
+        return out
     opt_pos = _option_positions(d)
     passthrough = d.options["passthrough"].to_numpy(dtype=bool)
-    upper = _link_period_bounds(d, c)
+    upper = link_period_bounds(d)
     parts = []
     if len(d.inputs):
         inp_k = d.inputs["option"].map(opt_pos).to_numpy(dtype=int)
@@ -353,14 +360,18 @@ def facility_link_bounds(bld: ArrayBuilder, d: ModelData, c: Columns, hi: np.nda
             continue
         b = np.where(np.isfinite(b), b, BIG_M_FALLBACK)
         n = len(i) * P
-        bld.add_rows(
-            [f"{name}_{l}_{p}" for l in i for p in range(P)],
-            np.concatenate([np.arange(n), np.arange(n)]),
-            np.concatenate([c.X[i].ravel(), np.repeat(c.Z[k], P)]),
-            np.concatenate([np.ones(n), -b.ravel()]),
-            -INF,
-            0.0,
+        out[name] = (
+            np.repeat(i, P),
+            bld.add_rows(
+                [f"{name}_{l}_{p}" for l in i for p in range(P)],
+                np.concatenate([np.arange(n), np.arange(n)]),
+                np.concatenate([c.X[i].ravel(), np.repeat(c.Z[k], P)]),
+                np.concatenate([np.ones(n), -b.ravel()]),
+                -INF,
+                0.0,
+            ),
         )
+    return out
 
 
 def open_site_limits(bld: ArrayBuilder, d: ModelData, c: Columns, max_open: int | None) -> None:

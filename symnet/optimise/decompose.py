@@ -17,7 +17,7 @@ farther apart than every link's reach fall apart.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -25,6 +25,7 @@ import scipy.sparse as sp
 from scipy.sparse.csgraph import connected_components
 
 from symnet.optimise.arrays import ModelArrays
+from symnet.optimise.restrict import RESTRICT_FROM_COLUMNS, LinkColumns, solve_restricted
 from symnet.optimise.solve import (
     Deadline,
     Incumbent,
@@ -96,21 +97,7 @@ def split(arrays: ModelArrays, min_columns: int | None = None) -> list[Part]:
 
 def sub_arrays(arrays: ModelArrays, part: Part) -> ModelArrays:
     """The part as a model of its own (its columns and rows, in the whole model's order)."""
-    cols, rows = part.columns, part.rows
-    return replace(
-        arrays,
-        lower=arrays.lower[cols],
-        upper=arrays.upper[cols],
-        cost=arrays.cost[cols],
-        co2=arrays.co2[cols],
-        integer=arrays.integer[cols],
-        col_names=[arrays.col_names[c] for c in cols],
-        matrix=arrays.matrix.tocsr()[rows][:, cols].tocsr(),
-        row_lower=arrays.row_lower[rows],
-        row_upper=arrays.row_upper[rows],
-        row_names=[arrays.row_names[r] for r in rows],
-        blocks={},
-    )
+    return arrays.subset(part.columns, part.rows)
 
 
 @dataclass
@@ -120,7 +107,9 @@ class PartTask:
     ``seconds``: its share of the time; ``end_time``: wall-clock time (:func:`time.time`)
     the whole solve must end by, so a task that waited in a queue gets only what is left;
     ``site_columns``: column of each free site binary in the part (option position ->
-    column), with ``facility`` (facility type per option position) for the warm start.
+    column), with ``facility`` (facility type per option position) for the warm start;
+    ``links``: the part's links when it is solved by link pricing
+    (:func:`~symnet.optimise.restrict.solve_restricted`), else None.
     """
 
     arrays: ModelArrays
@@ -130,20 +119,27 @@ class PartTask:
     end_time: float
     site_columns: dict[int, int]
     facility: np.ndarray
+    links: LinkColumns | None = None
 
 
 def solve_part(_shared: object, task: PartTask) -> Solution:
     """Solve one part with HiGHS within its time, starting from the site warm start when
-    the part has free site binaries (the HiGHS instance is dropped: not picklable)."""
+    the part has free site binaries, by link pricing when the task has its links (the
+    HiGHS instance is dropped: not picklable)."""
     deadline = Deadline(max(min(task.seconds, task.end_time - time.time()), 0.0))
-    start = None
-    if task.site_columns and task.arrays.integer.any():
-        options = pd.DataFrame({"facility": task.facility})
+    options = pd.DataFrame({"facility": task.facility})
+    is_mip = bool(task.arrays.integer.any())
+    out = None
+    if task.links is not None and is_mip:
+        out = solve_restricted(task.arrays, task.cost, task.settings, task.links, task.site_columns, options, deadline)
+    if out is None:
+        start = None
+        if task.site_columns and is_mip:
 
-        def start(d: Deadline) -> Incumbent | None:
-            return site_warm_start(task.arrays, task.cost, task.site_columns, options, d)
+            def start(d: Deadline) -> Incumbent | None:
+                return site_warm_start(task.arrays, task.cost, task.site_columns, options, d)
 
-    out = solve_highs_arrays(task.arrays, task.cost, task.settings, start, deadline)
+        out = solve_highs_arrays(task.arrays, task.cost, task.settings, start, deadline)
     out.highs = None
     return out
 
@@ -158,6 +154,8 @@ def solve_parts(
     facility: np.ndarray | None = None,
     workers: int | None = 1,
     scheduler: str | None = None,
+    links: LinkColumns | None = None,
+    restrict_from: int = RESTRICT_FROM_COLUMNS,
 ) -> Solution:
     """Solve the parts with HiGHS and put the answers together.
 
@@ -170,7 +168,8 @@ def solve_parts(
     ``n`` worker threads a part gets ``min(1, n x its share of the columns)`` of the time
     left once the cluster is up. ``site_columns`` (option position -> column of its free
     site binary in the whole model) and ``facility`` (facility type per option position)
-    give each part the site warm start.
+    give each part the site warm start. With ``links`` (the whole model's), a part of at least
+    ``restrict_from`` columns is solved by link pricing (:mod:`~symnet.optimise.restrict`).
 
     The status is the worst of the parts' (infeasible, unbounded, no solution, time limit,
     optimal); the bound is the sum of theirs, the gap that of the sums
@@ -183,13 +182,15 @@ def solve_parts(
     big = sum(len(p.columns) >= MIN_PART_COLUMNS for p in parts)
     wanted = scheduler is not None or (workers or default_workers(len(parts))) > 1
     if wanted and big >= 2 and not in_dask_worker():
-        tasks = [_task(arrays, cost, settings, part, site_columns or {}, facility) for part in parts]
+        tasks = [
+            _task(arrays, cost, settings, part, site_columns or {}, facility, links, restrict_from) for part in parts
+        ]
         solutions = _solve_on_dask(tasks, parts, total, deadline, workers, scheduler)
     else:
         solutions = []
         left = total
         for part in parts:  # one part's sub-model in memory at a time
-            task = _task(arrays, cost, settings, part, site_columns or {}, facility)
+            task = _task(arrays, cost, settings, part, site_columns or {}, facility, links, restrict_from)
             task.seconds = deadline.remaining() * len(part.columns) / max(left, 1)
             task.end_time = time.time() + deadline.remaining()
             left -= len(part.columns)
@@ -206,12 +207,18 @@ def _task(
     part: Part,
     site_columns: dict[int, int],
     facility: np.ndarray | None,
+    links: LinkColumns | None = None,
+    restrict_from: int = RESTRICT_FROM_COLUMNS,
 ) -> PartTask:
-    """The part's own model and site binaries (time set when it is scheduled)."""
+    """The part's own model, site binaries and (from ``restrict_from`` columns) links (time
+    set when it is scheduled)."""
     position = {int(c): i for i, c in enumerate(part.columns)}
     own = {k: position[c] for k, c in site_columns.items() if c in position}
     facility_of = np.asarray(facility) if facility is not None else np.zeros(0, dtype=object)
-    return PartTask(sub_arrays(arrays, part), cost[part.columns], settings, 0.0, 0.0, own, facility_of)
+    part_links = None
+    if links is not None and len(part.columns) >= restrict_from:
+        part_links = links.in_part(part.columns, part.rows, len(cost), len(arrays.row_names))
+    return PartTask(sub_arrays(arrays, part), cost[part.columns], settings, 0.0, 0.0, own, facility_of, part_links)
 
 
 def _solve_on_dask(

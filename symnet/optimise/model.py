@@ -11,7 +11,7 @@ formulation.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any, Literal
 
 import numpy as np
@@ -30,6 +30,7 @@ from symnet.optimise.decompose import AUTO_MIN_COLUMNS, Part, solve_parts, split
 from symnet.optimise.diagnose import structural_reasons
 from symnet.optimise.objective import OBJECTIVES, objective_vector
 from symnet.optimise.prune import dominated_links, drop_links
+from symnet.optimise.restrict import RESTRICT_FROM_COLUMNS, LinkColumns, link_columns, solve_restricted
 from symnet.optimise.solution import fill_tables
 from symnet.optimise.solve import (
     SOLVERS,
@@ -108,6 +109,11 @@ class AllocationModel:
         ``pruned_links``. Default: when the model has at least
         :data:`~symnet.optimise.decompose.AUTO_MIN_COLUMNS` flow columns. Never in LP mode
         or with individually rational participation; existing exchanges are kept.
+    restrict : bool, optional
+        Solve a MIP first on the links that matter, chosen by link pricing, then the whole
+        model from that solution (:mod:`~symnet.optimise.restrict`; HiGHS, one part, not in
+        LP mode). The bound stays one of the whole model. Default: from
+        :data:`~symnet.optimise.restrict.RESTRICT_FROM_COLUMNS` columns.
     workers, scheduler : optional
         Where the parts of a decomposed model are solved: ``workers=1`` (default) in this
         process one after the other; ``workers=N`` (None: one per CPU) as Dask tasks on a
@@ -147,6 +153,7 @@ class AllocationModel:
         workers: int | None = 1,
         scheduler: str | None = None,
         prune: bool | None = None,
+        restrict: bool | None = None,
     ):
         cfg = scenario.config.solver
         self.scenario = scenario
@@ -177,6 +184,7 @@ class AllocationModel:
         self.workers = workers
         self.scheduler = scheduler
         self.prune = prune
+        self.restrict = restrict
         self.pruned_links = 0
         self.parts = 1
         self.build_seconds = 0.0
@@ -382,10 +390,13 @@ class AllocationModel:
         if not (wanted and allowed):
             self.pruned_links = 0
             return
-        keep = frozenset(self.fixed_binaries) | frozenset(existing_link_ids(self.scenario))
-        dominated = dominated_links(d, self.objective, self.co2_cap_t is not None, keep)
+        dominated = dominated_links(d, self.objective, self.co2_cap_t is not None, self._kept_link_ids())
         self.pruned_links = int(dominated.sum())
         self.data = drop_links(d, dominated)
+
+    def _kept_link_ids(self) -> frozenset[str]:
+        """Links never left out of the model: fixed binaries and existing exchanges."""
+        return frozenset(self.fixed_binaries) | frozenset(existing_link_ids(self.scenario))
 
     def _formulate(self) -> ModelArrays:
         """Columns (:mod:`~symnet.optimise.variables`), then rows
@@ -446,14 +457,36 @@ class AllocationModel:
                         self.data.options["facility"].to_numpy(),
                         self.workers,
                         self.scheduler,
+                        self._restricted_links(),
+                        0 if self.restrict else RESTRICT_FROM_COLUMNS,
                     )
                 else:
-                    solution = solve_highs_arrays(
-                        arrays, self.objective_vector(), self._settings(), start, self._deadline
-                    )
+                    solution = self._solve_one_part(start)
                 return self._keep(solution)
         prob = self.prob
         return self._keep(solve_pulp(prob, len(arrays.row_names), is_mip, self._settings()), pulp_path=True)
+
+    def _solve_one_part(self, start: Callable[[Deadline], Incumbent | None] | None) -> Solution:
+        """The model as one part with HiGHS: by link pricing when restricting (and it gives a
+        solution), else whole from the warm start ``start``."""
+        assert self.arrays is not None
+        cost, settings = self.objective_vector(), self._settings()
+        links = self._restricted_links() if self.arrays.integer.any() else None
+        if links is not None:
+            zbin = self._zbin if self.warm_start else {}
+            solution = solve_restricted(self.arrays, cost, settings, links, zbin, self.data.options, self._deadline)
+            if solution is not None:
+                return solution
+        return solve_highs_arrays(self.arrays, cost, settings, start, self._deadline)
+
+    def _restricted_links(self) -> LinkColumns | None:
+        """The model's links for link pricing (:mod:`~symnet.optimise.restrict`) when
+        restricting, else None."""
+        assert self.arrays is not None
+        wanted = self.restrict if self.restrict is not None else len(self.arrays.cost) >= RESTRICT_FROM_COLUMNS
+        if not wanted or self.lp_mode or not len(self.data.links):
+            return None
+        return link_columns(self.data, self.arrays, self._link_rows, self._kept_link_ids())
 
     def _parts(self) -> list[Part]:
         """The model's independent parts when decomposing (one part: solve it whole)."""

@@ -22,6 +22,8 @@ from symnet.result import Status
 SOLVERS = ("highs", "cbc")
 UNBOUNDED_MESSAGE = "unbounded: some cost can decrease without limit (check negative prices and gate fees)"
 Outcome = tuple[Status, float | None, float | None, str]
+START_TIE = 1e-9
+"""Relative difference below which the solver's incumbent counts as the warm start itself."""
 """(status, bound, relative gap, message) of one solve."""
 
 
@@ -243,7 +245,8 @@ def _fall_back_on(out: Solution, start: Incumbent, time_limit_s: float) -> None:
     if status not in ("time_limit", "not_solved"):
         return
     found = float(out.highs.getInfo().objective_function_value) if out.values is not None else math.inf
-    if start.objective is not None and start.objective < found:
+    # HiGHS reports an accepted start as its own incumbent: no better than the start means the start
+    if start.objective is not None and start.objective <= found + START_TIE * max(1.0, abs(found)):
         out.values = start.values.copy()
         found = start.objective
         out.note = start.note

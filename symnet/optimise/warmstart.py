@@ -32,7 +32,12 @@ by dual simplex); the re-pricings after it stay with the simplex (warm basis).""
 
 
 def site_warm_start(
-    arrays: ModelArrays, cost: np.ndarray, zbin: dict[int, int], options: pd.DataFrame, deadline: Deadline
+    arrays: ModelArrays,
+    cost: np.ndarray,
+    zbin: dict[int, int],
+    options: pd.DataFrame,
+    deadline: Deadline,
+    lp: Any = None,
 ) -> Incumbent | None:
     """A first incumbent for the solver, found within :data:`WARM_START_SHARE` of the
     solve's ``deadline``: the whole solution when the chosen sites' LP rounds to a feasible
@@ -49,17 +54,24 @@ def site_warm_start(
     choice alone is the start. The first LP's objective is the lower bound. When that LP
     itself is not solved in time, the start is the model with every site closed
     (:func:`closed_sites_incumbent`, within :data:`CLOSED_SITES_SHARE` of what is left).
+
+    ``lp``: a HiGHS instance holding the LP relaxation of ``arrays`` (same columns, same
+    order) already solved, e.g. by link pricing; it is used (and changed) instead of a new one.
     """
     import highspy
 
     budget = Deadline(min(WARM_START_SHARE * deadline.seconds, deadline.remaining()))
-    with quiet_stdout(True):
-        h = highs_model(arrays.relaxed(cost), cost)
-    h.setOptionValue("output_flag", False)
-    if len(cost) >= IPM_FROM_COLUMNS:
-        h.setOptionValue("solver", "ipm")
-    budget.attach(h)
-    h.run()
+    if lp is None:
+        with quiet_stdout(True):
+            h = highs_model(arrays.relaxed(cost), cost)
+        h.setOptionValue("output_flag", False)
+        if len(cost) >= IPM_FROM_COLUMNS:
+            h.setOptionValue("solver", "ipm")
+        budget.attach(h)
+        h.run()
+    else:
+        h = lp
+        budget.attach(h)
     ks = np.array(sorted(zbin), dtype=int)
     cols = np.array([zbin[k] for k in ks], dtype=np.int32)
     if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
