@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from symnet.provenance import split_cell_key
 from symnet.resources import normalise_unit
 from symnet.scenario import Scenario
 
@@ -61,9 +62,8 @@ class AssumptionValues:
                 value = scenario.catalogue.substitution_factor(sup, dem)
             else:
                 value = _walk(scenario.catalogue.resources, rest)
-        elif ":" in key:
-            table, _, rest = key.partition(":")
-            entity, _, col = rest.rpartition(".")
+        elif (cell := split_cell_key(key)) is not None:
+            table, entity, col = cell
             row = self._row(table, entity)
             value = getattr(row, col, None) if row is not None else None
             if row is not None and col == "quantity":

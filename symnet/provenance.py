@@ -284,6 +284,22 @@ def _yaml_value(data: Any, path: str) -> Any:
     return node
 
 
+def cell_key(table: str, row_id: str, column: str) -> str:
+    """The source key of one CSV cell: ``"<file>:<row id>.<column>"`` (``supplies.csv:S1.quantity``)."""
+    return f"{table}:{row_id}.{column}"
+
+
+def split_cell_key(key: str) -> tuple[str, str, str] | None:
+    """``(file, row id, column)`` of a CSV cell's source key (:func:`cell_key`); None for
+    other keys (YAML paths such as ``economics.landfill_tax``, ``catalogue:...``). The column
+    follows the last dot, so a row id may hold dots (``S1.b``)."""
+    file, colon, rest = key.partition(":")
+    row_id, dot, column = rest.rpartition(".")
+    if not (colon and dot and file.endswith(".csv")):
+        return None
+    return file, row_id, column
+
+
 def sourced_numbers(scenario: Scenario) -> list[tuple[str, str, float | None, str]]:
     """``(where, key, value as entered, source)`` for each number :func:`classify_source`
     calls sourced."""

@@ -12,6 +12,7 @@ import numpy as np
 from symnet.assumption_values import AssumptionValues
 from symnet.assumptions import kpi_assumptions, source_text
 from symnet.outputs._format import format_quantity, round_public
+from symnet.provenance import split_cell_key
 from symnet.result import Result
 from symnet.scenario import Scenario
 
@@ -137,9 +138,8 @@ def _confidential_keys(scenario: Scenario) -> set[str]:
 
 def _key_entity(key: str) -> str:
     """The row id a ``table:id.column`` key is about ('' for other keys)."""
-    if ":" not in key or key.startswith("catalogue:"):
-        return ""
-    return key.split(":", 1)[1].rsplit(".", 1)[0]
+    cell = split_cell_key(key)
+    return cell[1] if cell is not None else ""
 
 
 def kpi_rests(result: Result, scenario: Scenario | None) -> dict[str, list[str]] | None:

@@ -70,6 +70,7 @@ from shapely.geometry import LineString, Point
 
 from symnet.existing import STATUS_NEW, link_statuses
 from symnet.outputs._format import format_quantity
+from symnet.provenance import split_cell_key
 from symnet.result import Result
 from symnet.scenario import Scenario, is_assumption
 
@@ -154,9 +155,9 @@ class _SourceIndex:
     def __init__(self, scenario: Scenario | None) -> None:
         self._by_record: dict[str, list[tuple[int, str]]] = {}
         for position, (key, text) in enumerate(scenario.sources.items() if scenario is not None else ()):
-            record, dot, _column = key.rpartition(".")
-            if dot and ":" in record:
-                self._by_record.setdefault(record + ".", []).append((position, text))
+            cell = split_cell_key(key)
+            if cell is not None:
+                self._by_record.setdefault(f"{cell[0]}:{cell[1]}.", []).append((position, text))
 
     def lookup(self, *records: str) -> tuple[str, bool]:
         """Joined distinct source texts of ``records`` (e.g. ``"supplies.csv:S1."``), and

@@ -48,6 +48,7 @@ from symnet.planning.common import (
     require_ok,
     staged_output,
 )
+from symnet.provenance import split_cell_key
 from symnet.scenario import Scenario
 from symnet.scenario.model import ScenarioConfig
 from symnet.scenario.ranges import Range, RangeSet, scenario_ranges
@@ -97,9 +98,9 @@ def apply_values(scenario: Scenario, values: dict[str, float]) -> Scenario:
         new.config = ScenarioConfig.model_validate(data)
     by_row: dict[tuple[str, str], dict[str, float]] = {}
     for key, value in values.items():
-        if ".csv:" in key:
-            file, _, rest = key.partition(":")
-            row_id, _, col = rest.rpartition(".")
+        cell = split_cell_key(key)
+        if cell is not None:
+            file, row_id, col = cell
             by_row.setdefault((file, row_id), {})[col] = value
     if by_row:
         new.supplies = [_updated(r, by_row.get(("supplies.csv", r.id))) for r in scenario.supplies]

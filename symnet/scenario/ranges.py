@@ -45,6 +45,7 @@ import yaml
 
 from symnet import safe_yaml
 from symnet.errors import InputError
+from symnet.provenance import cell_key, split_cell_key
 from symnet.scenario._problems import _Problems
 from symnet.scenario.model import SCENARIO_FILE, Scenario, is_assumption
 from symnet.scenario.read import _Cell, _read_csv
@@ -123,7 +124,8 @@ class RangeSet:
 
 def kind_of(key: str) -> Kind | None:
     """The kind of a number from its key, or None when numbers of this key never vary."""
-    path = key.split(":", 1)[1] if key.split(":", 1)[0].endswith(".csv") else key
+    cell = split_cell_key(key)
+    path = f"{cell[1]}.{cell[2]}" if cell is not None else key
     field = re.sub(r"\[\d+\]", "", path.rsplit(".", 1)[-1])
     if path.split(".")[0].split("[")[0] in _FIXED_SECTIONS or field in _FIXED_FIELDS:
         return None
@@ -217,7 +219,7 @@ def _csv_ranges(folder: Path, name: str, columns: tuple[str, ...], probs: _Probl
                 continue
             checked = _check_spec({**spec, "low": low, "high": high}, value, (name, line, f"{col}_low"), probs)
             if checked is not None:
-                out[f"{name}:{row_id}.{col}"] = checked
+                out[cell_key(name, row_id, col)] = checked
 
 
 def _defaults(config_uncertainty: dict[str, Any], probs: _Problems) -> tuple[dict[str, float], str]:
@@ -307,9 +309,9 @@ def scenario_ranges(scenario: Scenario) -> RangeSet:
 
 def file_value(scenario: Scenario, key: str) -> float | None:
     """The number at ``key`` as its file gives it (CSV quantities in the row's unit), or None."""
-    file, _, rest = key.partition(":")
-    if file.endswith(".csv"):
-        row_id, _, col = rest.rpartition(".")
+    cell = split_cell_key(key)
+    if cell is not None:
+        file, row_id, col = cell
         row = _csv_row(scenario, file, row_id)
         if row is None:
             return None

@@ -19,6 +19,7 @@ from typing import Any
 import yaml
 
 from symnet import safe_yaml
+from symnet.provenance import cell_key
 from symnet.scenario._problems import _Problems
 from symnet.scenario.model import ScenarioConfig
 
@@ -227,7 +228,7 @@ def _record_row_sources(table: _Table, cell: _Cell, key: str, numeric: list[str]
         if cell.row.get(col, ""):
             src = cell.row.get(f"{col}_source", "") or row_source
             if src:
-                sources[f"{table.name}:{key}.{col}"] = src
+                sources[cell_key(table.name, key, col)] = src
 
 
 _SOURCED_VALUE_KEYS = {"value", "source", "unit", "note", "low", "high", "distribution"}  # ranges: scenario/ranges.py

@@ -9,6 +9,7 @@ from typing import Any
 
 import yaml
 
+from symnet.provenance import cell_key
 from symnet.resources import Catalogue
 from symnet.scenario.exchanges import write_exchanges
 from symnet.scenario.model import (
@@ -72,9 +73,9 @@ def _sourced_table(
     table: str, keys: list[str], header: list[str], rows: list[list[str]], numeric: list[str], sources: dict[str, str]
 ) -> tuple[list[str], list[list[str]]]:
     """Add a ``<column>_source`` column for every numeric column that has a source in some row."""
-    cols = [c for c in numeric if any(f"{table}:{k}.{c}" in sources for k in keys)]
+    cols = [c for c in numeric if any(cell_key(table, k, c) in sources for k in keys)]
     header = header + [f"{c}_source" for c in cols]
-    rows = [row + [sources.get(f"{table}:{k}.{c}", "") for c in cols] for k, row in zip(keys, rows)]
+    rows = [row + [sources.get(cell_key(table, k, c), "") for c in cols] for k, row in zip(keys, rows)]
     return header, rows
 
 

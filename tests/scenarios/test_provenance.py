@@ -12,12 +12,14 @@ from pathlib import Path
 import pytest
 
 from symnet.provenance import (
+    cell_key,
     check_scenario,
     check_source,
     classify_source,
     default_seed_dir,
     provenance_counts,
     quote_numbers,
+    split_cell_key,
 )
 from symnet.scenario import is_assumption, load_scenario
 
@@ -114,3 +116,20 @@ def test_a_planted_wrong_quote_fails_the_scenario_check(tmp_path: Path) -> None:
     misses = check_scenario(load_scenario(folder), SEEDS)
     assert [m.key for m in misses] == ["demands.csv:kitchens_potatoes.quantity"]
     assert misses[0].where.startswith("harjedalen/demands.csv:") and "not in report 002" in misses[0].message
+
+
+@pytest.mark.parametrize(
+    ("key", "parts"),
+    [
+        ("supplies.csv:S1.quantity", ("supplies.csv", "S1", "quantity")),
+        ("supplies.csv:S1.b.quantity", ("supplies.csv", "S1.b", "quantity")),  # an id with a dot
+        ("sites.csv:site0:conv_ash.capacity", ("sites.csv", "site0:conv_ash", "capacity")),
+        ("economics.landfill_tax", None),
+        ("catalogue:fates.landfill.cost", None),
+        ("supplies.csv:S1", None),
+    ],
+)
+def test_cell_keys_split_into_file_row_and_column(key: str, parts: tuple[str, str, str] | None) -> None:
+    assert split_cell_key(key) == parts
+    if parts is not None:
+        assert cell_key(*parts) == key
