@@ -97,7 +97,7 @@ def distance_source(
             crs=scenario.config.crs,
             name=name,
         )
-        path = gis_dir / f"{name}.graphml"  # where download_road_graph saved it
+        path = routing.saved_graph_path(gis_dir, name)
     if path is None:
         return DistanceSource(
             "estimated", f"estimated: great-circle x circuity {circuity:g} (no road extract given)", circuity

@@ -18,7 +18,7 @@ Public API::
 """
 
 from symnet.routing.cache import default_cache_dir, load_road_graph
-from symnet.routing.download import download_road_graph
+from symnet.routing.download import download_road_graph, saved_graph_path
 from symnet.routing.estimate import (
     DEFAULT_ESTIMATE_SPEED_KPH,
     DEFAULT_RURAL_CIRCUITY,
@@ -59,6 +59,7 @@ __all__ = [
     "load_road_graph",
     "route_geometries",
     "route_geometry",
+    "saved_graph_path",
     "snap_points",
     "to_wgs84",
 ]

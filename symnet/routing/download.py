@@ -60,7 +60,12 @@ def download_road_graph(
     G = ox.graph_from_polygon(
         buffered, network_type=network_type, simplify=False, retain_all=True, truncate_by_edge=True
     )
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    ox.save_graphml(G, out / f"{name}.graphml")
+    path = saved_graph_path(out_dir, name)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    ox.save_graphml(G, path)
     return from_osmnx(G, crs=crs)
+
+
+def saved_graph_path(out_dir: str | Path, name: str) -> Path:
+    """Where :func:`download_road_graph` saves the roads it downloads: ``out_dir/<name>.graphml``."""
+    return Path(out_dir) / f"{name}.graphml"
