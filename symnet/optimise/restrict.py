@@ -227,10 +227,10 @@ class PricedLp:
         with quiet_stdout(True):
             self.h = highs_model(arrays.relaxed(cost).subset(self.columns, self.rows), cost[self.columns])
         self.h.setOptionValue("output_flag", False)
-        self.add(np.flatnonzero(self.kept))
         self.solved = False
         self.ever_solved = False
         self.new_columns = 0
+        self.add(np.flatnonzero(self.kept))
 
     def link_columns_of(self, which: np.ndarray) -> np.ndarray:
         """Every column of the links ``which`` (flows, trips, activation)."""
@@ -239,8 +239,10 @@ class PricedLp:
         return np.concatenate([x[x >= 0], n[n >= 0], y[y >= 0]])
 
     def add(self, which: np.ndarray) -> None:
-        """Let the links ``which`` join: their columns, then their own rows."""
+        """Let the links ``which`` join: their columns, then their own rows (the LP is then
+        unsolved until the next :meth:`solve`)."""
         self.kept[which] = True
+        self.solved = False
         cols = self.link_columns_of(which)
         order = self._row_order
         pieces = [self.links.own_rows[order[self._row_start[i] : self._row_start[i + 1]]] for i in which]
@@ -255,7 +257,7 @@ class PricedLp:
         self.h.addCols(len(cols), self.cost[cols], a.lower[cols], a.upper[cols], block.nnz, *_csx(block))
         self.col_pos[cols] = len(self.columns) + np.arange(len(cols))
         self.columns = np.concatenate([self.columns, cols])
-        self.new_columns = getattr(self, "new_columns", 0) + len(cols)
+        self.new_columns += len(cols)
         if len(rows):
             part_r = self.csr[rows].tocoo()
             block_r = sp.csr_matrix(
@@ -353,8 +355,8 @@ def price_links(
         bound = value if bound is None else max(bound, value)
         z = float(lp.h.getInfo().objective_function_value)
         negative = least < 0
-        if not negative.any() or z - bound <= PRICING_GAP * max(1.0, abs(z)):
-            break
+        if not negative.any() or z - bound <= PRICING_GAP * max(1.0, abs(z)) or budget.remaining() <= 0:
+            break  # (links added with no round left would leave the LP unsolved for the warm start)
         lp.add(_fewest_per_key(least[negative], links, out[negative], LINKS_PER_ROUND))
     return Pricing(lp if lp.ever_solved else None, bound, rounds, int(lp.kept.sum()))
 

@@ -62,6 +62,30 @@ def test_pricing_ends_on_the_whole_lp_optimum(tmp_path: Path, monkeypatch: pytes
     assert restricted_lp == pytest.approx(z, rel=1e-7)
 
 
+class _OneRound(Deadline):
+    """A pricing budget that has time for the first round only."""
+
+    calls = 0
+
+    def remaining(self) -> float:
+        self.calls += 1
+        return 1.0 if self.calls == 1 else 0.0
+
+
+def test_pricing_out_of_time_hands_over_a_solved_lp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """No links join after the last round, so the site warm start gets an LP that is solved."""
+    import highspy
+
+    monkeypatch.setattr(restrict, "START_LINKS", 1)
+    model = _model(write_scale_scenario(tmp_path / "s", 30, 3)).build()
+    assert model.arrays is not None
+    links = link_columns(model.data, model.arrays, model._link_rows, frozenset())
+    pricing = price_links(model.arrays, model.objective_vector(), links, _OneRound(60), Deadline(60))
+    assert pricing.rounds == 1 and pricing.lp is not None and pricing.lp.solved
+    assert pricing.lp.h.getModelStatus() == highspy.HighsModelStatus.kOptimal
+    assert pricing.bound is not None and pricing.bound <= _whole_lp(model) + 1e-6
+
+
 @HYPOTHESIS
 @given(seed=st.integers(0, 10_000), n=st.integers(10, 30), objective=st.sampled_from(["cost", "co2"]))
 def test_every_rounds_bound_is_below_the_whole_lp(
