@@ -37,6 +37,7 @@ from __future__ import annotations
 import math
 import os
 import threading
+import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any, TypeVar
@@ -209,6 +210,26 @@ WORKER_START_TIMEOUT_S = 120.0
 """Longest wait (seconds) for the processes of a new LocalCluster to register."""
 
 
+HANDSHAKE_ATTEMPTS = 3
+"""Tries at reaching an existing scheduler when its handshake reply arrives batched with
+another message (distributed's client asserts a single reply: seen once in the test suite,
+a second client of a scheduler that had just cancelled the first client's keys)."""
+
+
+def _connect(client_class: Any, scheduler: str) -> Any:
+    """A client of the scheduler at ``scheduler``, retrying a failed handshake (not an
+    unreachable address: that raises OSError at once)."""
+    attempt = 1
+    while True:
+        try:
+            return client_class(scheduler, timeout="20s")
+        except AssertionError:
+            if attempt >= HANDSHAKE_ATTEMPTS:
+                raise
+            attempt += 1
+            time.sleep(0.5)
+
+
 @contextmanager
 def dask_client(workers: int | None = None, scheduler: str | None = None) -> Iterator[Any]:
     """A :class:`distributed.Client` on a new LocalCluster (``workers`` processes, one
@@ -222,7 +243,7 @@ def dask_client(workers: int | None = None, scheduler: str | None = None) -> Ite
     check_workers(workers)
     if scheduler:
         try:
-            client = Client(scheduler, timeout="20s")
+            client = _connect(Client, scheduler)
         except OSError as exc:
             raise InputError(
                 [

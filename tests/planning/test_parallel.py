@@ -7,6 +7,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from symnet import parallel
 from symnet.errors import InputError
 from symnet.parallel import (
     CHUNKS_PER_WORKER,
@@ -188,3 +189,29 @@ def test_chunking_keeps_order_and_results_on_two_workers(two_farms) -> None:
     for _, pid, obj in where:
         ids_per_worker.setdefault(pid, set()).add(obj)
     assert all(len(ids) == 1 for ids in ids_per_worker.values())
+
+
+class _FlakyHandshake:
+    """Stands in for distributed.Client: the first ``failures`` handshakes fail as
+    distributed's assertion does when the scheduler's reply comes batched."""
+
+    calls = 0
+
+    def __init__(self, address: str, timeout: str) -> None:
+        type(self).calls += 1
+        if type(self).calls <= self.failures:
+            raise AssertionError
+        self.address = address
+
+    failures = 2
+
+
+def test_a_failed_scheduler_handshake_is_retried(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(parallel.time, "sleep", lambda s: None)
+    client = parallel._connect(_FlakyHandshake, "tcp://127.0.0.1:1")
+    assert client.address == "tcp://127.0.0.1:1" and _FlakyHandshake.calls == 3
+    _FlakyHandshake.calls = 0
+    monkeypatch.setattr(_FlakyHandshake, "failures", parallel.HANDSHAKE_ATTEMPTS)
+    with pytest.raises(AssertionError):
+        parallel._connect(_FlakyHandshake, "tcp://127.0.0.1:1")
+    assert _FlakyHandshake.calls == parallel.HANDSHAKE_ATTEMPTS
