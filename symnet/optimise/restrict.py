@@ -190,8 +190,8 @@ def link_columns(data: ModelData, arrays: ModelArrays, link_rows: LinkRows, keep
     )
 
 
-def _fewest_per_key(score: np.ndarray, links: LinkColumns, among: np.ndarray, k: int) -> np.ndarray:
-    """Of the links ``among``, the ``k`` of lowest ``score`` per sender and per receiver."""
+def _lowest_per_end(score: np.ndarray, links: LinkColumns, among: np.ndarray, k: int) -> np.ndarray:
+    """Of the links ``among``, the ``k`` of lowest ``score`` at each sender and each receiver."""
     frame = pd.DataFrame({"s": links.sender[among], "r": links.receiver[among], "score": score})
     chosen = np.zeros(len(among), dtype=bool)
     for key in ("s", "r"):
@@ -344,7 +344,7 @@ def price_links(
     within :data:`PRICING_GAP`, or ``budget`` ends. A round that starts within ``budget``
     may run on to ``deadline`` (the whole solve's), so the LP the restricted MIP starts from
     is solved (N = 5,000: rounds of 32 s, 83 s, then 8 s by simplex)."""
-    start = _fewest_per_key(links.unit_cost, links, np.arange(len(links.x)), START_LINKS)
+    start = _lowest_per_end(links.unit_cost, links, np.arange(len(links.x)), START_LINKS)
     start = np.union1d(start, np.flatnonzero(links.must_keep))
     lp = PricedLp(arrays, cost, links, start)
     bound: float | None = None
@@ -357,7 +357,7 @@ def price_links(
         negative = least < 0
         if not negative.any() or z - bound <= PRICING_GAP * max(1.0, abs(z)) or budget.remaining() <= 0:
             break  # (links added with no round left would leave the LP unsolved for the warm start)
-        lp.add(_fewest_per_key(least[negative], links, out[negative], LINKS_PER_ROUND))
+        lp.add(_lowest_per_end(least[negative], links, out[negative], LINKS_PER_ROUND))
     return Pricing(lp if lp.ever_solved else None, bound, rounds, int(lp.kept.sum()))
 
 
