@@ -25,7 +25,7 @@ import scipy.sparse as sp
 from scipy.sparse.csgraph import connected_components
 
 from symnet.optimise.arrays import ModelArrays
-from symnet.optimise.restrict import RESTRICT_FROM_COLUMNS, LinkColumns, solve_restricted
+from symnet.optimise.restrict import RESTRICT_FROM_COLUMNS, LinkColumns, solve_priced_or_whole
 from symnet.optimise.solve import (
     Deadline,
     Incumbent,
@@ -33,7 +33,6 @@ from symnet.optimise.solve import (
     Solution,
     SolverSettings,
     relative_gap,
-    solve_highs_arrays,
     time_limit_message,
 )
 from symnet.optimise.warmstart import site_warm_start
@@ -128,18 +127,15 @@ def solve_part(_shared: object, task: PartTask) -> Solution:
     HiGHS instance is dropped: not picklable)."""
     deadline = Deadline(max(min(task.seconds, task.end_time - time.time()), 0.0))
     options = pd.DataFrame({"facility": task.facility})
-    is_mip = bool(task.arrays.integer.any())
-    out = None
-    if task.links is not None and is_mip:
-        out = solve_restricted(task.arrays, task.cost, task.settings, task.links, task.site_columns, options, deadline)
-    if out is None:
-        start = None
-        if task.site_columns and is_mip:
+    start = None
+    if task.site_columns and task.arrays.integer.any():
 
-            def start(d: Deadline) -> Incumbent | None:
-                return site_warm_start(task.arrays, task.cost, task.site_columns, options, d)
+        def start(d: Deadline) -> Incumbent | None:
+            return site_warm_start(task.arrays, task.cost, task.site_columns, options, d)
 
-        out = solve_highs_arrays(task.arrays, task.cost, task.settings, start, deadline)
+    out = solve_priced_or_whole(
+        task.arrays, task.cost, task.settings, task.links, task.site_columns, options, deadline, start
+    )
     out.highs = None
     return out
 

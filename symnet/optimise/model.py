@@ -11,7 +11,7 @@ formulation.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from typing import Any, Literal
 
 import numpy as np
@@ -30,7 +30,7 @@ from symnet.optimise.decompose import AUTO_MIN_COLUMNS, Part, solve_parts, split
 from symnet.optimise.diagnose import structural_reasons
 from symnet.optimise.objective import OBJECTIVES, objective_vector
 from symnet.optimise.prune import dominated_links, drop_links
-from symnet.optimise.restrict import RESTRICT_FROM_COLUMNS, LinkColumns, link_columns, solve_restricted
+from symnet.optimise.restrict import RESTRICT_FROM_COLUMNS, LinkColumns, link_columns, solve_priced_or_whole
 from symnet.optimise.solution import fill_tables
 from symnet.optimise.solve import (
     SOLVERS,
@@ -39,7 +39,6 @@ from symnet.optimise.solve import (
     Solution,
     SolverSettings,
     pulp_signature,
-    solve_highs_arrays,
     solve_pulp,
     to_pulp,
 )
@@ -461,30 +460,26 @@ class AllocationModel:
                         0 if self.restrict else RESTRICT_FROM_COLUMNS,
                     )
                 else:
-                    solution = self._solve_one_part(start)
+                    solution = solve_priced_or_whole(
+                        arrays,
+                        self.objective_vector(),
+                        self._settings(),
+                        self._restricted_links(),
+                        self._zbin if self.warm_start else {},
+                        self.data.options,
+                        self._deadline,
+                        start,
+                    )
                 return self._keep(solution)
         prob = self.prob
         return self._keep(solve_pulp(prob, len(arrays.row_names), is_mip, self._settings()), pulp_path=True)
-
-    def _solve_one_part(self, start: Callable[[Deadline], Incumbent | None] | None) -> Solution:
-        """The model as one part with HiGHS: by link pricing when restricting (and it gives a
-        solution), else whole from the warm start ``start``."""
-        assert self.arrays is not None
-        cost, settings = self.objective_vector(), self._settings()
-        links = self._restricted_links() if self.arrays.integer.any() else None
-        if links is not None:
-            zbin = self._zbin if self.warm_start else {}
-            solution = solve_restricted(self.arrays, cost, settings, links, zbin, self.data.options, self._deadline)
-            if solution is not None:
-                return solution
-        return solve_highs_arrays(self.arrays, cost, settings, start, self._deadline)
 
     def _restricted_links(self) -> LinkColumns | None:
         """The model's links for link pricing (:mod:`~symnet.optimise.restrict`) when
         restricting, else None."""
         assert self.arrays is not None
         wanted = self.restrict if self.restrict is not None else len(self.arrays.cost) >= RESTRICT_FROM_COLUMNS
-        if not wanted or self.lp_mode or not len(self.data.links):
+        if not wanted or self.lp_mode or not len(self.data.links) or not self.arrays.integer.any():
             return None
         return link_columns(self.data, self.arrays, self._link_rows, self._kept_link_ids())
 

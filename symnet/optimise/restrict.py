@@ -7,8 +7,9 @@ uses few of them per supply: the cheap ones near it. The model is first solved o
 1. **Start**: per sender and per receiver, its :data:`START_LINKS` cheapest links
    (``unit_cost``), and every link that must stay: existing exchanges and fixed binaries
    (``keep``), a column with a positive lower bound, no finite annual flow bound ``U``.
-2. **Pricing**: the LP relaxation of the restricted model is solved (interior point, then
-   the dual simplex from the last basis as links join). A left-out link's flow columns
+2. **Pricing**: the LP relaxation of the restricted model is solved in one HiGHS instance
+   that grows as links join (interior point for the first and for big rounds, the primal
+   simplex from the last basis for small ones). A left-out link's flow columns
    ``x[l,p]`` are priced with the LP's duals ``pi``: ``rc = c - a^T pi`` over the rows it
    shares with the model (balances, recipes, CO2 cap), the duals of its own rows set as
    high as its trips and activation columns allow (``trips_l``: ``c_n / units_per_trip``,
@@ -18,9 +19,9 @@ uses few of them per supply: the cheap ones near it. The model is first solved o
 3. **Bound**: ``z_R + sum over left-out flow columns of min(0, rc) x_max`` is a Lagrangian
    lower bound of the whole model's LP relaxation, hence of its optimum, at every round
    (the left-out links' own rows all have right-hand side 0; ``x_max``: the most flow the
-   link's annual bound, supply and demand allow in the period). Pricing stops when no link prices negative (the bound is then the whole LP's
-   optimum), when the bound is within :data:`PRICING_GAP` of ``z_R``, or at
-   :data:`PRICING_SHARE` of the time.
+   link's annual bound, supply and demand allow in the period). Pricing stops when no link
+   prices negative (the bound is then the whole LP's optimum), when the bound is within
+   :data:`PRICING_GAP` of ``z_R``, or at :data:`PRICING_SHARE` of the time.
 4. **Restricted MIP**: the restricted model with its integers, started by the site warm
    start on the LP already solved. Its solution with the left-out links at zero is a
    solution of the whole model (their rows hold at zero). The restricted MIP's own bound is
@@ -33,12 +34,14 @@ uses few of them per supply: the cheap ones near it. The model is first solved o
    2.2 million columns); the restricted MIP then has all the time.
 
 Used by :class:`~symnet.optimise.model.AllocationModel` from :data:`RESTRICT_FROM_COLUMNS`
-columns (``restrict=True/False`` overrides), for a model that is one part, with HiGHS.
+columns (``restrict=True/False`` overrides), with HiGHS, on the whole model or on each part
+of a decomposed one (:func:`solve_priced_or_whole`).
 """
 
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -274,10 +277,9 @@ class PricedLp:
         the primal simplex from the last basis (new columns enter at 0: still feasible)."""
         import highspy
 
-        first = self.ever_solved is False
         many_new = self.new_columns >= IPM_AFTER_NEW_SHARE * len(self.columns)
         large = len(self.columns) >= IPM_FROM_COLUMNS
-        by_ipm = large and (first or many_new)
+        by_ipm = large and (not self.ever_solved or many_new)
         self.h.setOptionValue("solver", "ipm" if by_ipm else "simplex")
         if not by_ipm:
             self.h.setOptionValue("simplex_strategy", SIMPLEX_PRIMAL)
@@ -423,3 +425,23 @@ def solve_restricted(
     else:
         outcome = ("time_limit", pricing.bound, gap, time_limit_message(settings.time_limit_s, gap, how))
     return Solution(outcome, values, solver_seconds=time.perf_counter() - t0, note=how[2:])
+
+
+def solve_priced_or_whole(
+    arrays: ModelArrays,
+    cost: np.ndarray,
+    settings: SolverSettings,
+    links: LinkColumns | None,
+    zbin: dict[int, int],
+    options: pd.DataFrame,
+    deadline: Deadline,
+    start: Callable[[Deadline], Incumbent | None] | None,
+) -> Solution:
+    """A model (or one part) with HiGHS: by link pricing when ``links`` is given and the model
+    has integers (:func:`solve_restricted`), else, or when that gave no solution, whole from
+    the warm start ``start``."""
+    if links is not None and arrays.integer.any():
+        out = solve_restricted(arrays, cost, settings, links, zbin, options, deadline)
+        if out is not None:
+            return out
+    return solve_highs_arrays(arrays, cost, settings, start, deadline)

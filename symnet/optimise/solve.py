@@ -22,9 +22,9 @@ from symnet.result import Status
 SOLVERS = ("highs", "cbc")
 UNBOUNDED_MESSAGE = "unbounded: some cost can decrease without limit (check negative prices and gate fees)"
 Outcome = tuple[Status, float | None, float | None, str]
+"""(status, bound, relative gap, message) of one solve."""
 START_TIE = 1e-9
 """Relative difference below which the solver's incumbent counts as the warm start itself."""
-"""(status, bound, relative gap, message) of one solve."""
 
 
 @dataclass

@@ -150,12 +150,13 @@ def test_parts_solved_by_pricing_give_the_whole_optimum(tmp_path: Path, monkeypa
     whole = _model(folder, restrict=False, decompose=False, gap=1e-9).solve()
     monkeypatch.setattr(decompose, "MIN_PART_COLUMNS", 1)
     priced = []
+    solve_restricted = restrict.solve_restricted
 
     def counted(*args: object, **kwargs: object) -> object:
         priced.append(1)
-        return restrict.solve_restricted(*args, **kwargs)  # type: ignore[arg-type]
+        return solve_restricted(*args, **kwargs)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(decompose, "solve_restricted", counted)
+    monkeypatch.setattr(restrict, "solve_restricted", counted)
     model = _model(folder, restrict=True, decompose=True, gap=1e-9)
     parts = model.solve()
     assert model.parts > 1 and len(priced) >= 2  # the parts with integers and links
