@@ -154,8 +154,9 @@ def sweep(
         consecutive values of one parameter (others fixed): ``event`` is 'appears' or
         'disappears' as the parameter increases; ``breakeven`` the refined value.
     """
-    for name, values in params:  # validate names and values before any solve
-        with_parameters(shared.scenario, {name: values[0]})
+    for name, values in params:  # validate names and every value before any solve or worker starts
+        for value in values:
+            with_parameters(shared.scenario, {name: value})
     grid = expand_grid(params)
     variants = [Variant(_grid_label(p), params=tuple(p.items())) for p in grid]
     with maybe_client(workers, scheduler, len(variants)) as client:

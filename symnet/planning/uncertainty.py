@@ -51,7 +51,7 @@ from symnet.planning.common import (
 from symnet.provenance import split_cell_key
 from symnet.scenario import Scenario
 from symnet.scenario.model import ScenarioConfig
-from symnet.scenario.ranges import Range, RangeSet, scenario_ranges
+from symnet.scenario.ranges import Range, RangeSet, scenario_ranges, set_path
 
 #: KPIs whose distribution is reported (P10/P50/P90, histogram).
 OUTPUT_KPIS = ("savings", "landfill_diverted_t", "co2e_avoided_t")
@@ -74,18 +74,6 @@ def latin_hypercube(ranges: Sequence[Range], samples: int, seed: int) -> pd.Data
     return pd.DataFrame({r.key: r.ppf(u[:, j]) for j, r in enumerate(ranges)})
 
 
-def _set_path(data: Any, key: str, value: float) -> None:
-    parts = re.findall(r"[^.\[\]]+|\[\d+\]", key)
-    node = data
-    for part in parts[:-1]:
-        node = node[int(part[1:-1])] if part.startswith("[") else node[part]
-    last = parts[-1]
-    if last.startswith("["):
-        node[int(last[1:-1])] = value
-    else:
-        node[last] = value
-
-
 def apply_values(scenario: Scenario, values: dict[str, float]) -> Scenario:
     """A copy of ``scenario`` with the numbers at ``values``' keys replaced (file units:
     CSV quantities in the row's own unit are converted to canonical units)."""
@@ -94,8 +82,8 @@ def apply_values(scenario: Scenario, values: dict[str, float]) -> Scenario:
     if yaml_values:
         data = scenario.config.model_dump()
         for key, value in yaml_values.items():
-            _set_path(data, key, value)
-        new.config = ScenarioConfig.model_validate(data)
+            set_path(data, key, value)
+        new.config = ScenarioConfig.model_validate(data)  # every range's low and high were checked
     by_row: dict[tuple[str, str], dict[str, float]] = {}
     for key, value in values.items():
         cell = split_cell_key(key)

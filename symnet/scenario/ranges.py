@@ -26,6 +26,9 @@ Only assumed numbers vary (their source is an assumption, see
 :func:`symnet.scenario.is_assumption`); numbers with a study source stay fixed, even when
 they carry a range. Numbers that move the network (circuity, distance caps), positions,
 temperatures, profiles, solver settings and the resource catalogue stay fixed too.
+Whole numbers (counts such as a facility's ``max_count``) vary only with an explicit range;
+their samples are rounded to whole numbers. Every explicit range's low and high of a
+``scenario.yaml`` number must be values the scenario accepts (checked before any sample).
 Keys are those of :attr:`Scenario.sources`: ``economics.landfill_tax``,
 ``facilities.greenhouse.inputs[0].price``, ``supplies.csv:S1.quantity``,
 ``sites.csv:aj:greenhouse.fixed_cost``.
@@ -42,13 +45,15 @@ from typing import Any, Literal
 
 import numpy as np
 import yaml
+from pydantic import ValidationError
 
 from symnet import safe_yaml
 from symnet.errors import InputError
 from symnet.provenance import cell_key, split_cell_key
 from symnet.scenario._problems import _Problems
-from symnet.scenario.model import SCENARIO_FILE, Scenario, is_assumption
+from symnet.scenario.model import SCENARIO_FILE, Scenario, ScenarioConfig, is_assumption
 from symnet.scenario.read import _Cell, _read_csv
+from symnet.scenario.validate import _pydantic_problems
 
 Kind = Literal["price", "quantity", "cost", "factor"]
 DISTRIBUTIONS = ("triangular", "uniform", "lognormal")
@@ -96,11 +101,23 @@ class Range:
     explicit: bool
     kind: str
 
+    whole: bool = False
+
     def ppf(self, u: np.ndarray) -> np.ndarray:
-        """Values at the probabilities ``u`` (in [0, 1)) of the distribution (inverse CDF)."""
+        """Values at the probabilities ``u`` (in [0, 1)) of the distribution (inverse CDF);
+        rounded to whole numbers, within ``low..high``, for a whole-number setting."""
+        return self.as_sampled(self._continuous_ppf(np.asarray(u, dtype=float)))
+
+    def as_sampled(self, values: np.ndarray) -> np.ndarray:
+        """``values`` as samples hold them: for a whole number, rounded within ``low..high``."""
+        values = np.asarray(values, dtype=float)
+        if not self.whole:
+            return values
+        return np.clip(np.rint(values), math.ceil(self.low), math.floor(self.high))
+
+    def _continuous_ppf(self, u: np.ndarray) -> np.ndarray:
         from scipy import stats
 
-        u = np.asarray(u, dtype=float)
         width = self.high - self.low
         if width <= 0:
             return np.full_like(u, self.value)
@@ -292,19 +309,80 @@ def scenario_ranges(scenario: Scenario) -> RangeSet:
         if kind is None:
             fixed[key] = "assumed, but of a kind that never varies (network, position, temperature, profile, solver)"
             continue
+        whole = _is_whole_number(scenario, key)
         if key in explicit:
             v, lo, hi, d = explicit[key]
-            ranges.append(Range(key, v, lo, hi, d, True, kind))
+            ranges.append(Range(key, v, lo, hi, d, True, kind, whole))
             continue
         value = file_value(scenario, key)
         if value is None:
             fixed[key] = "assumed, but not a number the uncertainty analysis can vary"
+        elif whole:
+            fixed[key] = "assumed whole number (a count or limit): varies only with an explicit low/high"
         elif value == 0 or rel[kind] == 0:
             fixed[key] = "assumed, value 0 (no relative range; give low/high to vary it)" if value == 0 else "range 0"
         else:
             a, b = sorted((value * (1 - rel[kind]), value * (1 + rel[kind])))
             ranges.append(Range(key, value, a, b, dist, False, kind))
+    _check_extremes(scenario, ranges, probs)
+    if probs.errors:
+        raise InputError(probs.errors)
     return RangeSet(tuple(ranges), fixed)
+
+
+def set_path(data: Any, key: str, value: float) -> None:
+    """Set the number at a ``scenario.yaml`` source key (``a.b[0].c``) in dumped config data."""
+    parts = re.findall(r"[^.\[\]]+|\[\d+\]", key)
+    node = data
+    for part in parts[:-1]:
+        node = node[int(part[1:-1])] if part.startswith("[") else node[part]
+    last = parts[-1]
+    if last.startswith("["):
+        node[int(last[1:-1])] = value
+    else:
+        node[last] = value
+
+
+def _yaml_node(scenario: Scenario, key: str) -> Any:
+    """The value at a ``scenario.yaml`` source key as the loaded config holds it, or None."""
+    node: Any = scenario.config.model_dump()
+    for part in re.findall(r"[^.\[\]]+|\[\d+\]", key):
+        if part.startswith("["):
+            index = int(part[1:-1])
+            node = node[index] if isinstance(node, list) and index < len(node) else None
+        else:
+            node = node.get(part) if isinstance(node, dict) else None
+        if node is None:
+            return None
+    return node
+
+
+def _is_whole_number(scenario: Scenario, key: str) -> bool:
+    """Whether the setting at ``key`` is a whole number (an integer field such as ``max_count``)."""
+    if split_cell_key(key) is not None:
+        return False  # the CSV numbers that may vary (_CSV_NUMBERS) are all real numbers
+    node = _yaml_node(scenario, key)
+    return isinstance(node, int) and not isinstance(node, bool)
+
+
+def _check_extremes(scenario: Scenario, ranges: list[Range], probs: _Problems) -> None:
+    """Record a problem for each explicit ``scenario.yaml`` range whose low or high (as
+    sampled: rounded for a whole number) the scenario does not accept, e.g. a count of 0."""
+    for r in ranges:
+        if not r.explicit or split_cell_key(r.key) is not None:
+            continue
+        for name, bound in (("low", r.low), ("high", r.high)):
+            value = float(r.as_sampled(np.array([bound]))[0])
+            data = scenario.config.model_dump()
+            set_path(data, r.key, value)
+            try:
+                ScenarioConfig.model_validate(data)
+            except ValidationError as exc:
+                found = _Problems()
+                _pydantic_problems(exc, SCENARIO_FILE, ScenarioConfig, found)
+                reason = "; ".join(p.message for p in found.errors)
+                probs.error(SCENARIO_FILE, None, r.key, f"the range's {name} {value:g} is not accepted: {reason}")
+                break
 
 
 def file_value(scenario: Scenario, key: str) -> float | None:
@@ -319,15 +397,7 @@ def file_value(scenario: Scenario, key: str) -> float | None:
             return float(row.entered_quantity)
         value = getattr(row, col, None)
         return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
-    node: Any = scenario.config.model_dump()
-    for part in re.findall(r"[^.\[\]]+|\[\d+\]", key):
-        if part.startswith("["):
-            index = int(part[1:-1])
-            node = node[index] if isinstance(node, list) and index < len(node) else None
-        else:
-            node = node.get(part) if isinstance(node, dict) else None
-        if node is None:
-            return None
+    node = _yaml_node(scenario, key)
     return float(node) if isinstance(node, (int, float)) and not isinstance(node, bool) else None
 
 

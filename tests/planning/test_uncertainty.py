@@ -252,3 +252,41 @@ def test_yaml_range_is_read_and_applied(tmp_path: Path) -> None:
     r = next(r for r in scenario_ranges(scenario).ranges if r.key == "economics.landfill_tax")
     assert (r.value, r.low, r.high, r.distribution, r.explicit) == (645.0, 500.0, 800.0, "lognormal", True)
     assert apply_values(scenario, {r.key: 700.0}).config.economics.landfill_tax == 700.0
+
+
+def _with_max_count(tmp_path: Path, spec: str) -> Path:
+    """:func:`two_sites` with the insect farm's ``max_count`` given as ``spec``."""
+    folder = two_sites(tmp_path)
+    text = (folder / "scenario.yaml").read_text("utf-8")
+    text = text.replace("    fixed_cost: 5000\n", f"    fixed_cost: 5000\n    max_count: {spec}\n", 1)
+    (folder / "scenario.yaml").write_text(text, "utf-8")
+    return folder
+
+
+def test_an_assumed_count_stays_fixed_without_an_explicit_range(tmp_path: Path) -> None:
+    folder = _with_max_count(tmp_path, '{value: 1, source: "assumption: one farm"}')
+    rs = scenario_ranges(load_scenario(folder))
+    key = "facilities.insect_farm.max_count"
+    assert key not in {r.key for r in rs.ranges}
+    assert "whole number" in rs.fixed[key]
+
+
+def test_an_assumed_count_with_a_range_is_sampled_as_whole_numbers(tmp_path: Path) -> None:
+    folder = _with_max_count(tmp_path, '{value: 1, low: 1, high: 2, distribution: uniform, source: "assumption: x"}')
+    key = "facilities.insect_farm.max_count"
+    r = next(r for r in scenario_ranges(load_scenario(folder)).ranges if r.key == key)
+    assert r.whole and list(r.ppf(np.array([0.0, 0.2, 0.49, 0.51, 0.99]))) == [1.0, 1.0, 1.0, 2.0, 2.0]
+    res = uncertainty(_two_sites_shared(folder), 8, seed=0, workers=1, progress=False)
+    counts = res.table[key].to_numpy()
+    assert len(res.table) == 8 and set(counts) == {1.0, 2.0}  # LHS: half the strata on each side of 1.5
+    fb = res.table["sites.csv:B:insect_farm.fixed_cost"].to_numpy()
+    assert np.allclose(res.table["savings"], np.maximum(10250 - fb, 2950))  # both farms never pay: the count is moot
+
+
+def test_a_range_reaching_a_value_the_scenario_refuses_is_an_input_error(tmp_path: Path) -> None:
+    folder = _with_max_count(tmp_path, '{value: 1, low: 0, high: 2, source: "assumption: x"}')
+    with pytest.raises(InputError) as err:
+        scenario_ranges(load_scenario(folder))
+    (problem,) = err.value.problems
+    assert (problem.file, problem.column) == ("scenario.yaml", "facilities.insect_farm.max_count")
+    assert "low 0" in problem.message and "greater than 0" in problem.message

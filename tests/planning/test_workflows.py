@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import importlib
+
 import pytest
 
 from symnet.errors import InputError
@@ -44,6 +46,15 @@ def test_expand_grid_last_parameter_fastest() -> None:
 def test_unknown_parameter_is_an_input_error(far_farm) -> None:
     with pytest.raises(InputError, match="unknown parameter 'landfil_tax'"):
         sweep(far_farm, [("landfil_tax", [1.0, 2.0])], workers=1)
+
+
+def test_a_bad_value_after_the_first_is_an_input_error_before_any_solve(far_farm, monkeypatch) -> None:
+    def no_solve(*args: object, **kwargs: object) -> None:
+        raise AssertionError("a variant was solved before every value was checked")
+
+    monkeypatch.setattr(importlib.import_module("symnet.planning.sweep"), "run_variants", no_solve)
+    with pytest.raises(InputError, match="economics.road.payload_t: -1.0"):
+        sweep(far_farm, [("economics.road.payload_t", [20.0, -1.0])], workers=1)
 
 
 # -- sweep and break-even -----------------------------------------------------------------
