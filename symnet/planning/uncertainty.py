@@ -51,7 +51,7 @@ from symnet.planning.common import (
 from symnet.provenance import split_cell_key
 from symnet.scenario import Scenario
 from symnet.scenario.model import ScenarioConfig
-from symnet.scenario.ranges import Range, RangeSet, scenario_ranges, set_path
+from symnet.scenario.ranges import Range, RangeSet, scenario_ranges, set_path, updated_row
 
 #: KPIs whose distribution is reported (P10/P50/P90, histogram).
 OUTPUT_KPIS = ("savings", "landfill_diverted_t", "co2e_avoided_t")
@@ -91,23 +91,15 @@ def apply_values(scenario: Scenario, values: dict[str, float]) -> Scenario:
             file, row_id, col = cell
             by_row.setdefault((file, row_id), {})[col] = value
     if by_row:
-        new.supplies = [_updated(r, by_row.get(("supplies.csv", r.id))) for r in scenario.supplies]
-        new.demands = [_updated(r, by_row.get(("demands.csv", r.id))) for r in scenario.demands]
-        new.sites = [_updated(s, by_row.get(("sites.csv", s.option_id))) for s in scenario.sites]
+
+        def changed(row: Any, file: str, row_id: str) -> Any:
+            changes = by_row.get((file, row_id))
+            return updated_row(row, changes) if changes else row
+
+        new.supplies = [changed(r, "supplies.csv", r.id) for r in scenario.supplies]
+        new.demands = [changed(r, "demands.csv", r.id) for r in scenario.demands]
+        new.sites = [changed(s, "sites.csv", s.option_id) for s in scenario.sites]
     return new
-
-
-def _updated(row: Any, changes: dict[str, float] | None) -> Any:
-    if not changes:
-        return row
-    update = dict(changes)
-    if "quantity" in update:
-        entered = getattr(row, "entered_quantity", None)
-        scale = row.quantity / entered if entered else 1.0
-        update["quantity"] = update["quantity"] * scale
-        if entered is not None:
-            update["entered_quantity"] = changes["quantity"]
-    return row.model_copy(update=update)
 
 
 # ---------------------------------------------------------------------------------------

@@ -57,7 +57,7 @@ from symnet.scenario.model import (
 )
 from symnet.scenario.parameters import PARAMETER_ALIASES, resolve_parameter, with_parameters
 from symnet.scenario.paths import check_input, check_scenario_inputs, outside_allowed
-from symnet.scenario.ranges import check_ranges
+from symnet.scenario.ranges import check_range_values, check_ranges
 from symnet.scenario.read import _load_yaml, _strip_sources
 from symnet.scenario.validate import (
     _check_config,
@@ -174,13 +174,14 @@ def load_scenario(folder: str | Path, allow_outside: bool | None = None) -> Scen
     demands = _load_demands(folder, config, catalogue, actor_ids, probs, sources)
     sites = _load_sites(folder, config, probs, sources)
     exchanges = load_exchanges(folder, catalogue, supplies, demands, probs, sources)
-    check_ranges(folder, config.uncertainty, probs)
+    explicit_ranges = check_ranges(folder, config.uncertainty, probs)
     if probs.errors:
         raise InputError(probs.errors)
     scenario = Scenario(
         folder, config, catalogue, actors or [], supplies, demands, sites, sources, probs.warnings, exchanges=exchanges
     )
     _check_cross(scenario, probs)
+    check_range_values(scenario, explicit_ranges, probs)
     if probs.errors:
         raise InputError(probs.errors)
     return scenario

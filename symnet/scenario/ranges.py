@@ -27,8 +27,9 @@ Only assumed numbers vary (their source is an assumption, see
 they carry a range. Numbers that move the network (circuity, distance caps), positions,
 temperatures, profiles, solver settings and the resource catalogue stay fixed too.
 Whole numbers (counts such as a facility's ``max_count``) vary only with an explicit range;
-their samples are rounded to whole numbers. Every explicit range's low and high of a
-``scenario.yaml`` number must be values the scenario accepts (checked before any sample).
+their samples are rounded to whole numbers. An explicit range's low and high must be values
+the scenario accepts (an error before any sample); a default range that reaches a value the
+scenario refuses (a share above 1) leaves the number fixed, with the reason.
 Keys are those of :attr:`Scenario.sources`: ``economics.landfill_tax``,
 ``facilities.greenhouse.inputs[0].price``, ``supplies.csv:S1.quantity``,
 ``sites.csv:aj:greenhouse.fixed_cost``.
@@ -45,7 +46,7 @@ from typing import Any, Literal
 
 import numpy as np
 import yaml
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from symnet import safe_yaml
 from symnet.errors import InputError
@@ -162,8 +163,8 @@ def kind_of(key: str) -> Kind | None:
 # ---------------------------------------------------------------------------------------
 def _check_spec(
     spec: dict[str, Any], value: Any, where: tuple[str, int | None, str], probs: _Problems
-) -> tuple[float, float, float, str] | None:
-    """(value, low, high, distribution) of one explicit range, or None (problem recorded)."""
+) -> tuple[float, float, float, str, tuple[str, int | None, str]] | None:
+    """(value, low, high, distribution, where) of one explicit range, or None (problem recorded)."""
     file, line, col = where
     dist = str(spec.get("distribution") or DEFAULT_DISTRIBUTION).strip().lower()
     if dist not in DISTRIBUTIONS:
@@ -187,7 +188,7 @@ def _check_spec(
     if dist == "lognormal" and lo <= 0:
         probs.error(file, line, col, f"a lognormal range needs low > 0 (got {lo:g})")
         return None
-    return v, lo, hi, dist
+    return v, lo, hi, dist, where
 
 
 def _yaml_ranges(node: Any, data: Any, path: str, probs: _Problems, out: dict[str, tuple]) -> None:
@@ -296,6 +297,7 @@ def scenario_ranges(scenario: Scenario) -> RangeSet:
     uncertainty = dict(getattr(scenario.config, "uncertainty", {}) or {})
     rel, dist = _defaults(uncertainty, probs)
     explicit = read_ranges(scenario.folder, uncertainty, probs) if scenario.folder else {}
+    check_range_values(scenario, explicit, probs)
     if probs.errors:
         raise InputError(probs.errors)
     ranges: list[Range] = []
@@ -309,11 +311,10 @@ def scenario_ranges(scenario: Scenario) -> RangeSet:
         if kind is None:
             fixed[key] = "assumed, but of a kind that never varies (network, position, temperature, profile, solver)"
             continue
-        whole = _is_whole_number(scenario, key)
         if key in explicit:
-            v, lo, hi, d = explicit[key]
-            ranges.append(Range(key, v, lo, hi, d, True, kind, whole))
+            ranges.append(_explicit_range(scenario, key, explicit[key], kind))
             continue
+        whole = _is_whole_number(scenario, key)
         value = file_value(scenario, key)
         if value is None:
             fixed[key] = "assumed, but not a number the uncertainty analysis can vary"
@@ -323,8 +324,16 @@ def scenario_ranges(scenario: Scenario) -> RangeSet:
             fixed[key] = "assumed, value 0 (no relative range; give low/high to vary it)" if value == 0 else "range 0"
         else:
             a, b = sorted((value * (1 - rel[kind]), value * (1 + rel[kind])))
-            ranges.append(Range(key, value, a, b, dist, False, kind))
-    _check_extremes(scenario, ranges, probs)
+            r = Range(key, value, a, b, dist, False, kind)
+            refused = _refused_extreme(scenario, r)
+            if refused:
+                end, bound, reason = refused
+                fixed[key] = (
+                    f"assumed, but its default +-{rel[kind]:.0%} range reaches {bound:g} at its {end}, "
+                    f"which is not accepted ({reason}); give low/high to vary it"
+                )
+            else:
+                ranges.append(r)
     if probs.errors:
         raise InputError(probs.errors)
     return RangeSet(tuple(ranges), fixed)
@@ -365,24 +374,70 @@ def _is_whole_number(scenario: Scenario, key: str) -> bool:
     return isinstance(node, int) and not isinstance(node, bool)
 
 
-def _check_extremes(scenario: Scenario, ranges: list[Range], probs: _Problems) -> None:
-    """Record a problem for each explicit ``scenario.yaml`` range whose low or high (as
-    sampled: rounded for a whole number) the scenario does not accept, e.g. a count of 0."""
-    for r in ranges:
-        if not r.explicit or split_cell_key(r.key) is not None:
-            continue
-        for name, bound in (("low", r.low), ("high", r.high)):
-            value = float(r.as_sampled(np.array([bound]))[0])
-            data = scenario.config.model_dump()
-            set_path(data, r.key, value)
-            try:
+def _explicit_range(scenario: Scenario, key: str, spec: tuple, kind: Kind) -> Range:
+    v, lo, hi, d, _where = spec
+    return Range(key, v, lo, hi, d, True, kind, _is_whole_number(scenario, key))
+
+
+def check_range_values(scenario: Scenario, explicit: dict[str, tuple], probs: _Problems) -> None:
+    """Record a problem for each explicit range of an assumed number whose low or high the
+    scenario refuses (a count of 0, a negative capacity): the loader's hook, so that
+    ``symnet validate`` reports what ``symnet uncertainty`` would refuse."""
+    for key, spec in sorted(explicit.items()):
+        source, kind = scenario.sources.get(key), kind_of(key)
+        if source is None or not is_assumption(source) or kind is None:
+            continue  # stays fixed (scenario_ranges says why)
+        refused = _refused_extreme(scenario, _explicit_range(scenario, key, spec, kind))
+        if refused:
+            end, value, reason = refused
+            file, line, column = spec[4]
+            if end == "high" and column.endswith("_low"):
+                column = column[: -len("_low")] + "_high"
+            probs.error(file, line, column, f"the range's {end} {value:g} is not accepted ({reason})")
+
+
+def _file_of(key: str) -> str:
+    cell = split_cell_key(key)
+    return cell[0] if cell is not None else SCENARIO_FILE
+
+
+def updated_row(row: Any, changes: dict[str, float]) -> Any:
+    """A copy of a supply, demand or site row with numbers replaced (``changes``: column ->
+    value in the row's own unit; a quantity is converted to the canonical unit)."""
+    update = dict(changes)
+    if "quantity" in update:
+        entered = getattr(row, "entered_quantity", None)
+        scale = row.quantity / entered if entered else 1.0
+        update["quantity"] = update["quantity"] * scale
+        if entered is not None:
+            update["entered_quantity"] = changes["quantity"]
+    return row.model_copy(update=update)
+
+
+def _refused_extreme(scenario: Scenario, r: Range) -> tuple[str, float, str] | None:
+    """(``"low"`` or ``"high"``, its value as sampled, why) for a range end the scenario
+    refuses (a count of 0, a share above 1, a negative quantity); None if it takes both.
+    Ends are taken as sampled: rounded for a whole number."""
+    cell = split_cell_key(r.key)
+    for name, bound in (("low", r.low), ("high", r.high)):
+        value = float(r.as_sampled(np.array([bound]))[0])
+        model: type[BaseModel] = ScenarioConfig
+        try:
+            if cell is None:
+                data = scenario.config.model_dump()
+                set_path(data, r.key, value)
                 ScenarioConfig.model_validate(data)
-            except ValidationError as exc:
-                found = _Problems()
-                _pydantic_problems(exc, SCENARIO_FILE, ScenarioConfig, found)
-                reason = "; ".join(p.message for p in found.errors)
-                probs.error(SCENARIO_FILE, None, r.key, f"the range's {name} {value:g} is not accepted: {reason}")
-                break
+            else:
+                row = _csv_row(scenario, cell[0], cell[1])
+                if row is None:
+                    return None
+                model = type(row)
+                model.model_validate(updated_row(row, {cell[2]: value}).model_dump())
+        except ValidationError as exc:
+            found = _Problems()
+            _pydantic_problems(exc, _file_of(r.key), model, found)
+            return name, value, "; ".join(p.message for p in found.errors)
+    return None
 
 
 def file_value(scenario: Scenario, key: str) -> float | None:
@@ -408,7 +463,8 @@ def _csv_row(scenario: Scenario, file: str, row_id: str) -> Any:
     return next((r for r in rows if r.id == row_id), None) if file in ("supplies.csv", "demands.csv") else None
 
 
-def check_ranges(folder: Path, config_uncertainty: dict[str, Any], probs: _Problems) -> None:
+def check_ranges(folder: Path, config_uncertainty: dict[str, Any], probs: _Problems) -> dict[str, tuple]:
     """Record the problems of the explicit ranges and ``uncertainty:`` settings of a
-    scenario folder in ``probs`` (the reader's hook: ``symnet validate`` reports them)."""
-    read_ranges(folder, config_uncertainty, probs)
+    scenario folder in ``probs`` (the reader's hook: ``symnet validate`` reports them);
+    returns the explicit ranges (see :func:`read_ranges`)."""
+    return read_ranges(folder, config_uncertainty, probs)

@@ -606,6 +606,21 @@ CASES: list[Case] = [
         ["scenario.yaml:network.circuity: 7: input should be less than or equal to 5"],
     ),
     Case(
+        "range_low_refused",
+        "an assumed fixed cost whose uncertainty range goes below 0",
+        [
+            replace(
+                "scenario.yaml",
+                "    fixed_cost: 100000\n",
+                '    fixed_cost: {value: 100000, low: -20000, high: 150000, source: "assumption: test corpus"}\n',
+            )
+        ],
+        [
+            "scenario.yaml:18:facilities.greenhouse.fixed_cost: the range's low -20000 is not accepted "
+            "(-20000.0: input should be greater than or equal to 0)"
+        ],
+    ),
+    Case(
         "id_actor_equals_site_option",
         "an actor id equal to a site option id (put the greenhouse at the actor)",
         [append("actors.csv", "gh1:greenhouse,Tännäs brewery,food,Härjedalen,12.70,62.45,,")],

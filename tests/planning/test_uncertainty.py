@@ -254,11 +254,11 @@ def test_yaml_range_is_read_and_applied(tmp_path: Path) -> None:
     assert apply_values(scenario, {r.key: 700.0}).config.economics.landfill_tax == 700.0
 
 
-def _with_max_count(tmp_path: Path, spec: str) -> Path:
-    """:func:`two_sites` with the insect farm's ``max_count`` given as ``spec``."""
+def _with_max_count(tmp_path: Path, spec: str, setting: str = "max_count") -> Path:
+    """:func:`two_sites` with the insect farm's ``max_count`` (or ``setting``) given as ``spec``."""
     folder = two_sites(tmp_path)
     text = (folder / "scenario.yaml").read_text("utf-8")
-    text = text.replace("    fixed_cost: 5000\n", f"    fixed_cost: 5000\n    max_count: {spec}\n", 1)
+    text = text.replace("    fixed_cost: 5000\n", f"    fixed_cost: 5000\n    {setting}: {spec}\n", 1)
     (folder / "scenario.yaml").write_text(text, "utf-8")
     return folder
 
@@ -286,7 +286,30 @@ def test_an_assumed_count_with_a_range_is_sampled_as_whole_numbers(tmp_path: Pat
 def test_a_range_reaching_a_value_the_scenario_refuses_is_an_input_error(tmp_path: Path) -> None:
     folder = _with_max_count(tmp_path, '{value: 1, low: 0, high: 2, source: "assumption: x"}')
     with pytest.raises(InputError) as err:
-        scenario_ranges(load_scenario(folder))
+        load_scenario(folder)  # so `symnet validate` refuses it too, before any uncertainty run
     (problem,) = err.value.problems
     assert (problem.file, problem.column) == ("scenario.yaml", "facilities.insect_farm.max_count")
     assert "low 0" in problem.message and "greater than 0" in problem.message
+
+
+def test_a_default_range_reaching_a_refused_value_leaves_the_number_fixed(tmp_path: Path) -> None:
+    # loss must stay below 1; the default +-15 % of 0.95 reaches 1.09
+    folder = _with_max_count(tmp_path, '{value: 0.95, source: "assumption: x"}', setting="loss")
+    rs = scenario_ranges(load_scenario(folder))
+    key = "facilities.insect_farm.loss"
+    assert key not in {r.key for r in rs.ranges}
+    assert "reaches 1.0925 at its high, which is not accepted" in rs.fixed[key]
+    assert "input should be less than 1" in rs.fixed[key] and "give low/high" in rs.fixed[key]
+    assert "sites.csv:B:insect_farm.fixed_cost" in {r.key for r in rs.ranges}  # the others still vary
+
+
+def test_a_csv_range_below_what_the_column_accepts_is_an_input_error(tmp_path: Path) -> None:
+    folder = two_sites(tmp_path, "5000,assumption: build cost,-1000,9000,uniform")
+    proc = subprocess.run([sys.executable, "-m", "symnet", "validate", str(folder)], capture_output=True, text=True)
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
+    assert "sites.csv:3:fixed_cost_low: the range's low -1000 is not accepted (-1000.0: input" in proc.stderr
+    with pytest.raises(InputError) as err:
+        load_scenario(folder)
+    (problem,) = err.value.problems
+    assert (problem.file, problem.row, problem.column) == ("sites.csv", 3, "fixed_cost_low")
+    assert "low -1000 is not accepted" in problem.message and "greater than or equal to 0" in problem.message
