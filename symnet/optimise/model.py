@@ -424,7 +424,8 @@ class AllocationModel:
 
     # -- solving ------------------------------------------------------------------
     def _settings(self) -> SolverSettings:
-        return SolverSettings(self.solver, self.time_limit_s, self.gap, self.threads, self.seed, self.msg)
+        restarts = not self._zbin  # no MIP restarts with free site binaries (see set_highs_options)
+        return SolverSettings(self.solver, self.time_limit_s, self.gap, self.threads, self.seed, self.msg, restarts)
 
     def _pulp_changed(self) -> bool:
         return self._prob is not None and pulp_signature(self._prob) != self._prob_signature

@@ -135,3 +135,23 @@ def test_warm_start_falls_back_on_closed_sites_when_the_lp_is_not_solved(
     cols = np.array(sorted(big_model._zbin.values()), dtype=np.int32)
     assert np.all(start.values[cols] == 0.0)
     assert start.objective <= closed_optimum * (1 + warmstart.CLOSED_SITES_GAP)
+
+
+def test_no_mip_restarts_with_site_binaries_and_restarts_without(big_model: AllocationModel) -> None:
+    """HiGHS restarts after the root only where they paid (benchmarks/README.md, "HiGHS
+    restarts"): off for a model with free site binaries, on when every site is closed."""
+    closed = AllocationModel(
+        big_model.scenario,
+        big_model.network,
+        time_limit_s=2.0,
+        force_closed=[o.option_id for o in big_model.scenario.sites],
+    ).build()
+    for model, restarts in ((big_model, False), (closed, True)):
+        settings = model._settings()
+        assert settings.restarts is restarts
+        a = model.arrays
+        assert a is not None and a.integer.any()
+        out = solve_highs_arrays(a, a.cost, settings, None, Deadline(0.5))
+        assert out.highs is not None
+        value = out.highs.getOptionValue("mip_allow_restart")
+        assert (value[1] if isinstance(value, tuple) else value) is restarts  # highspy: (status, value)
