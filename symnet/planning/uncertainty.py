@@ -68,6 +68,8 @@ def latin_hypercube(ranges: Sequence[Range], samples: int, seed: int) -> pd.Data
 
     if samples < 1:
         raise InputError([Problem("--samples", None, "samples", f"got {samples}; expected a whole number >= 1")])
+    if seed < 0:
+        raise InputError([Problem("--seed", None, "seed", f"got {seed}; expected a whole number >= 0")])
     if not ranges:
         return pd.DataFrame(index=range(samples))
     u = qmc.LatinHypercube(d=len(ranges), seed=np.random.default_rng(seed)).random(samples)
@@ -473,6 +475,8 @@ def uncertainty_command(
     check_workers(workers)
     if samples < 1:
         raise InputError([Problem("--samples", None, "samples", f"got {samples}; expected a whole number >= 1")])
+    if seed < 0:
+        raise InputError([Problem("--seed", None, "seed", f"got {seed}; expected a whole number >= 0")])
     shared = prepare(scenario_dir)
     res = uncertainty(shared, samples, seed, workers=workers, scheduler=scheduler)
     with staged_output(out, shared, force) as tmp:

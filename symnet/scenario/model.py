@@ -149,7 +149,7 @@ class SolverSettings(_Strict):
     time_limit_s: float = Field(default=120.0, gt=0)
     gap: float = Field(default=0.0001, ge=0, lt=1)
     threads: int | None = Field(default=None, gt=0)
-    seed: int = 0
+    seed: int = Field(default=0, ge=0, le=2**31 - 1, description="HiGHS random_seed (same seed, same search)")
 
 
 class FacilityInput(_Strict):

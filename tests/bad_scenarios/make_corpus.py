@@ -606,6 +606,12 @@ CASES: list[Case] = [
         ["scenario.yaml:network.circuity: 7: input should be less than or equal to 5"],
     ),
     Case(
+        "yaml_solver_seed_negative",
+        "a negative solver seed (HiGHS ignored it silently and searched with seed 0)",
+        [append("scenario.yaml", "solver: {seed: -1}")],
+        ["scenario.yaml:solver.seed: -1: input should be greater than or equal to 0"],
+    ),
+    Case(
         "range_low_refused",
         "an assumed fixed cost whose uncertainty range goes below 0",
         [

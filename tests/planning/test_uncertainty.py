@@ -122,6 +122,13 @@ def test_distributions_inverse_cdf() -> None:
     assert ln.ppf(np.array([0.5, 0.95])).tolist() == pytest.approx([100.0, 200.0])
 
 
+def test_a_negative_seed_is_an_input_error_naming_the_option() -> None:
+    r = Range("economics.landfill_tax", 645.0, 500.0, 800.0, "uniform", True, "price")
+    with pytest.raises(InputError, match="got -1; expected a whole number >= 0") as err:
+        latin_hypercube([r], 4, seed=-1)
+    assert err.value.problems[0].file == "--seed"
+
+
 def test_latin_hypercube_is_stratified_and_seeded(tmp_path: Path) -> None:
     r = Range("k", 30, 0, 60, "uniform", True, "price")
     a, b = latin_hypercube([r], 50, seed=7), latin_hypercube([r], 50, seed=7)
