@@ -5,29 +5,13 @@ appendix. Keys are those of :func:`symnet.assumptions.kpi_inputs`.
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
-from symnet.provenance import split_cell_key
+from symnet.provenance import split_cell_key, walk_key
 from symnet.resources import normalise_unit
 from symnet.scenario import Scenario
 
 __all__ = ["AssumptionValues", "assumption_value"]
-
-_PART = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
-
-
-def _walk(node: Any, path: str) -> Any:
-    for name, index in _PART.findall(path):
-        if node is None:
-            return None
-        if index:
-            node = node[int(index)] if isinstance(node, list) and int(index) < len(node) else None
-        elif isinstance(node, dict):
-            node = node.get(name)
-        else:
-            node = getattr(node, name, None)
-    return node
 
 
 class AssumptionValues:
@@ -55,13 +39,13 @@ class AssumptionValues:
         if key.startswith("catalogue:"):
             rest = key.removeprefix("catalogue:")
             if rest.startswith("fates."):
-                value = _walk(scenario.catalogue.fates, rest.removeprefix("fates."))
+                value = walk_key(scenario.catalogue.fates, rest.removeprefix("fates."))
             elif rest.startswith("substitutions."):
                 pair = rest.removeprefix("substitutions.").rsplit(".", 1)[0]
                 sup, _, dem = pair.partition("->")
                 value = scenario.catalogue.substitution_factor(sup, dem)
             else:
-                value = _walk(scenario.catalogue.resources, rest)
+                value = walk_key(scenario.catalogue.resources, rest)
         elif (cell := split_cell_key(key)) is not None:
             table, entity, col = cell
             row = self._row(table, entity)
@@ -77,9 +61,9 @@ class AssumptionValues:
                     value, unit = row.entered_quantity, entered
         elif key.startswith(("resources.", "fates.")):
             section, _, rest = key.partition(".")
-            value = _walk(getattr(scenario.catalogue, section), rest)
+            value = walk_key(getattr(scenario.catalogue, section), rest)
         else:
-            value = _walk(scenario.config, key)
+            value = walk_key(scenario.config, key)
         return _format_value(value, unit)
 
 

@@ -265,12 +265,28 @@ def _csv_cells(folder: Path, name: str) -> dict[str, tuple[int, dict[str, str]]]
     return out
 
 
-_PART = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
+#: one part of a ``scenario.yaml`` source key: a name (group 1) or an ``[index]`` (group 2)
+KEY_PART = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
+
+
+def walk_key(node: Any, path: str) -> Any:
+    """The value at a dotted source key (``facilities.greenhouse.inputs[0].price``) inside
+    ``node`` (dicts, lists and objects such as the loaded config), or None where it is missing."""
+    for name, index in KEY_PART.findall(path):
+        if node is None:
+            return None
+        if index:
+            node = node[int(index)] if isinstance(node, list) and int(index) < len(node) else None
+        elif isinstance(node, dict):
+            node = node.get(name)
+        else:
+            node = getattr(node, name, None)
+    return node
 
 
 def _yaml_value(data: Any, path: str) -> Any:
     node = data
-    for name, index in _PART.findall(path):
+    for name, index in KEY_PART.findall(path):
         if isinstance(node, dict) and set(node) >= {"value"} and name not in node:
             node = node["value"]
         if index:

@@ -62,14 +62,20 @@ REGRET_RTOL = 1e-6
 # ---------------------------------------------------------------------------------------
 # sampling and applying samples
 # ---------------------------------------------------------------------------------------
-def latin_hypercube(ranges: Sequence[Range], samples: int, seed: int) -> pd.DataFrame:
-    """``samples`` Latin-hypercube draws of every range (one column per key, file units)."""
-    from scipy.stats import qmc
-
+def check_sampling(samples: int, seed: int) -> None:
+    """Raise :class:`InputError` (naming ``--samples`` / ``--seed``) unless there is at least
+    one sample and the seed is >= 0."""
     if samples < 1:
         raise InputError([Problem("--samples", None, "samples", f"got {samples}; expected a whole number >= 1")])
     if seed < 0:
         raise InputError([Problem("--seed", None, "seed", f"got {seed}; expected a whole number >= 0")])
+
+
+def latin_hypercube(ranges: Sequence[Range], samples: int, seed: int) -> pd.DataFrame:
+    """``samples`` Latin-hypercube draws of every range (one column per key, file units)."""
+    from scipy.stats import qmc
+
+    check_sampling(samples, seed)
     if not ranges:
         return pd.DataFrame(index=range(samples))
     u = qmc.LatinHypercube(d=len(ranges), seed=np.random.default_rng(seed)).random(samples)
@@ -473,10 +479,7 @@ def uncertainty_command(
     ``uncertainty_presence.csv``, ``uncertainty_drivers.csv``, ``uncertainty_fixed.csv``,
     the two charts and ``report.md``/``report.html`` into ``out``."""
     check_workers(workers)
-    if samples < 1:
-        raise InputError([Problem("--samples", None, "samples", f"got {samples}; expected a whole number >= 1")])
-    if seed < 0:
-        raise InputError([Problem("--seed", None, "seed", f"got {seed}; expected a whole number >= 0")])
+    check_sampling(samples, seed)
     shared = prepare(scenario_dir)
     res = uncertainty(shared, samples, seed, workers=workers, scheduler=scheduler)
     with staged_output(out, shared, force) as tmp:

@@ -50,7 +50,7 @@ from pydantic import BaseModel, ValidationError
 
 from symnet import safe_yaml
 from symnet.errors import InputError
-from symnet.provenance import cell_key, split_cell_key
+from symnet.provenance import KEY_PART, cell_key, split_cell_key, walk_key
 from symnet.scenario._problems import _Problems
 from symnet.scenario.model import SCENARIO_FILE, Scenario, ScenarioConfig, is_assumption
 from symnet.scenario.read import _Cell, _read_csv
@@ -92,6 +92,8 @@ class Range:
         True when the file gives the range, False for a default relative range.
     kind : str
         ``price``, ``quantity``, ``cost`` or ``factor``.
+    whole : bool
+        True for a whole-number setting (``max_count``): samples are rounded.
     """
 
     key: str
@@ -101,7 +103,6 @@ class Range:
     distribution: str
     explicit: bool
     kind: str
-
     whole: bool = False
 
     def ppf(self, u: np.ndarray) -> np.ndarray:
@@ -341,36 +342,21 @@ def scenario_ranges(scenario: Scenario) -> RangeSet:
 
 def set_path(data: Any, key: str, value: float) -> None:
     """Set the number at a ``scenario.yaml`` source key (``a.b[0].c``) in dumped config data."""
-    parts = re.findall(r"[^.\[\]]+|\[\d+\]", key)
+    *parents, (last, last_index) = KEY_PART.findall(key)
     node = data
-    for part in parts[:-1]:
-        node = node[int(part[1:-1])] if part.startswith("[") else node[part]
-    last = parts[-1]
-    if last.startswith("["):
-        node[int(last[1:-1])] = value
+    for name, index in parents:
+        node = node[int(index)] if index else node[name]
+    if last_index:
+        node[int(last_index)] = value
     else:
         node[last] = value
-
-
-def _yaml_node(scenario: Scenario, key: str) -> Any:
-    """The value at a ``scenario.yaml`` source key as the loaded config holds it, or None."""
-    node: Any = scenario.config.model_dump()
-    for part in re.findall(r"[^.\[\]]+|\[\d+\]", key):
-        if part.startswith("["):
-            index = int(part[1:-1])
-            node = node[index] if isinstance(node, list) and index < len(node) else None
-        else:
-            node = node.get(part) if isinstance(node, dict) else None
-        if node is None:
-            return None
-    return node
 
 
 def _is_whole_number(scenario: Scenario, key: str) -> bool:
     """Whether the setting at ``key`` is a whole number (an integer field such as ``max_count``)."""
     if split_cell_key(key) is not None:
         return False  # the CSV numbers that may vary (_CSV_NUMBERS) are all real numbers
-    node = _yaml_node(scenario, key)
+    node = walk_key(scenario.config, key)
     return isinstance(node, int) and not isinstance(node, bool)
 
 
@@ -396,11 +382,6 @@ def check_range_values(scenario: Scenario, explicit: dict[str, tuple], probs: _P
             probs.error(file, line, column, f"the range's {end} {value:g} is not accepted ({reason})")
 
 
-def _file_of(key: str) -> str:
-    cell = split_cell_key(key)
-    return cell[0] if cell is not None else SCENARIO_FILE
-
-
 def updated_row(row: Any, changes: dict[str, float]) -> Any:
     """A copy of a supply, demand or site row with numbers replaced (``changes``: column ->
     value in the row's own unit; a quantity is converted to the canonical unit)."""
@@ -419,6 +400,7 @@ def _refused_extreme(scenario: Scenario, r: Range) -> tuple[str, float, str] | N
     refuses (a count of 0, a share above 1, a negative quantity); None if it takes both.
     Ends are taken as sampled: rounded for a whole number."""
     cell = split_cell_key(r.key)
+    file = cell[0] if cell is not None else SCENARIO_FILE
     for name, bound in (("low", r.low), ("high", r.high)):
         value = float(r.as_sampled(np.array([bound]))[0])
         model: type[BaseModel] = ScenarioConfig
@@ -435,7 +417,7 @@ def _refused_extreme(scenario: Scenario, r: Range) -> tuple[str, float, str] | N
                 model.model_validate(updated_row(row, {cell[2]: value}).model_dump())
         except ValidationError as exc:
             found = _Problems()
-            _pydantic_problems(exc, _file_of(r.key), model, found)
+            _pydantic_problems(exc, file, model, found)
             return name, value, "; ".join(p.message for p in found.errors)
     return None
 
@@ -452,7 +434,7 @@ def file_value(scenario: Scenario, key: str) -> float | None:
             return float(row.entered_quantity)
         value = getattr(row, col, None)
         return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
-    node = _yaml_node(scenario, key)
+    node = walk_key(scenario.config, key)
     return float(node) if isinstance(node, (int, float)) and not isinstance(node, bool) else None
 
 
