@@ -86,3 +86,41 @@ def test_bench_stages_and_baseline_agree(tmp_path: Path) -> None:
     assert ours["bound"] <= ours["objective"] + 1e-6 * abs(ours["objective"])
     text = bench_scale.table([(30, ours, base)], 60.0)
     assert "| 30 |" in text and "yes |" in text
+    # the plain run's trajectory ends at its final bounds, so the time to its own gap is
+    # at most its solve time, and symnet's run at the same target is reused as it is
+    t_final, primal, dual = base["trajectory"][-1]
+    assert primal == pytest.approx(base["objective"]) and dual == pytest.approx(base["bound"])
+    reached = bench_scale.first_within(base["trajectory"], max(base["gap"], ours["gap_target"]))
+    assert reached is not None and reached <= base["solve_s"] + 1e-9
+    row = bench_scale.same_gap(ours, base, rerun=lambda g: pytest.fail(f"no re-run expected (gap {g})"))
+    assert row is not None and row["symnet_s"] == ours["solve_s"] and row["plain_s"] == reached
+    assert "| 30 |" in bench_scale.same_gap_table([(30, row)])
+
+
+def test_first_within_reads_the_first_time_the_gap_is_proved() -> None:
+    inf = float("inf")
+    trajectory = [[0.5, inf, 90.0], [1.0, 120.0, 90.0], [2.0, 100.0, 95.0], [3.0, 100.0, 99.0]]
+    assert bench_scale.first_within(trajectory, 0.25) == 1.0  # (120 - 90) / 120 = 0.25
+    assert bench_scale.first_within(trajectory, 0.05) == 2.0
+    assert bench_scale.first_within(trajectory, 0.011) == 3.0
+    assert bench_scale.first_within(trajectory, 0.001) is None
+
+
+def test_same_gap_reruns_symnet_at_the_baselines_final_gap() -> None:
+    """Plain HiGHS ended at 4 %: symnet is solved again with 4 % as its target, and the
+    comparison uses the time plain HiGHS first proved 4 % (not its total time)."""
+    ours = {"solve_s": 58.0, "gap": 0.009, "gap_target": 1e-4, "objective": 99.0}
+    base = {"solve_s": 60.0, "gap": 0.04, "objective": 100.0, "trajectory": [[10.0, 110.0, 90.0], [40.0, 100.0, 96.0]]}
+    asked: list[float] = []
+
+    def rerun(g: float) -> dict[str, float]:
+        asked.append(g)
+        return {"solve_s": 8.0, "gap": 0.02, "objective": 99.5}
+
+    row = bench_scale.same_gap(ours, base, rerun)
+    assert asked == [0.04]
+    assert row is not None and row["plain_s"] == 40.0 and row["symnet_s"] == 8.0
+    assert row["objective_ratio"] == pytest.approx(0.995)
+    assert row["plain_to_symnet_gap_s"] is None  # 0.9 % was never proved by plain HiGHS
+    text = bench_scale.same_gap_table([(1000, row)])
+    assert "| 1,000 | 4.00% | 40.0 | 8.0 (proved 2.00%) | 5.00x | 0.9950 | 0.90% | not within 60.0 |" in text

@@ -16,8 +16,9 @@ farther apart than every link's reach fall apart.
 
 from __future__ import annotations
 
+import math
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -131,7 +132,7 @@ def solve_part(_shared: object, task: PartTask) -> Solution:
     if task.site_columns and task.arrays.integer.any():
 
         def start(d: Deadline) -> Incumbent | None:
-            return site_warm_start(task.arrays, task.cost, task.site_columns, options, d)
+            return site_warm_start(task.arrays, task.cost, task.site_columns, options, d, target=task.settings)
 
     out = solve_priced_or_whole(
         task.arrays, task.cost, task.settings, task.links, task.site_columns, options, deadline, start
@@ -181,19 +182,53 @@ def solve_parts(
         tasks = [
             _task(arrays, cost, settings, part, site_columns or {}, facility, links, restrict_from) for part in parts
         ]
-        solutions = _solve_on_dask(tasks, parts, total, deadline, workers, scheduler)
+        solutions: list[Solution | None] = list(_solve_on_dask(tasks, parts, total, deadline, workers, scheduler))
     else:
-        solutions = []
-        left = total
-        for part in parts:  # one part's sub-model in memory at a time
-            task = _task(arrays, cost, settings, part, site_columns or {}, facility, links, restrict_from)
-            task.seconds = deadline.remaining() * len(part.columns) / max(left, 1)
-            task.end_time = time.time() + deadline.remaining()
-            left -= len(part.columns)
-            solutions.append(solve_part(None, task))
-            if solutions[-1].outcome[0] not in ("optimal", "time_limit"):
-                break
+        solutions = _solve_in_turn(
+            arrays, cost, settings, parts, deadline, site_columns, facility, links, restrict_from
+        )
     return _put_together(arrays, cost, settings, parts, solutions)
+
+
+def _solve_in_turn(
+    arrays: ModelArrays,
+    cost: np.ndarray,
+    settings: SolverSettings,
+    parts: list[Part],
+    deadline: Deadline,
+    site_columns: dict[int, int] | None,
+    facility: np.ndarray | None,
+    links: LinkColumns | None,
+    restrict_from: int,
+) -> list[Solution | None]:
+    """The parts one after the other in this process, smallest first (one sub-model in memory
+    at a time). What the solved parts leave unused of the gap target (``gap x their
+    objectives - their own gaps``, objective units) is the next part's
+    :attr:`~symnet.optimise.solve.SolverSettings.gap_slack`, so the whole model's gap, not
+    each part's, is held to the target: a big part stops as soon as the whole is proved.
+    Stops at the first part without a solution; the list keeps the order of ``parts`` (None:
+    a part not solved)."""
+    order = sorted(range(len(parts)), key=lambda i: len(parts[i].columns))
+    solved: dict[int, Solution] = {}
+    left = sum(len(p.columns) for p in parts)
+    objectives = gaps = 0.0  # of the parts solved so far: sum of objectives, sum of objective - bound
+    for i in order:
+        part = parts[i]
+        task = _task(arrays, cost, settings, part, site_columns or {}, facility, links, restrict_from)
+        slack = settings.gap * objectives - gaps
+        task.settings = replace(settings, gap_slack=slack if slack > 0 and gaps >= 0 else 0.0)
+        task.seconds = deadline.remaining() * len(part.columns) / max(left, 1)
+        task.end_time = time.time() + deadline.remaining()
+        left -= len(part.columns)
+        out = solved[i] = solve_part(None, task)
+        if out.outcome[0] not in ("optimal", "time_limit"):
+            break
+        objective, bound = float(task.cost @ out.values) if out.values is not None else math.nan, out.outcome[1]
+        if objective > 0 and bound is not None and math.isfinite(bound) and gaps >= 0:
+            objectives, gaps = objectives + objective, gaps + max(objective - bound, 0.0)
+        else:
+            gaps = -math.inf  # a part without a positive objective and a bound: no slack from here on
+    return [solved.get(i) for i in range(len(parts))]
 
 
 def _task(
@@ -239,21 +274,29 @@ def _solve_on_dask(
 
 
 def _put_together(
-    arrays: ModelArrays, cost: np.ndarray, settings: SolverSettings, parts: list[Part], solutions: list[Solution]
+    arrays: ModelArrays,
+    cost: np.ndarray,
+    settings: SolverSettings,
+    parts: list[Part],
+    all_solutions: list[Solution | None],
 ) -> Solution:
-    """One solution of the whole model from the parts' (see :func:`solve_parts`)."""
+    """One solution of the whole model from the parts' (see :func:`solve_parts`; None: a part
+    not solved because another one failed)."""
     n_cols, n_rows = len(cost), len(arrays.row_names)
     values, col_dual, row_dual = np.zeros(n_cols), np.zeros(n_cols), np.zeros(n_rows)
-    for part, out in zip(parts, solutions):
+    solutions = [out for out in all_solutions if out is not None]
+    for part, out in zip(parts, all_solutions):
+        if out is None:
+            continue
         if out.values is not None:
             values[part.columns] = out.values
         if out.col_dual is not None and out.row_dual is not None:
             col_dual[part.columns] = out.col_dual
             row_dual[part.rows] = out.row_dual
-    outcomes = [out.outcome for out in solutions]
+    outcomes = [out.outcome if out is not None else None for out in all_solutions]
     outcome = _combined(outcomes, float(cost @ values), settings.time_limit_s, len(parts))
     notes = list(dict.fromkeys(out.note for out in solutions if out.note))
-    if notes and outcome[0] == "time_limit":
+    if notes and outcome[0] in ("optimal", "time_limit"):
         status, bound, gap, message = outcome
         outcome = (status, bound, gap, f"{message}; " + "; ".join(notes))
     solved = outcome[0] in ("optimal", "time_limit")
@@ -269,16 +312,18 @@ def _put_together(
     )
 
 
-def _combined(outcomes: list[Outcome], objective: float, time_limit_s: float, n_parts: int) -> Outcome:
-    """One outcome from the parts' outcomes (see :func:`solve_parts`)."""
-    statuses = [o[0] for o in outcomes]
+def _combined(outcomes: list[Outcome | None], objective: float, time_limit_s: float, n_parts: int) -> Outcome:
+    """One outcome from the parts' outcomes (see :func:`solve_parts`; None: not solved, only
+    after a part that failed)."""
+    statuses = [o[0] if o is not None else None for o in outcomes]
     for worst in ("infeasible", "unbounded", "error", "not_solved"):
         if worst in statuses:
-            first = next(o for o in outcomes if o[0] == worst)
+            first = outcomes[statuses.index(worst)]
+            assert first is not None
             return worst, None, None, f"{first[3]} (in part {statuses.index(worst) + 1} of {n_parts})"
-    bounds = [o[1] for o in outcomes]
+    bounds = [o[1] if o is not None else None for o in outcomes]
     bound = float(sum(b for b in bounds if b is not None)) if all(b is not None for b in bounds) else None
     gap = relative_gap(objective, bound)
-    if all(s == "optimal" for s in statuses):
+    if all(status == "optimal" for status in statuses):
         return "optimal", bound, gap, f"optimal ({n_parts} independent parts)"
     return "time_limit", bound, gap, time_limit_message(time_limit_s, gap, f" ({n_parts} independent parts)")

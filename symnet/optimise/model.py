@@ -442,7 +442,14 @@ class AllocationModel:
                 if is_mip and self._zbin and self.warm_start:
 
                     def start(deadline: Deadline) -> Incumbent | None:
-                        return site_warm_start(arrays, self.objective_vector(), self._zbin, self.data.options, deadline)
+                        return site_warm_start(
+                            arrays,
+                            self.objective_vector(),
+                            self._zbin,
+                            self.data.options,
+                            deadline,
+                            target=self._settings(),
+                        )
 
                 parts = self._parts()
                 if len(parts) > 1:

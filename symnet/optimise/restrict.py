@@ -389,7 +389,7 @@ def solve_restricted(
 
     def start(d: Deadline) -> Incumbent | None:
         solved_lp = lp.h if lp.solved else None  # else the last round was cut short: a new LP
-        return site_warm_start(sub, sub_cost, sub_zbin, options, d, lp=solved_lp) if sub_zbin else None
+        return site_warm_start(sub, sub_cost, sub_zbin, options, d, lp=solved_lp, target=settings) if sub_zbin else None
 
     restricted = solve_highs_arrays(sub, sub_cost, settings, start, mip_deadline)
     if restricted.values is None:

@@ -40,6 +40,18 @@ class SolverSettings:
     #: let HiGHS restart its MIP search after the root (False for models with site
     #: binaries: the restart repeats the root's cut rounds, see set_highs_options)
     restarts: bool = True
+    #: absolute gap (objective units) that this solve may use on top of ``gap``: what the
+    #: parts of a decomposed model solved before it left unused (see
+    #: :func:`~symnet.optimise.decompose.solve_parts`); HiGHS itself stops at ``gap``
+    gap_slack: float = 0.0
+
+    def within_gap(self, objective: float, bound: float | None) -> bool:
+        """``objective - bound <= gap |objective|`` (plus :attr:`gap_slack` for a positive
+        objective): the gap target is proved."""
+        if bound is None or not math.isfinite(bound) or not math.isfinite(objective):
+            return False
+        slack = self.gap_slack if objective > 0 else 0.0
+        return objective - bound <= self.gap * abs(objective) + slack
 
 
 class Deadline:
@@ -225,8 +237,16 @@ def solve_highs_arrays(
         set_highs_options(h, settings)
     t1 = time.perf_counter()
     start = warm_start(deadline) if warm_start is not None and is_mip else None
+    proved = proved_by_start(start, settings)
+    if start is not None and proved is not None:
+        outcome, note = proved
+        t2 = time.perf_counter()
+        return Solution(outcome, start.values.copy(), handover_seconds=t1 - t0, solver_seconds=t2 - t1, note=note)
     if start is not None:
         h.setSolution(len(start.columns), start.columns, start.values)
+    lower_bound = start.lower_bound if start is not None else None
+    if is_mip and (lower_bound is not None or settings.gap_slack > 0):
+        stop_when_proved(h, -math.inf if lower_bound is None else lower_bound, settings)
     deadline.attach(h)
     with quiet_stdout(not settings.msg):
         h.run()
@@ -240,9 +260,36 @@ def solve_highs_arrays(
             out.row_dual = np.asarray(sol.row_dual, dtype=float)
     if start is not None:
         _fall_back_on(out, start, settings.time_limit_s)
+    _optimal_when_proved(out, cost, settings)
     out.handover_seconds = (t1 - t0) + (time.perf_counter() - t2)
     out.solver_seconds = t2 - t1
     return out
+
+
+def proved_by_start(start: Incumbent | None, settings: SolverSettings) -> tuple[Outcome, str] | None:
+    """The outcome ``optimal`` and how it was proved, when a whole warm start is already
+    within the gap target (:meth:`SolverSettings.within_gap`) of its own lower bound (the LP
+    relaxation's objective), so the solver has nothing to prove; else None. Typical with a
+    loose gap such as ``--gap 0.01``."""
+    if start is None or start.objective is None or not settings.within_gap(start.objective, start.lower_bound):
+        return None
+    gap = relative_gap(start.objective, start.lower_bound)
+    how = start.note or "the site warm start's solution, within the gap target of the LP relaxation's bound"
+    return ("optimal", start.lower_bound, gap, f"optimal within gap {gap:.2%} ({how})"), how
+
+
+def stop_when_proved(h: Any, lower_bound: float, settings: SolverSettings) -> None:
+    """Interrupt HiGHS once its incumbent is within the gap target of the better of its own
+    bound and ``lower_bound``, a bound it does not know (the warm start's LP relaxation;
+    HiGHS's own bound may still be short of it while its root's LP and cuts run), or of
+    ``settings.gap_slack``, which HiGHS does not know either."""
+
+    def stop(event: Any) -> None:
+        bound = max(lower_bound, float(event.data_out.mip_dual_bound))
+        if settings.within_gap(float(event.data_out.mip_primal_bound), bound):
+            event.interrupt()
+
+    h.cbMipInterrupt += stop
 
 
 def _fall_back_on(out: Solution, start: Incumbent, time_limit_s: float) -> None:
@@ -264,6 +311,22 @@ def _fall_back_on(out: Solution, start: Incumbent, time_limit_s: float) -> None:
     gap = relative_gap(found, bound)
     detail = f"; {out.note}" if out.note else ""
     out.outcome = ("time_limit", bound, gap, time_limit_message(time_limit_s, gap, detail))
+
+
+def _optimal_when_proved(out: Solution, cost: np.ndarray, settings: SolverSettings) -> None:
+    """A solve stopped with a solution whose gap target is proved after all (by the warm
+    start's LP bound or the gap slack, see :func:`stop_when_proved`) is optimal."""
+    status, bound, gap, _message = out.outcome
+    if status != "time_limit" or out.values is None or gap is None:
+        return
+    if settings.within_gap(float(cost @ out.values), bound):
+        detail = f"; {out.note}" if out.note else ""
+        out.outcome = (
+            "optimal",
+            bound,
+            gap,
+            f"optimal within gap {gap:.2%} (the solver stopped once it was proved){detail}",
+        )
 
 
 def time_limit_message(time_limit_s: float, gap: float | None, detail: str = "") -> str:

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from symnet.optimise.arrays import INF, TOL, ModelArrays
-from symnet.optimise.solve import Deadline, Incumbent, highs_model, quiet_stdout
+from symnet.optimise.solve import Deadline, Incumbent, SolverSettings, highs_model, quiet_stdout
 
 WARM_START_SHARE = 0.4
 """Share of the time limit the site warm start (:func:`site_warm_start`) may use."""
@@ -38,6 +38,7 @@ def site_warm_start(
     options: pd.DataFrame,
     deadline: Deadline,
     lp: Any = None,
+    target: SolverSettings | None = None,
 ) -> Incumbent | None:
     """A first incumbent for the solver, found within :data:`WARM_START_SHARE` of the
     solve's ``deadline``: the whole solution when the chosen sites' LP rounds to a feasible
@@ -57,6 +58,9 @@ def site_warm_start(
 
     ``lp``: a HiGHS instance holding the LP relaxation of ``arrays`` (same columns, same
     order) already solved, e.g. by link pricing; it is used (and changed) instead of a new one.
+    ``target``: the solve's settings; the local search stops once a choice's LP is within
+    their gap target of the first LP's objective (:meth:`SolverSettings.within_gap`: no
+    other choice can be better by more).
     """
     import highspy
 
@@ -84,7 +88,12 @@ def site_warm_start(
     current = frozenset(int(i) for i in order if z_lp[i] >= 0.5)
     candidates = [int(i) for i in order if z_lp[i] > TOL]
     pricer = LpPricer(h, cols)
-    _best, current = _local_search(pricer, current, candidates, options["facility"].to_numpy()[ks], budget.end)
+
+    def good_enough(value: float) -> bool:
+        return target is not None and target.within_gap(value, lower_bound)
+
+    facility = options["facility"].to_numpy()[ks]
+    _best, current = _local_search(pricer, current, candidates, facility, budget.end, good_enough)
     if pricer.best_values is not None and pricer.best_choice == current:
         values = rounded_up(arrays, pricer.best_values)
         if values is not None:
@@ -179,12 +188,14 @@ def _local_search(
     candidates: list[int],
     facility: np.ndarray,
     deadline: float,
+    good_enough: Callable[[float], bool] = lambda value: False,
 ) -> tuple[float, frozenset[int]]:
-    """First-improvement search from ``current`` until a local optimum or ``deadline``
-    (``time.perf_counter`` seconds); returns (objective, choice)."""
+    """First-improvement search from ``current`` until a local optimum, ``deadline``
+    (``time.perf_counter`` seconds) or an objective that is ``good_enough``; returns
+    (objective, choice)."""
     best = price(current)
     improved = True
-    while improved and time.perf_counter() < deadline:
+    while improved and not good_enough(best) and time.perf_counter() < deadline:
         improved = False
         for chosen in list(_moves(current, candidates, facility)):
             if time.perf_counter() >= deadline:

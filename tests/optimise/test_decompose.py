@@ -168,3 +168,47 @@ def test_a_kept_start_note_reaches_the_whole_models_message() -> None:
     status, _bound, _gap, message = decompose._put_together(arrays, arrays.cost, SETTINGS, parts, solutions).outcome
     assert status == "time_limit"
     assert message.endswith("(2 independent parts); the start was kept") and message.count("the start was kept") == 1
+
+
+def test_parts_in_turn_share_one_gap_target(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """In-process parts run smallest first, and each gets as gap slack what the parts before
+    it left unused of the target (gap x their objectives - their own gaps): the whole
+    model's gap, not each part's, is held to the target, and it is."""
+    scenario = load_scenario(_no_facility_scenario(tmp_path / "s", 30, 0))
+    net = build_network(scenario)
+    exact = AllocationModel(scenario, net, decompose=False, gap=1e-9).solve()
+    monkeypatch.setattr(decompose, "MIN_PART_COLUMNS", 1)
+    seen: list[tuple[int, float, float, float]] = []  # columns, slack given, objective, bound
+    real = decompose.solve_part
+
+    def recorded(shared: object, task: decompose.PartTask) -> object:
+        out = real(shared, task)
+        assert out.values is not None and out.outcome[1] is not None
+        seen.append((len(task.cost), task.settings.gap_slack, float(task.cost @ out.values), out.outcome[1]))
+        return out
+
+    monkeypatch.setattr(decompose, "solve_part", recorded)
+    gap = 0.02
+    model = AllocationModel(scenario, net, decompose=True, gap=gap, workers=1)
+    result = model.solve()
+    assert model.parts >= 5 and len(seen) == model.parts
+    assert [c for c, *_ in seen] == sorted(c for c, *_ in seen)  # smallest first
+    assert seen[0][1] == 0.0 and all(slack > 0 for _c, slack, *_ in seen[1:])
+    objectives = gaps = 0.0
+    for _cols, slack, objective, bound in seen:
+        assert slack == pytest.approx(max(gap * objectives - gaps, 0.0), abs=1e-6)
+        assert objective > 0
+        objectives, gaps = objectives + objective, gaps + max(objective - bound, 0.0)
+    assert result.status == "optimal" and result.gap is not None and result.gap <= gap + 1e-12
+    assert result.bound is not None and result.bound <= exact.objective * (1 + 1e-9)
+    assert exact.objective * (1 - 1e-9) <= result.objective <= exact.objective / (1 - gap)
+
+
+def test_parts_not_solved_after_a_failed_one_are_left_out() -> None:
+    from symnet.optimise.solve import Solution
+
+    arrays = _block_model(np.random.default_rng(1), 2, 3, False)
+    parts = decompose.split(arrays, min_columns=1)
+    failed = Solution(("infeasible", None, None, "infeasible"))
+    status, bound, _gap, message = decompose._put_together(arrays, arrays.cost, SETTINGS, parts, [None, failed]).outcome
+    assert status == "infeasible" and bound is None and message == "infeasible (in part 2 of 2)"

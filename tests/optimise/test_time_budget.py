@@ -155,3 +155,65 @@ def test_no_mip_restarts_with_site_binaries_and_restarts_without(big_model: Allo
         assert out.highs is not None
         value = out.highs.getOptionValue("mip_allow_restart")
         assert (value[1] if isinstance(value, tuple) else value) is restarts  # highspy: (status, value)
+
+
+def test_a_warm_start_within_the_gap_target_is_the_answer(big_model: AllocationModel) -> None:
+    """With a loose gap (``--gap 0.05``) the site warm start is already proved by its LP
+    bound at N = 250 (about 2.5 %): the solve ends there, optimal within the gap, with the LP
+    relaxation's objective as its bound (the big part's) and a solution that satisfies every row. At 1e-4
+    the same instance takes HiGHS 20-40 s."""
+    a = big_model.arrays
+    assert a is not None
+    model = AllocationModel(big_model.scenario, big_model.network, gap=0.05, time_limit_s=60).build()
+    t0 = time.perf_counter()
+    result = model.solve()
+    elapsed = time.perf_counter() - t0
+    assert result.status == "optimal" and "within the gap target of the LP relaxation" in result.message
+    assert result.gap is not None and 0.0 < result.gap <= 0.05
+    lp = solve_highs_arrays(a.relaxed(a.cost), a.cost, SolverSettings("highs", 60.0, 1e-9, None, 0, False), None)
+    # the parts' bounds: the big part's LP relaxation, the small part's own MIP bound
+    assert lp.outcome[1] * (1 - 1e-9) <= result.bound <= lp.outcome[1] * (1 + 1e-3)
+    values = model.values("x")
+    assert values is not None
+    whole = model._sol
+    assert whole is not None and rounded_up(a, whole) is not None  # integral, every row and bound holds
+    assert float(a.cost @ whole) == pytest.approx(result.objective, rel=1e-9)
+    assert elapsed < 15.0, f"{elapsed:.1f} s"
+
+
+def test_a_whole_start_within_the_gap_skips_the_solver_and_one_outside_does_not(big_model: AllocationModel) -> None:
+    a = big_model.arrays
+    assert a is not None
+    closed = closed_sites_incumbent(a, a.cost, np.array(sorted(big_model._zbin.values()), dtype=np.int32), Deadline(60))
+    assert closed is not None and closed.objective is not None
+    settings = SolverSettings("highs", 60.0, 0.5, None, 0, False, False)
+    loose = Incumbent(closed.columns, closed.values, closed.objective, closed.objective * 0.6)  # gap 40 %
+    out = solve_highs_arrays(a, a.cost, settings, lambda d: loose, Deadline(60))
+    assert out.highs is None and out.outcome[0] == "optimal" and out.outcome[2] == pytest.approx(0.4)
+    assert np.array_equal(out.values, closed.values)
+    tight = SolverSettings("highs", 5.0, 0.3, None, 0, False, False)  # 40 % > 30 %: HiGHS runs
+    out = solve_highs_arrays(a, a.cost, tight, lambda d: loose, Deadline(5))
+    assert out.highs is not None
+
+
+def test_local_search_stops_at_good_enough() -> None:
+    values = {frozenset(): 10.0, frozenset({0}): 9.0, frozenset({0, 1}): 8.0}
+    calls: list[frozenset[int]] = []
+
+    def price(chosen: frozenset[int]) -> float:
+        calls.append(chosen)
+        return values.get(chosen, 99.0)
+
+    facility = np.array(["a", "b"], dtype=object)
+    assert warmstart._local_search(price, frozenset(), [0, 1], facility, time.perf_counter() + 60) == (
+        8.0,
+        frozenset({0, 1}),
+    )
+    calls.clear()
+    assert warmstart._local_search(
+        price, frozenset(), [0, 1], facility, time.perf_counter() + 60, lambda v: v <= 9.5
+    ) == (
+        9.0,
+        frozenset({0}),
+    )
+    assert calls == [frozenset(), frozenset({0})]
