@@ -285,8 +285,11 @@ def stop_when_proved(h: Any, lower_bound: float, settings: SolverSettings) -> No
     ``settings.gap_slack``, which HiGHS does not know either."""
 
     def stop(event: Any) -> None:
-        bound = max(lower_bound, float(event.data_out.mip_dual_bound))
-        if settings.within_gap(float(event.data_out.mip_primal_bound), bound):
+        primal, own = float(event.data_out.mip_primal_bound), float(event.data_out.mip_dual_bound)
+        own_gap = relative_gap(primal, own)
+        if own_gap is not None and own_gap <= settings.gap:
+            return  # HiGHS's own bound proves it: HiGHS stops by itself, as optimal
+        if settings.within_gap(primal, max(lower_bound, own)):
             event.interrupt()
 
     h.cbMipInterrupt += stop

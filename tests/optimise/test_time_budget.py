@@ -217,3 +217,13 @@ def test_local_search_stops_at_good_enough() -> None:
         frozenset({0}),
     )
     assert calls == [frozenset(), frozenset({0})]
+
+
+def test_highs_is_not_interrupted_when_its_own_bound_proves_the_gap() -> None:
+    """The proof callback only steps in with a bound HiGHS does not know (the warm start's
+    LP, or the gap slack of a split model). Härjedalen's MIP (site warm start, gap 1e-6) is
+    proved by HiGHS itself, which ends it as optimal."""
+    scenario = load_scenario(Path(__file__).resolve().parents[2] / "scenarios" / "harjedalen")
+    result = AllocationModel(scenario, build_network(scenario)).solve()
+    assert result.status == "optimal" and result.message == "optimal"
+    assert result.objective == pytest.approx(22_120_710.02, abs=1.0)
