@@ -30,7 +30,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import os
 import subprocess
 import sys
@@ -195,8 +194,11 @@ def plain_highs(model: Any, time_limit_s: float) -> dict[str, Any]:
 def first_within(trajectory: list[list[float]], gap: float) -> float | None:
     """Seconds at which a solve's proven relative gap ``(primal - dual) / |primal|`` first
     reached ``gap`` (None: never), from a :func:`plain_highs` trajectory."""
+    from symnet.optimise.solve import relative_gap
+
     for t, primal, dual in trajectory:
-        if math.isfinite(primal) and math.isfinite(dual) and primal != 0 and (primal - dual) / abs(primal) <= gap:
+        proved = relative_gap(primal, dual)
+        if proved is not None and proved <= gap:
             return t
     return None
 

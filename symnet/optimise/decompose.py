@@ -212,22 +212,24 @@ def _solve_in_turn(
     solved: dict[int, Solution] = {}
     left = sum(len(p.columns) for p in parts)
     objectives = gaps = 0.0  # of the parts solved so far: sum of objectives, sum of objective - bound
+    sharing = True  # False from the first part without a positive objective and a bound: no slack after it
     for i in order:
         part = parts[i]
-        task = _task(arrays, cost, settings, part, site_columns or {}, facility, links, restrict_from)
-        slack = settings.gap * objectives - gaps
-        task.settings = replace(settings, gap_slack=slack if slack > 0 and gaps >= 0 else 0.0)
+        slack = max(settings.gap * objectives - gaps, 0.0) if sharing else 0.0
+        part_settings = replace(settings, gap_slack=slack)
+        task = _task(arrays, cost, part_settings, part, site_columns or {}, facility, links, restrict_from)
         task.seconds = deadline.remaining() * len(part.columns) / max(left, 1)
         task.end_time = time.time() + deadline.remaining()
         left -= len(part.columns)
         out = solved[i] = solve_part(None, task)
         if out.outcome[0] not in ("optimal", "time_limit"):
             break
-        objective, bound = float(task.cost @ out.values) if out.values is not None else math.nan, out.outcome[1]
-        if objective > 0 and bound is not None and math.isfinite(bound) and gaps >= 0:
+        objective = float(task.cost @ out.values) if out.values is not None else math.nan
+        bound = out.outcome[1]
+        if sharing and objective > 0 and bound is not None and math.isfinite(bound):
             objectives, gaps = objectives + objective, gaps + max(objective - bound, 0.0)
         else:
-            gaps = -math.inf  # a part without a positive objective and a bound: no slack from here on
+            sharing = False
     return [solved.get(i) for i in range(len(parts))]
 
 
