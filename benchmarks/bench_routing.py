@@ -1,7 +1,9 @@
 """Route engine benchmark: graph build/cache and many-to-many matrices vs networkx.
 
 Run: ``python benchmarks/bench_routing.py [--quick]``. Prints a table and writes the
-figures into the ``## Route engine`` section of benchmarks/README.md.
+figures into the ``## Route engine`` section of benchmarks/README.md; a full run (not
+``--quick``) then runs the county-scale case (5,000 x 5,000 on a 500k-node grid,
+``--scale-only`` alone) into ``## Route engine at county scale``.
 
 Cases: the real Andorra extract (shared/data/osm) and a generated road grid
 (300 x 300 = 90,000 nodes, 100 m spacing with +-20 m jitter, every 7th row one-way
@@ -176,56 +178,70 @@ def grid_graph(n: int, spacing_m: float = 100.0, seed: int = 0):
     return graph_from_edges(idx.ravel() + 1, lon, lat, u, v, speed, oneway, highway, source=f"grid {n}x{n}")
 
 
-def run_scale(grid_n: int, k: int, cutoff_km: float, sample: int) -> list[list[str]]:
-    """k x k length matrix with a cut-off on the generated grid: scipy vs the CCH.
+def _timed(fn, *args, **kw):
+    c0, t0 = cpu_s(), time.perf_counter()
+    out = fn(*args, **kw)
+    return out, time.perf_counter() - t0, cpu_s() - c0
 
-    Both engines answer the same ``sample`` origins x ``k`` destinations (timed) and the
-    full k x k figure is extrapolated per origin (both are linear in the origins)."""
+
+def _same(got: np.ndarray, ref: np.ndarray) -> str:
+    same = np.array_equal(np.isnan(got), np.isnan(ref))
+    ok = np.isfinite(ref)
+    diff = float(np.abs(got[ok] - ref[ok]).max()) if ok.any() else 0.0
+    return f"max abs difference {diff:.3g} m, same unreachable pairs: {same}"
+
+
+def run_scale(grid_n: int, k: int, cutoff_km: float, sample: int) -> list[list[str]]:
+    """k x k length matrix with a cut-off on the generated grid: the bucket engine (in
+    full) against scipy's Dijkstra and the CCH (on ``sample`` origins, extrapolated per
+    origin: both are linear in the origins), all on 2 forked workers."""
     rows: list[list[str]] = []
     t0 = time.perf_counter()
     g = grid_graph(grid_n)
     rows.append([f"build grid graph ({g.n_nodes:,} nodes, {g.n_edges:,} edges)", f"{time.perf_counter() - t0:.1f}", ""])
     rng = np.random.default_rng(1)
-    o = np.sort(rng.choice(g.n_nodes, k, replace=False))
-    d = np.sort(rng.choice(g.n_nodes, k, replace=False))
+    o = rng.choice(g.n_nodes, k, replace=False)  # random order: a sample is spread over the grid
+    d = rng.choice(g.n_nodes, k, replace=False)
     s = o[: min(sample, k)]
     limit = cutoff_km * 1000.0
-    shortest_paths(g, s[:2], d, limit=limit, workers=1)  # weights built (cached) outside the timing
-    c0, t0 = cpu_s(), time.perf_counter()
-    ref, _ = shortest_paths(g, s, d, limit=limit)
-    t_sc, c_sc = time.perf_counter() - t0, cpu_s() - c0
+    shortest_paths(g, s[:2], d, limit=limit, workers=1, engine="buckets")  # weights built, kernel compiled
+    full, t_bk, c_bk = _timed(shortest_paths, g, o, d, limit=limit, engine="buckets")
+    rows.append(
+        [
+            f"bucket engine (numba), cut-off {cutoff_km:g} km, {k:,} x {k:,} ({np.isfinite(full[0]).mean():.0%} within)",
+            f"{t_bk:.1f} (CPU {c_bk:.1f})",
+            "measured in full",
+        ]
+    )
+    rows.append(
+        ["peak RSS after the bucket engine (parent / workers)", "", "{:.0f} MB / {:.0f} MB".format(*maxrss_mb())]
+    )
+    ref_s, t_sc, c_sc = _timed(shortest_paths, g, s, d, limit=limit, engine="scipy")
     est_sc = t_sc * k / len(s)
     rows.append(
         [
-            f"scipy Dijkstra, cut-off {cutoff_km:g} km, {len(s):,} x {k:,} ({np.isfinite(ref).mean():.0%} within)",
+            f"scipy Dijkstra, cut-off {cutoff_km:g} km, {len(s):,} x {k:,}",
             f"{t_sc:.1f} (CPU {c_sc:.1f})",
-            f"{k:,} x {k:,}: est. {est_sc:.0f} s",
+            f"{k:,} x {k:,}: est. {est_sc:.0f} s; scipy / buckets {est_sc / t_bk:.2f}x",
         ]
     )
-    rows.append(["peak RSS after scipy (parent / workers)", "", "{:.0f} MB / {:.0f} MB".format(*maxrss_mb())])
+    ref = ref_s[0]
+    rows.append(["bucket engine vs scipy distances", "", _same(full[0][: len(s)], ref)])
     if not ch_engine.available():
         rows.append(["CCH (pyroutingkit)", "", "not installed: pip install symnet[ch]"])
         return rows
-    t0 = time.perf_counter()
-    h = ch_engine.build(g, "length")
-    t_build = time.perf_counter() - t0
+    h, t_build, _ = _timed(ch_engine.build, g, "length")
     rows.append(["CCH order + contraction + customisation", f"{t_build:.1f}", "once per graph"])
-    c0, t0 = cpu_s(), time.perf_counter()
-    got = h.distances(s, d, limit=limit)
-    t_ch, c_ch = time.perf_counter() - t0, cpu_s() - c0
+    got, t_ch, c_ch = _timed(h.distances, s, d, limit=limit)
     est_ch = t_build + t_ch * k / len(s)
-    same = np.array_equal(np.isnan(got), np.isnan(ref))
-    ok = np.isfinite(ref)
-    diff = float(np.abs(got[ok] - ref[ok]).max()) if ok.any() else 0.0
     rows.append(
         [
             f"CCH many-to-many, {len(s):,} x {k:,}",
             f"{t_ch:.1f} (CPU {c_ch:.1f})",
-            f"{k:,} x {k:,}: est. {est_ch:.0f} s incl. build; scipy / CCH {est_sc / est_ch:.2f}x "
-            f"({t_sc / t_ch:.2f}x queries only)",
+            f"{k:,} x {k:,}: est. {est_ch:.0f} s incl. build; CCH / buckets {est_ch / t_bk:.2f}x",
         ]
     )
-    rows.append(["CCH vs scipy distances", "", f"max abs difference {diff:.3g} m, same unreachable pairs: {same}"])
+    rows.append(["CCH vs scipy distances", "", _same(got, ref)])
     rows.append(["peak RSS at the end (parent / workers)", "", "{:.0f} MB / {:.0f} MB".format(*maxrss_mb())])
     return rows
 
@@ -242,7 +258,7 @@ def scale_main(args: argparse.Namespace) -> int:
     load1 = os.getloadavg()
     print(table)
     cmd = (
-        f"python benchmarks/bench_routing.py --scale {args.scale} --scale-k {args.scale_k} "
+        f"python benchmarks/bench_routing.py --scale-only --scale {args.scale} --scale-k {args.scale_k} "
         f"--cutoff-km {args.cutoff_km:g} --scale-sample {args.scale_sample}"
     )
     section = (
@@ -251,13 +267,13 @@ def scale_main(args: argparse.Namespace) -> int:
         f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, load average {load0[0]:.2f} at the start, "
         f"{load1[0]:.2f} at the end).\n\n"
         "Graph: the road grid of the 90k case at 707 x 707 nodes (100 m spacing, same one-way and "
-        "tertiary pattern), built from arrays. Origins and destinations: random nodes. Both engines answer "
-        "the same origin sample against all destinations; the full matrix is extrapolated per origin. "
-        "scipy: `engine.shortest_paths` (bounded Dijkstra, `limit=` cut-off, origin batches of 64 on 2 forked "
-        "workers). CCH: `symnet.routing.ch` (RoutingKit's customisable contraction hierarchy via "
-        "pyroutingkit, blocks of 512 origins; it cannot use the cut-off, which is applied afterwards).\n\n"
-        + table
-        + "\n"
+        "tertiary pattern), built from arrays. Origins and destinations: random nodes. The bucket engine "
+        "(`symnet.routing.buckets`, the default for big requests) answers the whole matrix; scipy and the CCH "
+        "answer the first origins of the same sample against all destinations, and their full matrix is "
+        "extrapolated per origin. All: `engine.shortest_paths` with origin batches of 64 on 2 forked workers "
+        '(`engine="buckets"` / `"scipy"`: bounded searches with the `limit=` cut-off). CCH: '
+        "`symnet.routing.ch` (RoutingKit's customisable contraction hierarchy via pyroutingkit, blocks of 512 "
+        "origins; it cannot use the cut-off, which is applied afterwards).\n\n" + table + "\n"
     )
     write_section("## Route engine at county scale", section)
     return 0
@@ -266,12 +282,13 @@ def scale_main(args: argparse.Namespace) -> int:
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="small grid and matrices")
-    ap.add_argument("--scale", type=int, default=0, metavar="N", help="county-scale case only: N x N grid (707)")
+    ap.add_argument("--scale", type=int, default=707, metavar="N", help="county-scale case: N x N grid (0: skip it)")
+    ap.add_argument("--scale-only", action="store_true", help="run the county-scale case alone")
     ap.add_argument("--scale-k", type=int, default=5000, help="origins and destinations of the scale matrix")
     ap.add_argument("--scale-sample", type=int, default=500, help="origins timed (the rest extrapolated)")
     ap.add_argument("--cutoff-km", type=float, default=50.0, help="distance cut-off of the scale matrix, km")
     args = ap.parse_args()
-    if args.scale:
+    if args.scale_only:
         return scale_main(args)
     import logging
 
@@ -302,8 +319,9 @@ def main() -> int:
         "## Route engine\n\n"
         f"`python benchmarks/bench_routing.py{' --quick' if args.quick else ''}` ({machine}; "
         f"measured {time.strftime('%Y-%m-%d')}).\n\n"
-        "Matrices: one scipy Dijkstra per distinct origin node, length metric, durations from the same search, "
-        "origin batches split over 2 forked processes (scipy's dijkstra holds the GIL, threads do not help). "
+        "Matrices: one search per distinct origin node (`engine.shortest_paths` with its default engine: the bucket "
+        "queue of `symnet.routing.buckets` from 2e7 origins x nodes, scipy's Dijkstra below), length metric, "
+        "durations from the same search, origin batches split over 2 forked processes. "
         "networkx baseline: `single_source_dijkstra_path_length` on `RoadGraph.to_networkx()` of the same graph, "
         "timed on a sample of origins and extrapolated per origin. Peak RSS is measured before the networkx "
         "graph is built. Wall-clock figures depend on machine load (the CPU column is user+system "
@@ -312,6 +330,8 @@ def main() -> int:
         + "\n"
     )
     write_section("## Route engine", section)
+    if args.scale and not args.quick:
+        return scale_main(args)
     return 0
 
 

@@ -1,4 +1,8 @@
-"""Shortest paths on a :class:`RoadGraph` with :func:`scipy.sparse.csgraph.dijkstra`.
+"""Shortest paths on a :class:`RoadGraph`: scipy's Dijkstra, or a bucket queue for big requests.
+
+Small requests go to :func:`scipy.sparse.csgraph.dijkstra`; from a few million
+origins x nodes on, the bucket queue of :mod:`symnet.routing.buckets` (numba) gives
+the same sums faster (:func:`choose_engine`).
 
 One Dijkstra gives both length and travel time of the chosen path
 -------------------------------------------------------------------
@@ -36,14 +40,18 @@ import numpy as np
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import connected_components, dijkstra
 
+from symnet.routing import buckets
 from symnet.routing.graph import RoadGraph
 
 METRICS = ("length", "time")
+ENGINES = ("auto", "buckets", "scipy")
 _TOTAL_BITS = 53
 #: origins per dijkstra call: bounds memory to BATCH x N float64 per worker
 _BATCH = 64
 #: parallelise when (#origins x #nodes) exceeds this
 _PARALLEL_WORK = 3_000_000
+#: "auto" uses the bucket engine from this many origins x nodes on (~1 s of scipy: numba takes ~0.7 s to import and load)
+_BUCKET_WORK = 20_000_000
 
 
 @dataclass
@@ -114,9 +122,14 @@ def weak_components(graph: RoadGraph) -> np.ndarray:
 _STATE: dict[str, Any] = {}
 
 
-def _block(w: Weights, origins: np.ndarray, dests: np.ndarray, limit: float) -> tuple[np.ndarray, np.ndarray]:
+def _block(
+    w: Weights, origins: np.ndarray, dests: np.ndarray, limit: float, engine: str = "scipy"
+) -> tuple[np.ndarray, np.ndarray]:
     """Primary and secondary sums (physical units; NaN unreachable) origins x dests."""
-    d = dijkstra(w.csr, directed=True, indices=origins, limit=limit)[:, dests]
+    if engine == "buckets":
+        d = buckets.distances(w.csr, origins, dests, limit)
+    else:
+        d = dijkstra(w.csr, directed=True, indices=origins, limit=limit)[:, dests]
     reach = np.isfinite(d)
     big = reach & (d >= w.max_exact)
     with np.errstate(invalid="ignore"):
@@ -159,9 +172,23 @@ def _exact_rows(w: Weights, origins: np.ndarray, dests: np.ndarray) -> tuple[np.
     return np.where(ok, prim, np.nan), np.where(ok, secs, np.nan)
 
 
-def _worker(task: tuple[np.ndarray, np.ndarray, float]) -> tuple[np.ndarray, np.ndarray]:
-    origins, dests, limit = task
-    return _block(_STATE["w"], origins, dests, limit)
+def _worker(task: tuple[np.ndarray, np.ndarray, float, str]) -> tuple[np.ndarray, np.ndarray]:
+    origins, dests, limit, engine = task
+    return _block(_STATE["w"], origins, dests, limit, engine)
+
+
+def choose_engine(engine: str, work: float) -> str:
+    """The search engine for a request of ``work`` = origins x graph nodes.
+
+    ``"auto"`` takes the bucket queue (:mod:`symnet.routing.buckets`, 1.2-2.8x faster
+    than scipy per origin on the Helsinki, Andorra and 500k-node grid graphs, same
+    distances) from :data:`_BUCKET_WORK` on, where it repays loading numba, and scipy
+    below it or where numba cannot be imported."""
+    if engine not in ENGINES:
+        raise ValueError(f"engine must be one of {ENGINES}, not {engine!r}")
+    if engine == "auto":
+        return "buckets" if work >= _BUCKET_WORK and buckets.available() else "scipy"
+    return engine
 
 
 def _workers(requested: int | None, work: float) -> int:
@@ -179,6 +206,7 @@ def shortest_paths(
     metric: str = "length",
     limit: float | None = None,
     workers: int | None = None,
+    engine: str = "auto",
 ) -> tuple[np.ndarray, np.ndarray]:
     """Length (m) and travel time (s) of the shortest paths between graph nodes.
 
@@ -193,6 +221,8 @@ def shortest_paths(
         Search cut-off in the metric's unit (m or s); farther nodes are unreachable.
     workers : int, optional
         Processes to use; default 1 for small requests and up to 2 for big ones.
+    engine : {"auto", "buckets", "scipy"}
+        The search (see :func:`choose_engine`); all give the same distances.
 
     Returns
     -------
@@ -207,15 +237,18 @@ def shortest_paths(
         return np.empty((k, m)), np.empty((k, m))
     lim = np.inf if limit is None else (math.ceil(limit / w.q_prim) + 1) * w.shift
     nw = _workers(workers, k * graph.n_nodes)
+    engine = choose_engine(engine, k * graph.n_nodes)
     nbatch = max(nw * 2, math.ceil(k / _BATCH))
     batches = [b for b in np.array_split(origin_nodes, nbatch) if len(b)]
     if nw == 1 or len(batches) == 1:
-        parts = [_block(w, b, dest_nodes, lim) for b in batches]
+        parts = [_block(w, b, dest_nodes, lim, engine) for b in batches]
     else:
+        if engine == "buckets":
+            buckets.compile_kernel()  # once here, not in each forked worker
         _STATE["w"] = w
         try:
             with ProcessPoolExecutor(max_workers=nw, mp_context=mp.get_context("fork")) as ex:
-                parts = list(ex.map(_worker, [(b, dest_nodes, lim) for b in batches]))
+                parts = list(ex.map(_worker, [(b, dest_nodes, lim, engine) for b in batches]))
         finally:
             _STATE.clear()
     prim = np.vstack([p for p, _ in parts])
