@@ -34,6 +34,7 @@ Waste-law rules (documented simplification)
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -47,9 +48,15 @@ from symnet.resources import waste_codes
 from symnet.routing import great_circle_m
 from symnet.scenario import Scenario
 
-DistanceProvider = Callable[[pd.DataFrame, pd.DataFrame], pd.DataFrame]
+DistanceProvider = Callable[..., pd.DataFrame]
 """Takes origins and destinations (columns ``id, lon, lat``) and returns a table with
-columns ``origin, destination, distance_m, duration_s, method``."""
+columns ``origin, destination, distance_m, duration_s, method``. A provider that also
+takes the keyword ``reach_m`` is told the largest road limit (m) of the pairs asked
+about, and may answer pairs beyond it with ``distance_m = inf`` and method
+:data:`BEYOND_REACH` instead of searching farther (the routed provider does)."""
+
+BEYOND_REACH = "beyond reach"
+"""``method`` of a road pair whose distance is more than every limit asked about."""
 
 ROAD_SPEED_KMH = 60.0  # only for estimated durations
 DISTANCE_COLUMNS = ["origin", "destination", "distance_m", "duration_s", "method"]
@@ -498,28 +505,40 @@ def _with_distances(
         kept = set(zip(links["supply"].tolist(), links["target"].tolist(), links["target_resource"].tolist()))
         key = pd.Series(list(zip(lost["supply"], lost["target"], lost["target_resource"])), index=lost.index)
         lost = lost.loc[~key.isin(kept)]
-        detail = (
-            lost["mode"]
-            + " "
-            + (lost["distance_m"] / 1000).map("{:.1f}".format)
-            + " km ("
-            + lost["method"]
-            + ") exceeds the limit of "
-            + lost["limit_km"].map("{:g}".format)
-            + " km"
-        )
+        beyond = lost["method"] == BEYOND_REACH
+        reach_km = float(road["limit_km"].max()) if len(road) else 0.0
+        km = (lost["distance_m"] / 1000).map("{:.1f}".format).where(~beyond, f"over {reach_km:g}")
+        how = lost["method"].where(~beyond, "routed, searched up to the largest limit")
+        limit = lost["limit_km"].map("{:g}".format)
+        detail = lost["mode"] + " " + km + " km (" + how + ") exceeds the limit of " + limit + " km"
         lost = lost.assign(detail=detail).drop_duplicates(["supply", "target", "target_resource"])
         far_excl = _excluded_rows(lost, np.ones(len(lost), dtype=bool), "max_distance", lost["detail"])
     else:
         far_excl = pd.DataFrame(columns=EXCLUDED_COLUMNS)
+    table = table.loc[table["method"] != BEYOND_REACH].reset_index(drop=True) if len(table) else table
     return links.reset_index(drop=True), far_excl, table
 
 
+def _call(provider: DistanceProvider, origins: pd.DataFrame, dests: pd.DataFrame, reach_m: float) -> pd.DataFrame:
+    """``provider``'s table, telling it the reach (m) when it takes ``reach_m``."""
+    try:
+        params = inspect.signature(provider).parameters
+    except (TypeError, ValueError):  # a builtin or C callable: no keywords known
+        params = {}  # type: ignore[assignment]
+    if "reach_m" in params or any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values()):
+        return provider(origins, dests, reach_m=reach_m)
+    return provider(origins, dests)
+
+
 def _road_table(road: pd.DataFrame, provider: DistanceProvider, previous: pd.DataFrame | None) -> pd.DataFrame:
+    """Distances of the road pairs: reused from ``previous`` (pairs answered "beyond
+    reach" there are asked again, as the reach may have grown), the rest from ``provider``."""
     needed = road[["source_node", "target_node"]].drop_duplicates()
     needed.columns = ["origin", "destination"]
     known = (
-        previous[DISTANCE_COLUMNS] if previous is not None and len(previous) else pd.DataFrame(columns=DISTANCE_COLUMNS)
+        previous.loc[previous["method"] != BEYOND_REACH, DISTANCE_COLUMNS]
+        if previous is not None and len(previous)
+        else pd.DataFrame(columns=DISTANCE_COLUMNS)
     )
     have = needed.merge(known, on=["origin", "destination"], how="left", indicator=True)
     missing = have.loc[have["_merge"] == "left_only", ["origin", "destination"]]
@@ -535,7 +554,8 @@ def _road_table(road: pd.DataFrame, provider: DistanceProvider, previous: pd.Dat
         dests = pd.DataFrame(
             {"id": d_ids, "lon": pos_d.loc[d_ids, "lon_d"].to_numpy(), "lat": pos_d.loc[d_ids, "lat_d"].to_numpy()}
         )
-        got = provider(origins, dests)[DISTANCE_COLUMNS]
+        reach_m = float(road["limit_km"].max()) * 1000.0
+        got = _call(provider, origins, dests, reach_m)[DISTANCE_COLUMNS]
         parts.append(missing.merge(got, on=["origin", "destination"], how="inner"))
     parts = [p for p in parts if len(p)]
     if not parts:

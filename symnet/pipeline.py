@@ -138,8 +138,16 @@ def distance_provider(source: DistanceSource) -> Callable[[pd.DataFrame, pd.Data
     if source.router is None:
         return network.estimated_distances(source.circuity)
 
-    def routed(origins: pd.DataFrame, destinations: pd.DataFrame) -> pd.DataFrame:
-        return source.router.matrix(origins, destinations).to_frame()
+    from symnet.routing.table import REASON_CUTOFF
+
+    def routed(origins: pd.DataFrame, destinations: pd.DataFrame, reach_m: float | None = None) -> pd.DataFrame:
+        """Road distances searched up to ``reach_m``: pairs farther than that (by road,
+        not estimate) are answered ``inf``, :data:`~symnet.network.BEYOND_REACH`."""
+        frame = source.router.matrix(origins, destinations, cutoff_m=reach_m).to_frame()
+        beyond = (frame["reason"] == REASON_CUTOFF).to_numpy()
+        frame.loc[beyond, ["distance_m", "duration_s"]] = math.inf
+        frame.loc[beyond, "method"] = network.BEYOND_REACH
+        return frame
 
     return routed
 

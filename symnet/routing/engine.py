@@ -116,6 +116,16 @@ def weak_components(graph: RoadGraph) -> np.ndarray:
     return lab
 
 
+def strong_components(graph: RoadGraph) -> np.ndarray:
+    """Strongly connected component label per node (cached): two nodes with one label
+    are connected both ways, whatever the distance."""
+    lab = graph._cache.get("strong")
+    if lab is None:
+        _, lab = connected_components(weights(graph, "length").prim_csr, directed=True, connection="strong")
+        graph._cache["strong"] = lab
+    return lab
+
+
 # -------------------------------------------------------------------------------------
 # batch workers (module globals are inherited by forked workers)
 # -------------------------------------------------------------------------------------

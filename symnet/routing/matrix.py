@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from symnet.routing.engine import METRICS, shortest_paths, weak_components
+from symnet.routing.engine import METRICS, shortest_paths, strong_components, weak_components
 from symnet.routing.estimate import (
     DEFAULT_ESTIMATE_SPEED_KPH,
     DEFAULT_RURAL_CIRCUITY,
@@ -121,6 +121,47 @@ def snapped_paths(
     return Paths(np.where(ok, best_len, np.nan), np.where(ok, best_time, np.nan), choice)
 
 
+def surely_reachable(graph: RoadGraph, so: SnapResult, sd: SnapResult) -> np.ndarray:
+    """Origins x destinations: True where a path surely exists, i.e. an end of the
+    origin's segment that it may leave through and an end of the destination's segment
+    that may be entered lie in one strongly connected component of the graph."""
+    comp = strong_components(graph)
+    ao, ad = access(graph, so), access(graph, sd)
+    out = np.zeros((len(so.seg_index), len(sd.seg_index)), dtype=bool)
+    for k in (0, 1):
+        c_o = np.where(np.isfinite(ao.out_m[:, k]), comp[ao.nodes[:, k]], -1)
+        for m in (0, 1):
+            c_d = np.where(np.isfinite(ad.in_m[:, m]), comp[ad.nodes[:, m]], -2)
+            out |= c_o[:, None] == c_d[None, :]
+    return out
+
+
+def _bounded_paths(
+    graph: RoadGraph, so: SnapResult, sd: SnapResult, metric: str, limit: float | None, workers: int | None
+) -> tuple[Paths, np.ndarray]:
+    """:func:`snapped_paths` within ``limit``, and the pairs beyond it.
+
+    A pair the bounded search does not reach is *beyond the cut-off* when a path surely
+    exists (:func:`surely_reachable`); for the few others (ends in different strongly
+    connected components: one-way or disconnected pieces of the extract) the origins are
+    searched again without the limit, so they are told apart exactly as without one."""
+    paths = snapped_paths(graph, so, sd, metric=metric, limit=limit, workers=workers)
+    if limit is None:
+        return paths, np.zeros(paths.length_m.shape, dtype=bool)
+    unreached = np.isnan(paths.length_m)
+    sure = surely_reachable(graph, so, sd)
+    unsure = unreached & ~sure
+    rows = np.nonzero(unsure.any(axis=1))[0]
+    if len(rows):
+        again = snapped_paths(graph, so.take(rows), sd, metric=metric, limit=None, workers=workers)
+        take = unsure[rows]
+        for name in ("length_m", "time_s", "choice"):
+            block = getattr(paths, name)[rows]
+            block[take] = getattr(again, name)[take]
+            getattr(paths, name)[rows] = block
+    return paths, unreached & sure
+
+
 def distance_matrix(
     graph: RoadGraph | None,
     origins: Any,
@@ -154,9 +195,12 @@ def distance_matrix(
         Minimise distance or travel time; both are reported for the chosen path.
     cutoff_m : float, optional
         Stop searching beyond this network distance (m) from each origin; farther
-        pairs are estimated with reason ``"beyond cutoff"``. For ``metric="time"``
-        the cut-off is converted to time at the slowest edge speed (never prunes a
-        path shorter than ``cutoff_m``).
+        pairs are estimated with reason ``"beyond cutoff"`` (their road distance is
+        more than ``cutoff_m``; every pair within it is routed exactly as without a
+        cut-off; pairs that one-way streets or disconnected pieces leave without any
+        route keep their own reasons). For
+        ``metric="time"`` the cut-off is converted to time at the slowest edge speed
+        (never prunes a path shorter than ``cutoff_m``).
     circuity : float, optional
         Estimate factor (labelled ``circuity_source``); default
         :func:`~symnet.routing.estimate.choose_circuity` on the graph and these points,
@@ -202,7 +246,7 @@ def distance_matrix(
     limit = None
     if cutoff_m is not None:
         limit = float(cutoff_m) if metric == "length" else float(cutoff_m) / (float(graph.speed_kph.min()) / 3.6)
-    paths = snapped_paths(graph, so.take(on_o), sd.take(on_d), metric=metric, limit=limit, workers=workers)
+    paths, beyond_on = _bounded_paths(graph, so.take(on_o), sd.take(on_d), metric, limit, workers)
 
     n_o, n_d = len(oid), len(did)
     dist = np.full((n_o, n_d), np.nan)
@@ -210,12 +254,19 @@ def distance_matrix(
     sub = np.ix_(on_o, on_d)
     dist[sub] = paths.length_m + so.connector_m[on_o][:, None] + sd.connector_m[on_d][None, :]
     dur[sub] = paths.time_s + so.connector_s[on_o][:, None] + sd.connector_s[on_d][None, :]
+    beyond = np.zeros((n_o, n_d), dtype=bool)
+    beyond[sub] = beyond_on
 
     same_place = gc == 0.0  # identical coordinates: nothing to drive
     dist[same_place] = 0.0
     dur[same_place] = 0.0
+    if cutoff_m is not None and metric == "length":
+        # a route longer than the cut-off may not be the shortest (that one's node-to-node
+        # part can be beyond the search), but the shortest is longer than the cut-off too
+        over = dist > float(cutoff_m)
+        dist[over], dur[over], beyond[over] = np.nan, np.nan, True
     routed = np.isfinite(dist)
-    reason = _reasons(graph, so, sd, routed, cutoff_m is not None)
+    reason = _reasons(graph, so, sd, routed, beyond & ~routed)
     est = gc * max(1.0, float(circuity))
     dist = np.where(routed, np.maximum(dist, gc), est)
     dur = np.where(routed, dur, est / (estimate_speed_kph / 3.6))
@@ -225,20 +276,19 @@ def distance_matrix(
     return dm
 
 
-def _reasons(graph: RoadGraph, so: SnapResult, sd: SnapResult, routed: np.ndarray, cutoff: bool) -> np.ndarray:
-    """Why each pair that is not routed is estimated (empty string when routed)."""
+def _reasons(graph: RoadGraph, so: SnapResult, sd: SnapResult, routed: np.ndarray, beyond: np.ndarray) -> np.ndarray:
+    """Why each pair that is not routed is estimated (empty string when routed);
+    ``beyond``: the pairs beyond the search cut-off."""
     reason = np.full(routed.shape, "", dtype="<U24")
     off = so.far[:, None] | sd.far[None, :]
     reason[off] = REASON_OFF_NETWORK
-    unreached = ~routed & ~off
+    reason[beyond & ~off] = REASON_CUTOFF
+    unreached = ~routed & ~off & ~beyond
     if unreached.any():
-        if cutoff:
-            reason[unreached] = REASON_CUTOFF
-        else:
-            comp = weak_components(graph)
-            same = comp[so.seg_a][:, None] == comp[sd.seg_a][None, :]
-            reason[unreached & same] = REASON_ONE_WAY
-            reason[unreached & ~same] = REASON_DISCONNECTED
+        comp = weak_components(graph)
+        same = comp[so.seg_a][:, None] == comp[sd.seg_a][None, :]
+        reason[unreached & same] = REASON_ONE_WAY
+        reason[unreached & ~same] = REASON_DISCONNECTED
     return reason
 
 

@@ -279,3 +279,26 @@ def test_router(andorra_pbf, tmp_path) -> None:
     line = r.route(pts[0], pts[1], wgs84=True)
     assert line.coords[0] == pytest.approx(pts[0][1:], abs=1e-9)
     assert Router(None).route(pts[0], pts[1]).coords[-1] == pytest.approx(pts[1][1:])
+
+
+@pytest.mark.timeout(120)
+@pytest.mark.filterwarnings("ignore:.*pair\\(s\\) unreachable")  # one-way pieces of the extract: expected
+@pytest.mark.parametrize("cutoff_m", [1500.0, 6000.0])
+def test_cutoff_agrees_with_the_unbounded_matrix(andorra, cutoff_m: float) -> None:
+    """Within the cut-off the same distances; beyond it only pairs whose road distance is
+    more than the cut-off; pairs no route joins keep their reasons (one-way, disconnected)."""
+    pts = _points_near_nodes(andorra, 120, 4)
+    full = distance_matrix(andorra, pts)
+    cut = distance_matrix(andorra, pts, cutoff_m=cutoff_m)
+    within = cut.method == "routed"
+    np.testing.assert_array_equal(cut.distance_m[within], full.distance_m[within])
+    np.testing.assert_array_equal(cut.duration_s[within], full.duration_s[within])
+    beyond = cut.reason == "beyond cutoff"
+    assert beyond.any() and within.any()
+    assert (full.method[beyond] == "routed").all()  # a route exists ...
+    assert (full.distance_m[beyond] > cutoff_m).all()  # ... and it is longer than the cut-off
+    assert (cut.distance_m[within] <= cutoff_m).all()
+    assert ((full.method == "routed") & (full.distance_m <= cutoff_m) == within).all()
+    other = ~within & ~beyond
+    np.testing.assert_array_equal(cut.reason[other], full.reason[other])
+    np.testing.assert_array_equal(cut.distance_m[other], full.distance_m[other])
