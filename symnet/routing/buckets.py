@@ -59,7 +59,11 @@ def _kernel() -> Callable[..., Any]:
     if not _COMPILED:
         from numba import njit
 
-        _COMPILED.append(njit(nogil=True, cache=True)(_search_kernel))
+        try:
+            kernel = njit(nogil=True, cache=True)(_search_kernel)
+        except RuntimeError:  # no writable cache location (read-only install, no home)
+            kernel = njit(nogil=True)(_search_kernel)
+        _COMPILED.append(kernel)
     return _COMPILED[0]
 
 

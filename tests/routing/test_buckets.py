@@ -147,3 +147,19 @@ def test_auto_engine_by_request_size() -> None:
     assert engine_mod.choose_engine("scipy", 1e12) == "scipy"
     with pytest.raises(ValueError, match="engine must be one of"):
         engine_mod.choose_engine("fast", 1)
+
+
+def test_kernel_compiles_without_a_writable_cache(monkeypatch: pytest.MonkeyPatch) -> None:
+    import numba
+
+    real = numba.njit
+
+    def no_cache(*args, **kwargs):
+        if kwargs.get("cache"):
+            raise RuntimeError("cannot cache function: no locator available for file")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(numba, "njit", no_cache)
+    monkeypatch.setattr(buckets, "_COMPILED", [])
+    m = _csr(3, [(0, 1, 2.0), (1, 2, 2.0), (0, 2, 5.0)])
+    np.testing.assert_array_equal(buckets.distances(m, np.array([0]), np.array([2, 1])), [[4.0, 2.0]])
