@@ -9,6 +9,7 @@ from __future__ import annotations
 import atexit
 import contextlib
 import functools
+import math
 import os
 import sys
 from collections.abc import Callable
@@ -411,17 +412,28 @@ def distances(
         str, typer.Option("--metric", help="length or time: what the shortest path minimises.")
     ] = "length",
     online: OnlineOpt = False,
+    cutoff_km: Annotated[
+        float | None,
+        typer.Option(
+            "--cutoff-km",
+            help="Search each origin only this far by road; farther pairs get no distance, method 'beyond cutoff'.",
+        ),
+    ] = None,
 ) -> None:
     """Road distance and travel-time matrix between points (all ordered pairs)."""
     from symnet.routing.cli import distances_command
 
     if metric not in ("length", "time"):
         raise InputError([Problem("--metric", None, None, f"'{metric}' is not a metric; expected length or time")])
+    if cutoff_km is not None and not (math.isfinite(cutoff_km) and cutoff_km > 0):
+        raise InputError([Problem("--cutoff-km", None, None, f"'{cutoff_km:g}' is not a distance; expected km > 0")])
     import warnings
 
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        code = distances_command(osm=osm, points=points, out=out_file, metric=metric, online=online)
+        code = distances_command(
+            osm=osm, points=points, out=out_file, metric=metric, online=online, cutoff_km=cutoff_km
+        )
     print_warnings([w.message for w in caught])
     out.print(f"distances written to {out_file}", markup=False)
     if code:

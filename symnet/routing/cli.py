@@ -10,10 +10,12 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any
 
+import numpy as np
 import pandas as pd
 import typer
 
 from symnet.errors import InputError, Problem
+from symnet.routing.table import REASON_CUTOFF
 
 
 def read_points_csv(path: Path) -> pd.DataFrame:
@@ -97,6 +99,7 @@ def distances_command(
     cache_dir: Path | None = None,
     snap_warn_m: float = 2000.0,
     online: bool = False,
+    cutoff_km: float | None = None,
 ) -> int:
     """Write road distances and durations for every ordered pair of points.
 
@@ -119,6 +122,10 @@ def distances_command(
         Warn about (and estimate) points farther than this many metres from a road.
     online : bool
         Download roads with osmnx when ``osm`` is None.
+    cutoff_km : float, optional
+        Search each origin only this far by road (length; for ``metric="time"`` the
+        search bound is converted at the slowest road's speed). Pairs farther by road
+        are written with empty distance and duration and method ``"beyond cutoff"``.
 
     Returns
     -------
@@ -154,8 +161,12 @@ def distances_command(
         bbox = (pts["lon"].min(), pts["lat"].min(), pts["lon"].max(), pts["lat"].max())
         graph = download_road_graph(bbox=bbox, buffer_m=10_000.0, out_dir="gis/")
     router = Router(graph, snap_warn_m=snap_warn_m, area=pts)
-    dm = router.matrix(pts, metric=metric)
-    df = dm.to_frame(drop_self=True)[["origin", "destination", "distance_m", "duration_s", "method"]]
+    dm = router.matrix(pts, metric=metric, cutoff_m=None if cutoff_km is None else cutoff_km * 1000.0)
+    df = dm.to_frame(drop_self=True)
+    beyond = df["reason"] == REASON_CUTOFF
+    df.loc[beyond, ["distance_m", "duration_s"]] = np.nan
+    df.loc[beyond, "method"] = REASON_CUTOFF
+    df = df[["origin", "destination", "distance_m", "duration_s", "method"]]
     _write_atomic(df, out)
     return 0
 

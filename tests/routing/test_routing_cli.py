@@ -63,3 +63,32 @@ def test_missing_files_and_bad_metric(tmp_path: Path) -> None:
     bad = _write(tmp_path / "bad.osm", "this is not xml")
     with pytest.raises(InputError, match="cannot read OSM extract"):
         distances_command(bad, pts, tmp_path / "o.csv", cache_dir=tmp_path / "c")
+
+
+@pytest.mark.timeout(60)
+def test_cutoff_leaves_farther_pairs_without_a_distance(andorra_pbf: Path, tmp_path: Path) -> None:
+    pts = _write(tmp_path / "p.csv", "id,lon,lat\nesc,1.5341,42.5090\nnear,1.5360,42.5100\ncan,1.5989,42.5676\n")
+    full, cut = tmp_path / "full.csv", tmp_path / "cut.csv"
+    assert distances_command(andorra_pbf, pts, full, cache_dir=tmp_path / "c") == 0
+    assert distances_command(andorra_pbf, pts, cut, cache_dir=tmp_path / "c", cutoff_km=2.0) == 0
+    a = pd.read_csv(full).set_index(["origin", "destination"])
+    b = pd.read_csv(cut).set_index(["origin", "destination"])
+    within = a["distance_m"] <= 2000.0
+    assert within.any() and (~within).any()
+    pd.testing.assert_series_equal(b.loc[within, "distance_m"], a.loc[within, "distance_m"])
+    assert (b.loc[~within, "method"] == "beyond cutoff").all()
+    assert b.loc[~within, ["distance_m", "duration_s"]].isna().all().all()
+
+
+def test_cutoff_must_be_a_positive_distance(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from symnet.cli import app
+
+    pts = _write(tmp_path / "p.csv", "id,lon,lat\na,1,42\nb,1.1,42\n")
+    for bad in ("0", "-3", "nan"):
+        res = CliRunner().invoke(
+            app, ["distances", "--points", str(pts), "--out", str(tmp_path / "o.csv"), "--cutoff-km", bad]
+        )
+        assert res.exit_code == 2 and "--cutoff-km" in res.output, res.output
+        assert not (tmp_path / "o.csv").exists()
