@@ -131,8 +131,14 @@ def distance_source(
     )
 
 
-def distance_provider(source: DistanceSource) -> Callable[[pd.DataFrame, pd.DataFrame], pd.DataFrame]:
-    """A network distance provider for a distance source (routed or estimated)."""
+def distance_provider(source: DistanceSource, search_to_reach: bool = True) -> Callable[..., pd.DataFrame]:
+    """A network distance provider for a distance source (routed or estimated).
+
+    ``search_to_reach``: route each origin only up to the largest road limit of the pairs
+    asked about (see :data:`symnet.network.DistanceProvider`). Workflows whose variants may
+    raise the limits and reuse this network's distance table (sweeps, Monte Carlo) pass
+    False, so that the table holds the road distance of every pair within reach by
+    straight line, as the variants expect."""
     from symnet import network
 
     if source.router is None:
@@ -143,7 +149,8 @@ def distance_provider(source: DistanceSource) -> Callable[[pd.DataFrame, pd.Data
     def routed(origins: pd.DataFrame, destinations: pd.DataFrame, reach_m: float | None = None) -> pd.DataFrame:
         """Road distances searched up to ``reach_m``: pairs farther than that (by road,
         not estimate) are answered ``inf``, :data:`~symnet.network.BEYOND_REACH`."""
-        frame = source.router.matrix(origins, destinations, cutoff_m=reach_m).to_frame()
+        cutoff = reach_m if search_to_reach else None
+        frame = source.router.matrix(origins, destinations, cutoff_m=cutoff).to_frame()
         beyond = (frame["reason"] == REASON_CUTOFF).to_numpy()
         frame.loc[beyond, ["distance_m", "duration_s"]] = math.inf
         frame.loc[beyond, "method"] = network.BEYOND_REACH

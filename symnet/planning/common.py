@@ -224,7 +224,8 @@ def prepare(
         network = build_network(scenario, distances=distances)
         return Shared(scenario, network, estimated=False, threads=scenario.config.solver.threads or 1)
     source = distance_source(scenario, osm=osm)
-    network = build_network(scenario, distances=distance_provider(source))
+    # unbounded: a variant that raises a road limit reuses this network's distance table
+    network = build_network(scenario, distances=distance_provider(source, search_to_reach=False))
     return Shared(scenario, network, estimated=source.router is None, threads=scenario.config.solver.threads or 1)
 
 

@@ -75,3 +75,35 @@ def test_reach_gives_the_links_of_an_unbounded_search(cap: str | float | None) -
         assert (answers[0]["method"] == BEYOND_REACH).any() and len(ea) > 0
         detail = with_reach.excluded.loc[with_reach.excluded["rule"] == "max_distance", "detail"]
         assert detail.str.contains("searched up to the largest limit").any()
+
+
+def test_a_sweep_variant_that_raises_the_limit_gets_the_links_of_a_fresh_build() -> None:
+    """Planning workflows build their base network without the reach: a variant with a
+    higher road cap reuses the base distance table, which must then hold the road
+    distances of pairs beyond the base cap (not estimates of them)."""
+    from symnet.planning.common import Variant, _variant_inputs, prepare
+
+    scenario = load_scenario(ANDORRA, allow_outside=True)
+    source = distance_source(scenario)
+
+    def unbounded(origins: pd.DataFrame, destinations: pd.DataFrame) -> pd.DataFrame:
+        return source.router.matrix(origins, destinations).to_frame()
+
+    low = _midway_km(scenario, unbounded, 1.0)
+    scenario.config.economics.road.max_km = low
+    shared = prepare(scenario)
+    _, variant = _variant_inputs(shared, Variant("wider", params=(("economics.road.max_km", 40.0),)))
+    scenario.config.economics.road.max_km = 40.0
+    fresh = build_network(scenario, distances=unbounded)
+    table = shared.network.distance_table
+    assert (table["distance_m"] > low * 1000.0).any()  # the base table holds pairs beyond its cap
+    known = set(zip(table["origin"], table["destination"]))
+    cols = ["link", "source_node", "target_node", "distance_m", "method"]
+
+    def in_table(links: pd.DataFrame) -> pd.DataFrame:
+        keep = [(o, d) in known for o, d in zip(links["source_node"], links["target_node"])]
+        return links.loc[keep, cols].sort_values("link").reset_index(drop=True)
+
+    a, b = in_table(variant.links), in_table(fresh.links)
+    assert len(b) > len(shared.network.links)  # the wider cap adds links whose distances are known
+    pd.testing.assert_frame_equal(a, b)
