@@ -67,6 +67,7 @@ class Weights:
     q_prim: float  # physical units per integer unit of P
     q_sec: float  # physical units per integer unit of S
     max_exact: float  # 2**53
+    bucket_arrays: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None  # buckets.graph_arrays(csr)
 
 
 def _collapse(u: np.ndarray, v: np.ndarray, w: np.ndarray, n: int, *extra: np.ndarray) -> tuple:
@@ -138,7 +139,7 @@ def _block(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Primary and secondary sums (physical units; NaN unreachable) origins x dests."""
     if engine == "buckets":
-        d = buckets.distances(w.csr, origins, dests, limit)
+        d = buckets.distances(w.csr, origins, dests, limit, arrays=_bucket_arrays(w))
     else:
         d = dijkstra(w.csr, directed=True, indices=origins, limit=limit)[:, dests]
     reach = np.isfinite(d)
@@ -181,6 +182,13 @@ def _exact_rows(w: Weights, origins: np.ndarray, dests: np.ndarray) -> tuple[np.
     prim = dist[:, dests]
     ok = np.isfinite(prim)
     return np.where(ok, prim, np.nan), np.where(ok, secs, np.nan)
+
+
+def _bucket_arrays(w: Weights) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The bucket kernel's arrays of ``w`` (built once per weights, before any fork)."""
+    if w.bucket_arrays is None:
+        w.bucket_arrays = buckets.graph_arrays(w.csr)
+    return w.bucket_arrays
 
 
 def _worker(task: tuple[int, np.ndarray, np.ndarray, float, str]) -> None:
@@ -268,6 +276,7 @@ def shortest_paths(
     else:
         if engine == "buckets":
             buckets.compile_kernel()  # once here, not in each forked worker
+            _bucket_arrays(w)
         prim, sec = _shared((k, m)), _shared((k, m))
         _STATE.update(w=w, prim=prim, sec=sec)
         firsts = np.cumsum([0] + [len(b) for b in batches[:-1]])
