@@ -10,7 +10,7 @@ millimetre), not just to the metre.
 
 Measured (benchmarks/README.md, "Route engine at county scale"): on the real Andorra
 extract the CCH answers a 1,000 x 1,000 matrix ~3x faster than scipy including its
-preparation; on the generated 500k-node grid with a distance cut-off it is ~2x slower
+preparation; on the generated 500k-node grid with a distance cut-off it is ~3x slower
 than the bucket engine behind ``shortest_paths`` (:mod:`symnet.routing.buckets`; a CCH
 cannot use the cut-off and grids have no road hierarchy), so this module stays an
 opt-in alternative.

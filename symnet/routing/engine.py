@@ -209,7 +209,7 @@ def _shared(shape: tuple[int, int]) -> np.ndarray:
 def choose_engine(engine: str, work: float) -> str:
     """The search engine for a request of ``work`` = origins x graph nodes.
 
-    ``"auto"`` takes the bucket queue (:mod:`symnet.routing.buckets`, 1.2-2.8x faster
+    ``"auto"`` takes the bucket queue (:mod:`symnet.routing.buckets`, 1.5-3x faster
     than scipy per origin on the Helsinki, Andorra and 500k-node grid graphs, same
     distances) from :data:`_BUCKET_WORK` on, where it repays loading numba, and scipy
     below it or where numba cannot be imported."""
