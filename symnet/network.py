@@ -482,7 +482,8 @@ def _with_distances(
     is_road = (pairs["mode"] == "road").to_numpy()
     reachable = gc <= pairs["limit_km"].to_numpy() * 1000.0
     road = pairs.loc[is_road & reachable]
-    table = _road_table(road, provider, previous)
+    reach_km = float(road["limit_km"].max()) if len(road) else 0.0
+    table = _road_table(road, provider, previous, reach_km * 1000.0)
     road = road.merge(
         table.rename(columns={"origin": "source_node", "destination": "target_node"}),
         on=["source_node", "target_node"],
@@ -506,7 +507,6 @@ def _with_distances(
         key = pd.Series(list(zip(lost["supply"], lost["target"], lost["target_resource"])), index=lost.index)
         lost = lost.loc[~key.isin(kept)]
         beyond = lost["method"] == BEYOND_REACH
-        reach_km = float(road["limit_km"].max()) if len(road) else 0.0
         km = (lost["distance_m"] / 1000).map("{:.1f}".format).where(~beyond, f"over {reach_km:g}")
         how = lost["method"].where(~beyond, "routed, searched up to the largest limit")
         limit = lost["limit_km"].map("{:g}".format)
@@ -530,15 +530,15 @@ def _call(provider: DistanceProvider, origins: pd.DataFrame, dests: pd.DataFrame
     return provider(origins, dests)
 
 
-def _road_table(road: pd.DataFrame, provider: DistanceProvider, previous: pd.DataFrame | None) -> pd.DataFrame:
-    """Distances of the road pairs: reused from ``previous`` (pairs answered "beyond
-    reach" there are asked again, as the reach may have grown), the rest from ``provider``."""
+def _road_table(
+    road: pd.DataFrame, provider: DistanceProvider, previous: pd.DataFrame | None, reach_m: float
+) -> pd.DataFrame:
+    """Distances of the road pairs: reused from ``previous`` (a network's distance table,
+    which never keeps "beyond reach" answers), the rest from ``provider``, told the reach."""
     needed = road[["source_node", "target_node"]].drop_duplicates()
     needed.columns = ["origin", "destination"]
     known = (
-        previous.loc[previous["method"] != BEYOND_REACH, DISTANCE_COLUMNS]
-        if previous is not None and len(previous)
-        else pd.DataFrame(columns=DISTANCE_COLUMNS)
+        previous[DISTANCE_COLUMNS] if previous is not None and len(previous) else pd.DataFrame(columns=DISTANCE_COLUMNS)
     )
     have = needed.merge(known, on=["origin", "destination"], how="left", indicator=True)
     missing = have.loc[have["_merge"] == "left_only", ["origin", "destination"]]
@@ -554,7 +554,6 @@ def _road_table(road: pd.DataFrame, provider: DistanceProvider, previous: pd.Dat
         dests = pd.DataFrame(
             {"id": d_ids, "lon": pos_d.loc[d_ids, "lon_d"].to_numpy(), "lat": pos_d.loc[d_ids, "lat_d"].to_numpy()}
         )
-        reach_m = float(road["limit_km"].max()) * 1000.0
         got = _call(provider, origins, dests, reach_m)[DISTANCE_COLUMNS]
         parts.append(missing.merge(got, on=["origin", "destination"], how="inner"))
     parts = [p for p in parts if len(p)]

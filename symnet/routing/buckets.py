@@ -20,10 +20,10 @@ distances fall into buckets of width ``delta``, and the buckets are emptied in o
   and those are all final already).
 
 Either way the result is the exact minimum of the same integer sums scipy computes,
-so distances agree with scipy's to the unit (tested on real OSM extracts). The kernel
-releases the GIL, so origin batches run on threads that share the graph arrays. Only
-the nodes a search touched are reset between origins, and only the requested
-destinations are written out.
+so distances agree with scipy's to the unit (tested on real OSM extracts). Only the
+nodes a search touched are reset between origins, and only the requested destinations
+are written out. :mod:`symnet.routing.engine` runs origin batches on forked worker
+processes (measured faster than threads on this nogil kernel).
 
 numba compiles the kernel on first use (~1.2 s; ~0.2 s to load it from numba's cache
 afterwards, plus ~0.5 s to import numba), so :mod:`symnet.routing.engine` uses it only

@@ -109,23 +109,24 @@ def weights(graph: RoadGraph, metric: str = "length") -> Weights:
     return w
 
 
+def _components(graph: RoadGraph, connection: str) -> np.ndarray:
+    """Connected component label per node, ``connection`` "weak" or "strong" (cached)."""
+    lab = graph._cache.get(connection)
+    if lab is None:
+        _, lab = connected_components(weights(graph, "length").prim_csr, directed=True, connection=connection)
+        graph._cache[connection] = lab
+    return lab
+
+
 def weak_components(graph: RoadGraph) -> np.ndarray:
     """Weakly connected component label per node (cached)."""
-    lab = graph._cache.get("weak")
-    if lab is None:
-        _, lab = connected_components(weights(graph, "length").prim_csr, directed=True, connection="weak")
-        graph._cache["weak"] = lab
-    return lab
+    return _components(graph, "weak")
 
 
 def strong_components(graph: RoadGraph) -> np.ndarray:
     """Strongly connected component label per node (cached): two nodes with one label
     are connected both ways, whatever the distance."""
-    lab = graph._cache.get("strong")
-    if lab is None:
-        _, lab = connected_components(weights(graph, "length").prim_csr, directed=True, connection="strong")
-        graph._cache["strong"] = lab
-    return lab
+    return _components(graph, "strong")
 
 
 # -------------------------------------------------------------------------------------

@@ -156,9 +156,8 @@ def _bounded_paths(
         again = snapped_paths(graph, so.take(rows), sd, metric=metric, limit=None, workers=workers)
         take = unsure[rows]
         for name in ("length_m", "time_s", "choice"):
-            block = getattr(paths, name)[rows]
-            block[take] = getattr(again, name)[take]
-            getattr(paths, name)[rows] = block
+            mine = getattr(paths, name)
+            mine[rows] = np.where(take, getattr(again, name), mine[rows])
     return paths, unreached & sure
 
 

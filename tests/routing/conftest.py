@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
+import numpy as np
 import pytest
 
 OSM_DIR = Path(__file__).resolve().parents[2] / ".." / "shared" / "data" / "osm"
@@ -81,3 +84,29 @@ def tiny_osm(tmp_path: Path) -> Path:
     path = tmp_path / "tiny.osm"
     path.write_text(TINY_OSM, encoding="utf-8")
     return path
+
+
+@dataclass
+class TinyRoute:
+    """The tiny extract's graph, its nodes 1 and 4 (indices) and the route lengths by hand:
+    1 -> 4 must drive 1-2-3-4 (way 12 is one-way 4 -> 1, and 3 -> 4 is one-way), 4 -> 1
+    takes way 12 directly (great-circle metres per segment)."""
+
+    graph: Any
+    n1: int
+    n4: int
+    one_to_four_m: float
+    four_to_one_m: float
+
+
+@pytest.fixture()
+def tiny_route(tiny_osm: Path) -> TinyRoute:
+    from symnet.routing import build_road_graph, great_circle_m
+
+    g = build_road_graph(tiny_osm)
+    n1, n2, n3, n4 = (int(np.nonzero(g.node_id == k)[0][0]) for k in (1, 2, 3, 4))
+
+    def seg(a: int, b: int) -> float:
+        return float(great_circle_m(g.lon[a], g.lat[a], g.lon[b], g.lat[b]))
+
+    return TinyRoute(g, n1, n4, seg(n1, n2) + seg(n2, n3) + seg(n3, n4), seg(n4, n1))

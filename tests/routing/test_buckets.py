@@ -8,8 +8,6 @@ and without a cut-off, on hand-made graphs, random graphs and real OSM extracts.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -17,7 +15,7 @@ from hypothesis import strategies as st
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import dijkstra
 
-from symnet.routing import buckets, build_road_graph, great_circle_m
+from symnet.routing import buckets
 from symnet.routing import engine as engine_mod
 from symnet.routing.engine import shortest_paths
 
@@ -92,21 +90,11 @@ def test_random_graphs_equal_scipy(case) -> None:
     np.testing.assert_array_equal(got, dijkstra(m, indices=origins, limit=limit))
 
 
-def _index(g, osm_id: int) -> int:
-    return int(np.nonzero(g.node_id == osm_id)[0][0])
-
-
-def test_tiny_extract_by_hand(tiny_osm: Path) -> None:
-    g = build_road_graph(tiny_osm)
-    n1, n2, n3, n4 = (_index(g, k) for k in (1, 2, 3, 4))
-
-    def seg(a: int, b: int) -> float:
-        return float(great_circle_m(g.lon[a], g.lat[a], g.lon[b], g.lat[b]))
-
+def test_tiny_extract_by_hand(tiny_route) -> None:
+    g, n1, n4 = tiny_route.graph, tiny_route.n1, tiny_route.n4
     length, time = shortest_paths(g, np.array([n1, n4]), np.array([n4, n1]), workers=1, engine="buckets")
-    # 1 -> 4: way 12 is one-way 4 -> 1, so the route is 1-2-3-4 (3 -> 4 is one-way too)
-    assert length[0, 0] == pytest.approx(seg(n1, n2) + seg(n2, n3) + seg(n3, n4), abs=2e-3)
-    assert length[1, 1] == pytest.approx(seg(n4, n1), abs=1e-3)
+    assert length[0, 0] == pytest.approx(tiny_route.one_to_four_m, abs=2e-3)
+    assert length[1, 1] == pytest.approx(tiny_route.four_to_one_m, abs=1e-3)
     ref_len, ref_time = shortest_paths(g, np.array([n1, n4]), np.array([n4, n1]), workers=1, engine="scipy")
     np.testing.assert_array_equal(length, ref_len)
     np.testing.assert_array_equal(time, ref_time)

@@ -7,37 +7,24 @@ extract, with and without a cut-off.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pytest
 
-from symnet.routing import build_road_graph, great_circle_m
 from symnet.routing import ch as ch_mod
 from symnet.routing.engine import shortest_paths
 
 pytestmark = pytest.mark.skipif(not ch_mod.available(), reason="optional extra symnet[ch] not installed")
 
 
-def _index(g, osm_id: int) -> int:
-    return int(np.nonzero(g.node_id == osm_id)[0][0])
-
-
-def test_tiny_graph_by_hand(tiny_osm: Path) -> None:
-    g = build_road_graph(tiny_osm)
-    n1, n2, n3, n4 = (_index(g, k) for k in (1, 2, 3, 4))
-
-    def seg(a: int, b: int) -> float:
-        return float(great_circle_m(g.lon[a], g.lat[a], g.lon[b], g.lat[b]))
-
+def test_tiny_graph_by_hand(tiny_route) -> None:
+    g, n1, n4 = tiny_route.graph, tiny_route.n1, tiny_route.n4
     h = ch_mod.build(g, "length")
     d = h.distances(np.array([n1, n4]), np.array([n4, n1]))
-    # 1 -> 4: way 12 is one-way 4 -> 1, so the route is 1-2-3-4 (3 -> 4 is one-way too)
-    assert d[0, 0] == pytest.approx(seg(n1, n2) + seg(n2, n3) + seg(n3, n4), abs=2e-3)
-    assert d[1, 1] == pytest.approx(seg(n4, n1), abs=1e-3)
+    assert d[0, 0] == pytest.approx(tiny_route.one_to_four_m, abs=2e-3)
+    assert d[1, 1] == pytest.approx(tiny_route.four_to_one_m, abs=1e-3)
     assert d[0, 1] == 0.0 and d[1, 0] == 0.0
     # with a cut-off below the 1 -> 4 route it becomes NaN, like scipy's limit
-    cut = h.distances(np.array([n1]), np.array([n4]), limit=seg(n4, n1) + 1.0)
+    cut = h.distances(np.array([n1]), np.array([n4]), limit=tiny_route.four_to_one_m + 1.0)
     assert np.isnan(cut[0, 0])
     length, _ = shortest_paths(g, np.array([n1, n4]), np.array([n4, n1]))
     np.testing.assert_array_equal(d, length)
